@@ -1,0 +1,136 @@
+"""The public facade: `Assistant` builds or opens an index and answers questions with citations."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from .answer import ExtractiveAnswerer
+from .config import Settings
+from .embed import Embedder, SentenceTransformerEmbedder
+from .errors import IndexMismatch, NoDocuments
+from .loaders import LoadResult, load
+from .retrieve import Retriever
+from .store import BuildStats, IndexStore
+from .types import Answer, Document, Hit
+
+Sources = Iterable[str | os.PathLike[str]]
+
+
+class Assistant:
+    """Question answering over an index of meeting records.
+
+    Build with `Assistant.build` or open with `Assistant.load`; then `ask`, `search`, `add`, `remove`.
+    The embedding model is loaded on the first question or build, not before.
+    """
+
+    def __init__(self, store: IndexStore, embedder: Embedder, settings: Settings | None = None) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings or Settings(index_dir=str(store.path))
+        self.retriever = Retriever(store, embedder)
+        self.answerer = ExtractiveAnswerer(store.idf)
+        self.last_build: BuildStats | None = None
+        self.last_load: LoadResult | None = None
+
+    # ------------------------------------------------------------------------------ construction
+
+    @classmethod
+    def load(cls, index_dir: str | os.PathLike[str] | None = None, *, model: str | None = None,
+             embedder: Embedder | None = None) -> Assistant:
+        """Open an existing index. The model recorded in its manifest is used unless one is given,
+        in which case it must be the same."""
+        settings = Settings() if index_dir is None else Settings(index_dir=str(index_dir))
+        store = IndexStore.load(settings.index_dir)
+        embedder = embedder or SentenceTransformerEmbedder(model or store.model_name)
+        if embedder.name != store.model_name:
+            raise IndexMismatch(
+                f"index in '{settings.index_dir}' was built with model '{store.model_name}', not "
+                f"'{embedder.name}': drop --model/RAG_MODEL, or rebuild with "
+                f"`rag index SOURCES --index {settings.index_dir} --model {embedder.name}`")
+        return cls(store, embedder, settings)
+
+    @classmethod
+    def build(cls, sources: Sources, index_dir: str | os.PathLike[str] | None = None, *,
+              model: str | None = None, embedder: Embedder | None = None, chunk_size: int | None = None,
+              chunk_overlap: int | None = None, on_plan: Callable[[int], None] | None = None,
+              progress: Callable[[int], None] | None = None) -> Assistant:
+        """Make the index at ``index_dir`` mirror ``sources``: new and changed documents are embedded,
+        unchanged ones reused, vanished ones removed. Unreadable files are listed in ``last_load``."""
+        defaults = Settings()
+        settings = Settings(
+            index_dir=str(index_dir) if index_dir is not None else defaults.index_dir,
+            model=embedder.name if embedder else (model or defaults.model),
+            chunk_size=chunk_size or defaults.chunk_size,
+            chunk_overlap=defaults.chunk_overlap if chunk_overlap is None else chunk_overlap,
+        )
+        loaded = load(sources)
+        if not loaded.documents:
+            reasons = "; ".join(f"{w}: {r}" for w, r in loaded.skipped[:3]) or "no supported files found"
+            raise NoDocuments(f"no readable documents in the sources ({reasons})")
+        embedder = embedder or SentenceTransformerEmbedder(settings.model)
+        previous = _previous(settings.index_dir)
+        store, stats = IndexStore.build(settings.index_dir, loaded.documents, embedder,
+                                        chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap,
+                                        previous=previous, on_plan=on_plan, progress=progress)
+        assistant = cls(store, embedder, settings)
+        assistant.last_build, assistant.last_load = stats, loaded
+        return assistant
+
+    def add(self, sources: Sources, *, on_plan: Callable[[int], None] | None = None,
+            progress: Callable[[int], None] | None = None) -> LoadResult:
+        """Add (or update) the documents in ``sources``; the others stay. Returns what was read."""
+        loaded = load(sources)
+        if loaded.documents:
+            self._rebuild([*self.store.documents.values(), *loaded.documents], on_plan, progress)
+        self.last_load = loaded
+        return loaded
+
+    def remove(self, doc_ids: Iterable[str]) -> int:
+        """Remove documents by id; returns how many were in the index."""
+        drop = {d for d in doc_ids if d in self.store.documents}
+        if drop:
+            self._rebuild([d for d in self.store.documents.values() if d.doc_id not in drop])
+        return len(drop)
+
+    def _rebuild(self, documents: Sequence[Document], on_plan=None, progress=None) -> None:
+        size, overlap = self.store.chunk_settings
+        store, stats = IndexStore.build(self.store.path, documents, self.embedder, chunk_size=size,
+                                        chunk_overlap=overlap, previous=self.store, on_plan=on_plan,
+                                        progress=progress)
+        self.store, self.last_build = store, stats
+        self.retriever = Retriever(store, self.embedder)
+        self.answerer = ExtractiveAnswerer(store.idf)
+
+    # ---------------------------------------------------------------------------------- querying
+
+    def search(self, question: str, k: int | None = None, *, date_from: str | None = None,
+               date_to: str | None = None, doc_ids: Sequence[str] | None = None) -> list[Hit]:
+        """The passages most relevant to ``question`` (hybrid BM25 + dense), best first."""
+        return self.retriever.search(question, k or self.settings.k, date_from=date_from, date_to=date_to,
+                                     doc_ids=doc_ids)
+
+    def ask(self, question: str, k: int | None = None, *, date_from: str | None = None,
+            date_to: str | None = None, doc_ids: Sequence[str] | None = None) -> Answer:
+        """A short answer with ``[n]`` markers and its citations; ``found`` is False when the index
+        holds nothing relevant."""
+        hits = self.search(question, k, date_from=date_from, date_to=date_to, doc_ids=doc_ids)
+        return self.answerer.answer(question, hits)
+
+    def document(self, doc_id: str) -> Document | None:
+        """A whole normalized document, e.g. to show a citation in context."""
+        return self.store.documents.get(doc_id)
+
+    def documents(self) -> list[Document]:
+        return list(self.store.documents.values())
+
+
+def _previous(index_dir: str) -> IndexStore | None:
+    """The existing index to reuse vectors from, if it can be read; otherwise build from scratch."""
+    if not IndexStore.exists(index_dir):
+        return None
+    try:
+        return IndexStore.load(Path(index_dir))
+    except (IndexMismatch, Exception):  # a stale or broken index is simply replaced
+        return None

@@ -1,0 +1,129 @@
+"""Command line: ``rag index``, ``rag ask``. Errors are one line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+from .config import Settings
+from .errors import RagError
+
+
+def _index(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .api import Assistant
+
+    bar: tqdm | None = None
+
+    def on_plan(total: int) -> None:
+        nonlocal bar
+        bar = tqdm(total=total, unit="chunk", desc="embedding", file=sys.stderr, disable=total == 0 or None)
+
+    def progress(n: int) -> None:
+        if bar is not None:
+            bar.update(n)
+
+    print(f"reading {', '.join(args.sources)} …", file=sys.stderr)
+    try:
+        a = Assistant.build(args.sources, args.index, model=args.model, chunk_size=args.chunk_size,
+                            chunk_overlap=args.chunk_overlap, on_plan=on_plan, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    s, loaded = a.last_build, a.last_load
+    assert s is not None and loaded is not None
+    for where, reason in loaded.skipped:
+        print(f"skipped {where}: {reason}", file=sys.stderr)
+    speed = f", {s.chunks_per_second:.1f} chunks/s" if s.embedded_chunks else ""
+    print(f"index {a.store.path}: {s.documents} documents ({s.reused_documents} unchanged, "
+          f"{s.removed_documents} removed), {s.chunks} chunks, {s.embedded_chunks} embedded{speed}, "
+          f"{len(loaded.skipped)} skipped, {s.seconds:.1f} s")
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from .api import Assistant
+
+    question = sys.stdin.read() if args.question == "-" else args.question
+    if not question.strip():
+        raise RagError("the question is empty")
+    a = Assistant.load(args.index, model=args.model)
+    ans = a.ask(question.strip(), k=args.k, date_from=args.date_from, date_to=args.date_to,
+                doc_ids=args.doc or None)
+    if args.json:
+        print(json.dumps(ans.to_dict(), ensure_ascii=False))
+        return 0
+    print(ans.text)
+    for c in ans.citations:
+        print(f"\n[{c.n}] {c.title}  {c.date or ''}  {c.source}")
+        print(f"    {c.text[:160]}{'…' if len(c.text) > 160 else ''}")
+    return 0
+
+
+def _positive(value: str) -> int:
+    n = int(value)
+    if n <= 0:
+        raise argparse.ArgumentTypeError("must be a positive integer")
+    return n
+
+
+def _iso_date(value: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("dates are written YYYY-MM-DD") from exc
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rag", description="Questions over Chinese meeting records, answered "
+                                "with numbered citations. Offline.")
+    sub = p.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", default=None,
+                        help="index folder (default: $RAG_INDEX_DIR or ./index)")
+    common.add_argument("--model", default=None,
+                        help="sentence-transformers model name or folder (default: $RAG_MODEL or m3e-small; "
+                        "`ask` uses the index's model)")
+
+    pi = sub.add_parser("index", parents=[common], help="build or update the index so that it mirrors SOURCES")
+    pi.add_argument("sources", nargs="+", help="files or folders (.txt .md .jsonl .docx .pdf .html)")
+    pi.add_argument("--chunk-size", type=_positive, default=None, help="characters per chunk (default 400)")
+    pi.add_argument("--chunk-overlap", type=int, default=None, help="overlap in characters (default 80)")
+    pi.set_defaults(func=_index)
+
+    pa = sub.add_parser("ask", parents=[common], help="answer a question with citations")
+    pa.add_argument("question", help="the question, or - to read it from stdin")
+    pa.add_argument("--k", type=_positive, default=5, help="passages to retrieve (default 5)")
+    pa.add_argument("--json", action="store_true", help="print one JSON object")
+    pa.add_argument("--from", dest="date_from", type=_iso_date, help="only documents dated on or after")
+    pa.add_argument("--to", dest="date_to", type=_iso_date, help="only documents dated on or before")
+    pa.add_argument("--doc", action="append", help="only this document id (repeatable)")
+    pa.set_defaults(func=_ask)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if getattr(args, "index", None) is None:
+        args.index = Settings().index_dir
+    try:
+        return int(args.func(args))
+    except RagError as exc:
+        print(f"rag: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rag: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""Errors a user can act on. Each message says what went wrong and what to do."""
+
+
+class RagError(Exception):
+    """Base class: the CLI prints the message on one line and exits non-zero."""
+
+
+class IndexNotFound(RagError):
+    """No index at the given place yet."""
+
+
+class IndexMismatch(RagError):
+    """The index was built with another model, format or settings than the ones asked for."""
+
+
+class IndexCorrupt(RagError):
+    """The index files cannot be read."""
+
+
+class ModelNotFound(RagError):
+    """The embedding model cannot be loaded from disk."""
+
+
+class NoDocuments(RagError):
+    """The sources held no readable document."""

@@ -1,0 +1,367 @@
+"""The index on disk: FAISS vectors, a bm25s keyword index, a SQLite chunk table and a manifest.
+
+Layout of an index folder::
+
+    manifest.json        format, model, normalizer/tokenizer versions, chunking, document hashes,
+                         and the name of the generation folder that holds the data
+    gen-<id>/dense.faiss   one vector per chunk, row i = chunk row i
+    gen-<id>/bm25/         bm25s index (numpy + JSON, no pickle)
+    gen-<id>/chunks.sqlite documents (with their normalized text) and chunks (spans, tokens)
+
+A build writes a new generation folder, then replaces ``manifest.json`` atomically (``os.replace``)
+and only then deletes the old generation: a build that dies leaves the previous index readable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import math
+import os
+import shutil
+import sqlite3
+import tempfile
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .chunking import chunk_document, index_text
+from .embed import Embedder
+from .errors import IndexCorrupt, IndexMismatch, IndexNotFound
+from .normalize import NORMALIZER_VERSION
+from .tokenize import TOKENIZER_VERSION, tokenize
+from .types import Chunk, Document
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class BuildStats:
+    """What a build did: counts of documents and chunks, how many were embedded, and the time spent."""
+
+    documents: int
+    chunks: int
+    embedded_chunks: int
+    reused_documents: int
+    removed_documents: int
+    seconds: float
+    embed_seconds: float
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.embedded_chunks / self.embed_seconds if self.embed_seconds > 0 else 0.0
+
+
+def _rebuild_hint(path: Path) -> str:
+    return f"rebuild it with `rag index SOURCES --index {path}`"
+
+
+class IndexStore:
+    """An index loaded in memory. Build with `IndexStore.build`, open with `IndexStore.load`."""
+
+    def __init__(self, path: Path, manifest: dict[str, Any], documents: dict[str, Document],
+                 chunks: list[Chunk], tokens: list[list[str]], dense: Any, bm25: Any) -> None:
+        self.path = path
+        self.manifest = manifest
+        self.documents = documents
+        self.chunks = chunks
+        self.tokens = tokens
+        self.dense = dense
+        self.bm25 = bm25
+        self._df: Counter[str] | None = None
+        self._dates = np.array([c.date or "" for c in chunks], dtype=object)
+
+    # ------------------------------------------------------------------------------------ reading
+
+    @property
+    def model_name(self) -> str:
+        return str(self.manifest["model"]["name"])
+
+    @property
+    def chunk_settings(self) -> tuple[int, int]:
+        c = self.manifest["chunking"]
+        return int(c["size"]), int(c["overlap"])
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def bm25_scores(self, query_tokens: Sequence[str]) -> np.ndarray:
+        """BM25 score of every chunk row for the query tokens (zeros when none is in the vocabulary)."""
+        known = [t for t in query_tokens if t in self.bm25.vocab_dict]
+        if not known or not self.chunks:
+            return np.zeros(len(self.chunks), dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(known), dtype=np.float32)
+
+    def dense_search(self, query: np.ndarray, n: int, rows: np.ndarray | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``n`` chunk rows by inner product, optionally among ``rows`` only."""
+        import faiss
+
+        if not self.chunks or n <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        params = None
+        if rows is not None:
+            if len(rows) == 0:
+                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(rows, dtype=np.int64)))
+        n = min(n, len(self.chunks) if rows is None else len(rows))
+        scores, ids = self.dense.search(q, n, params=params)
+        keep = ids[0] >= 0
+        return ids[0][keep], scores[0][keep]
+
+    def vectors(self, rows: Sequence[int]) -> np.ndarray:
+        """The stored vectors of the given chunk rows."""
+        if len(rows) == 0:
+            return np.zeros((0, self.dense.d), dtype=np.float32)
+        return self.dense.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+
+    def document_frequency(self, token: str) -> int:
+        if self._df is None:
+            self._df = Counter(t for toks in self.tokens for t in set(toks))
+        return self._df.get(token, 0)
+
+    def idf(self, token: str) -> float:
+        """Lucene-style IDF of a token over chunks; unseen tokens get the highest value."""
+        n = len(self.chunks)
+        df = self.document_frequency(token)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def rows_where(self, date_from: str | None = None, date_to: str | None = None,
+                   doc_ids: Sequence[str] | None = None) -> np.ndarray | None:
+        """Chunk rows passing the filters, or None when there is no filter."""
+        if date_from is None and date_to is None and not doc_ids:
+            return None
+        mask = np.ones(len(self.chunks), dtype=bool)
+        if date_from is not None or date_to is not None:
+            has = self._dates != ""
+            mask &= has
+            if date_from is not None:
+                mask &= np.where(has, self._dates >= date_from, False).astype(bool)
+            if date_to is not None:
+                mask &= np.where(has, self._dates <= date_to, False).astype(bool)
+        if doc_ids:
+            wanted = set(doc_ids)
+            mask &= np.array([c.doc_id in wanted for c in self.chunks], dtype=bool)
+        return np.flatnonzero(mask)
+
+    @classmethod
+    def exists(cls, path: str | os.PathLike[str]) -> bool:
+        return (Path(path) / MANIFEST).is_file()
+
+    @classmethod
+    def read_manifest(cls, path: str | os.PathLike[str]) -> dict[str, Any]:
+        path = Path(path)
+        if not (path / MANIFEST).is_file():
+            raise IndexNotFound(f"no index in '{path}': build one with `rag index SOURCES --index {path}`")
+        try:
+            manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise IndexCorrupt(f"cannot read '{path / MANIFEST}' ({exc}); {_rebuild_hint(path)}") from exc
+        fmt = manifest.get("format") if isinstance(manifest, dict) else None
+        if fmt != FORMAT_VERSION:
+            raise IndexMismatch(f"index in '{path}' has format {fmt}, this version reads {FORMAT_VERSION}; "
+                                f"{_rebuild_hint(path)}")
+        for key, version in (("normalizer", NORMALIZER_VERSION), ("tokenizer", TOKENIZER_VERSION)):
+            if manifest.get(key) != version:
+                raise IndexMismatch(f"index in '{path}' was built with {key} version {manifest.get(key)}, "
+                                    f"this version uses {version}; {_rebuild_hint(path)}")
+        return manifest
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> IndexStore:
+        """Open the index at ``path``. Raises `IndexNotFound`, `IndexMismatch` or `IndexCorrupt`."""
+        import bm25s
+        import faiss
+
+        path = Path(path)
+        manifest = cls.read_manifest(path)
+        gen = path / str(manifest.get("generation", ""))
+        try:
+            documents, chunks, tokens = _read_tables(gen / "chunks.sqlite")
+            dense = faiss.read_index(str(gen / "dense.faiss"))
+            bm25 = bm25s.BM25.load(str(gen / "bm25"), load_corpus=False)
+        except (OSError, RuntimeError, sqlite3.Error, ValueError, KeyError, json.JSONDecodeError) as exc:
+            raise IndexCorrupt(f"index in '{path}' is unreadable ({type(exc).__name__}: {exc}); "
+                               f"{_rebuild_hint(path)}") from exc
+        if dense.ntotal != len(chunks) or len(chunks) != manifest["counts"]["chunks"]:
+            raise IndexCorrupt(f"index in '{path}' is inconsistent (vectors {dense.ntotal}, chunks "
+                               f"{len(chunks)}); {_rebuild_hint(path)}")
+        return cls(path, manifest, documents, chunks, tokens, dense, bm25)
+
+    # ------------------------------------------------------------------------------------ writing
+
+    @classmethod
+    def build(cls, path: str | os.PathLike[str], documents: Sequence[Document], embedder: Embedder, *,
+              chunk_size: int, chunk_overlap: int, previous: IndexStore | None = None,
+              on_plan: Callable[[int], None] | None = None, progress: Progress | None = None,
+              ) -> tuple[IndexStore, BuildStats]:
+        """Write an index of exactly ``documents`` at ``path`` and return it loaded.
+
+        Documents whose content hash, chunking and model match ``previous`` reuse its chunks and
+        vectors; the rest are chunked and embedded. ``on_plan`` gets the number of chunks to embed
+        before embedding starts, ``progress`` the number embedded after each batch.
+        """
+        import time
+
+        t0 = time.perf_counter()
+        path = Path(path)
+        seen: dict[str, Document] = {}
+        for doc in documents:  # a later record with the same id replaces the earlier one
+            seen[doc.doc_id] = doc
+        docs = list(seen.values())
+
+        reusable = (previous is not None and previous.model_name == embedder.name
+                    and previous.chunk_settings == (chunk_size, chunk_overlap))
+        old_hashes: dict[str, str] = previous.manifest["documents"] if previous is not None else {}
+        old_rows: dict[str, list[int]] = {}
+        if reusable and previous is not None:
+            for row, c in enumerate(previous.chunks):
+                old_rows.setdefault(c.doc_id, []).append(row)
+
+        chunks: list[Chunk] = []
+        tokens: list[list[str]] = []
+        source_rows: list[int] = []  # row in previous, or -1 for a chunk to embed
+        reused = 0
+        for doc in docs:
+            if reusable and previous is not None and old_hashes.get(doc.doc_id) == doc.content_hash \
+                    and doc.doc_id in old_rows:
+                reused += 1
+                for row in old_rows[doc.doc_id]:
+                    chunks.append(previous.chunks[row])
+                    tokens.append(previous.tokens[row])
+                    source_rows.append(row)
+                continue
+            for chunk in chunk_document(doc, chunk_size, chunk_overlap):
+                chunks.append(chunk)
+                tokens.append(tokenize(index_text(chunk)))
+                source_rows.append(-1)
+
+        to_embed = [i for i, r in enumerate(source_rows) if r < 0]
+        if on_plan:
+            on_plan(len(to_embed))
+        t_embed = time.perf_counter()
+        if to_embed:
+            new_vecs = embedder.embed_documents([index_text(chunks[i]) for i in to_embed], progress=progress)
+        embed_seconds = time.perf_counter() - t_embed
+        # an update that embeds nothing need not load the model
+        dim = int(previous.dense.d) if reusable and previous is not None and not to_embed else embedder.dim
+        vectors = np.zeros((len(chunks), dim), dtype=np.float32)
+        if to_embed:
+            vectors[to_embed] = new_vecs
+        old = [(i, r) for i, r in enumerate(source_rows) if r >= 0]
+        if old and previous is not None:
+            vectors[[i for i, _ in old]] = previous.vectors([r for _, r in old])
+
+        manifest = {
+            "format": FORMAT_VERSION,
+            "package": f"rag {__version__}",
+            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "model": {"name": embedder.name, "dim": dim},
+            "normalizer": NORMALIZER_VERSION,
+            "tokenizer": TOKENIZER_VERSION,
+            "chunking": {"size": chunk_size, "overlap": chunk_overlap, "indexed_text": "title+date+passage"},
+            "dense": {"faiss": "IndexFlatIP", "metric": "inner_product", "normalized": True},
+            "bm25": {"library": "bm25s", "method": "lucene", "k1": 1.2, "b": 0.75},
+            "counts": {"documents": len(docs), "chunks": len(chunks)},
+            "documents": {d.doc_id: d.content_hash for d in docs},
+        }
+        _write(path, manifest, docs, chunks, tokens, vectors)
+        store = cls.load(path)
+        removed = len(set(old_hashes) - set(seen))
+        stats = BuildStats(documents=len(docs), chunks=len(chunks), embedded_chunks=len(to_embed),
+                           reused_documents=reused, removed_documents=removed,
+                           seconds=time.perf_counter() - t0, embed_seconds=embed_seconds)
+        return store, stats
+
+
+# -------------------------------------------------------------------------------------------- files
+
+_SCHEMA = """
+CREATE TABLE documents (doc_id TEXT PRIMARY KEY, title TEXT, date TEXT, source TEXT, meta TEXT,
+                        hash TEXT, text TEXT);
+CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT, doc_id TEXT, start INTEGER,
+                     "end" INTEGER, tokens TEXT);
+"""
+
+
+def _write_tables(file: Path, docs: Sequence[Document], chunks: Sequence[Chunk],
+                  tokens: Sequence[Sequence[str]]) -> None:
+    with contextlib.closing(sqlite3.connect(file)) as db, db:
+        db.executescript(_SCHEMA)
+        db.executemany(
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
+            ((d.doc_id, d.title, d.date, d.source, json.dumps(d.meta, ensure_ascii=False, default=str),
+              d.content_hash, d.text) for d in docs),
+        )
+        db.executemany(
+            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
+            ((i, c.chunk_id, c.doc_id, c.start, c.end, "\t".join(t)) for i, (c, t) in
+             enumerate(zip(chunks, tokens, strict=True))),
+        )
+
+
+def _read_tables(file: Path) -> tuple[dict[str, Document], list[Chunk], list[list[str]]]:
+    if not file.is_file():
+        raise FileNotFoundError(str(file))
+    with contextlib.closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as db:
+        documents = {
+            row[0]: Document(doc_id=row[0], title=row[1], date=row[2], source=row[3], meta=json.loads(row[4]),
+                             text=row[6])
+            for row in db.execute("SELECT doc_id, title, date, source, meta, hash, text FROM documents")
+        }
+        chunks, tokens = [], []
+        for chunk_id, doc_id, start, end, toks in db.execute(
+                'SELECT chunk_id, doc_id, start, "end", tokens FROM chunks ORDER BY row'):
+            d = documents[doc_id]
+            chunks.append(Chunk(chunk_id=chunk_id, doc_id=doc_id, text=d.text[start:end], start=start, end=end,
+                                title=d.title, date=d.date, source=d.source))
+            tokens.append(toks.split("\t") if toks else [])
+    return documents, chunks, tokens
+
+
+def _write(path: Path, manifest: dict[str, Any], docs: Sequence[Document], chunks: Sequence[Chunk],
+           tokens: Sequence[Sequence[str]], vectors: np.ndarray) -> None:
+    import bm25s
+    import faiss
+
+    path.mkdir(parents=True, exist_ok=True)
+    gen_name = f"gen-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=path))
+    try:
+        _write_tables(tmp / "chunks.sqlite", docs, chunks, tokens)
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        if len(vectors):
+            index.add(np.ascontiguousarray(vectors))
+        faiss.write_index(index, str(tmp / "dense.faiss"))
+        bm25 = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
+        bm25.index([list(t) for t in tokens], show_progress=False)
+        bm25.save(str(tmp / "bm25"), show_progress=False)
+        os.replace(tmp, path / gen_name)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    manifest = {**manifest, "generation": gen_name}
+    fd, tmp_manifest = tempfile.mkstemp(prefix=".manifest-", dir=path)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(manifest, f, ensure_ascii=False, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp_manifest, path / MANIFEST)
+    # the new generation is live: remove older generations and leftovers of builds that died
+    for entry in path.iterdir():
+        if entry.name != gen_name and (entry.name.startswith(("gen-", ".tmp-", ".manifest-"))):
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)

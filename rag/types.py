@@ -1,0 +1,109 @@
+"""Value objects passed between the stages of the pipeline.
+
+All are frozen dataclasses; JSON output is derived from them in one place (`Answer.to_dict`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Document:
+    """A normalized source document.
+
+    Attributes:
+        doc_id: the record's ``id`` for JSONL, the file's path otherwise.
+        text: the normalized text; chunk spans point into it.
+        title: a human title ("" when none is known).
+        date: ``YYYY-MM-DD`` or None.
+        source: where the document came from (a file path).
+        meta: other fields of the record (``url`` …), kept for display.
+    """
+
+    doc_id: str
+    text: str
+    title: str = ""
+    date: str | None = None
+    source: str = ""
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of everything that reaches the index, used to skip unchanged documents."""
+        h = hashlib.sha256()
+        for part in (self.title, self.date or "", self.source, self.text):
+            h.update(part.encode("utf-8"))
+            h.update(b"\x00")
+        return h.hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a document: ``text == document.text[start:end]``."""
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    title: str = ""
+    date: str | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused score and the scores of each leg (None when absent)."""
+
+    chunk: Chunk
+    score: float
+    bm25: float | None = None
+    dense: float | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered reference from an answer to the passage that supports it."""
+
+    n: int
+    doc_id: str
+    title: str
+    date: str | None
+    source: str
+    text: str
+    start: int
+    end: int
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "date": self.date,
+            "source": self.source,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A short answer whose ``[n]`` markers refer to ``citations``."""
+
+    text: str
+    found: bool
+    citations: tuple[Citation, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``rag ask --json``."""
+        return {
+            "answer": self.text,
+            "found": self.found,
+            "citations": [c.to_dict() for c in self.citations],
+        }
