@@ -1,8 +1,8 @@
 """Offline question answering over Chinese meeting records, with numbered citations.
 
-    from rag import Assistant
-    a = Assistant.build(["corpus/"], index_dir="index/")
-    ans = a.ask("出席活动的副市长是谁？")
+from rag import Assistant
+a = Assistant.build(["corpus/"], index_dir="index/")
+ans = a.ask("出席活动的副市长是谁？")
 """
 
 __version__ = "0.1.0"

@@ -47,8 +47,9 @@ class ExtractiveAnswerer:
         max_chars: the answer stops growing past this length.
     """
 
-    def __init__(self, idf: Callable[[str], float], *, min_coverage: float = 0.55, max_sentences: int = 3,
-                 max_chars: int = 260) -> None:
+    def __init__(
+        self, idf: Callable[[str], float], *, min_coverage: float = 0.55, max_sentences: int = 3, max_chars: int = 260
+    ) -> None:
         self.idf = idf
         self.min_coverage = min_coverage
         self.max_sentences = max_sentences
@@ -122,9 +123,17 @@ class ExtractiveAnswerer:
                 numbers.setdefault(h, len(numbers) + 1)
         text = "".join(f"{c.text}[{numbers[c.hit]}]" for c in chosen)
         citations = tuple(
-            Citation(n=n, doc_id=hits[h].chunk.doc_id, title=hits[h].chunk.title, date=hits[h].chunk.date,
-                     source=hits[h].chunk.source, text=hits[h].chunk.text, start=hits[h].chunk.start,
-                     end=hits[h].chunk.end, score=hits[h].score)
+            Citation(
+                n=n,
+                doc_id=hits[h].chunk.doc_id,
+                title=hits[h].chunk.title,
+                date=hits[h].chunk.date,
+                source=hits[h].chunk.source,
+                text=hits[h].chunk.text,
+                start=hits[h].chunk.start,
+                end=hits[h].chunk.end,
+                score=hits[h].score,
+            )
             for h, n in sorted(numbers.items(), key=lambda kv: kv[1])
         )
         return Answer(text=text, found=True, citations=citations)

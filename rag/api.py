@@ -37,8 +37,13 @@ class Assistant:
     # ------------------------------------------------------------------------------ construction
 
     @classmethod
-    def load(cls, index_dir: str | os.PathLike[str] | None = None, *, model: str | None = None,
-             embedder: Embedder | None = None) -> Assistant:
+    def load(
+        cls,
+        index_dir: str | os.PathLike[str] | None = None,
+        *,
+        model: str | None = None,
+        embedder: Embedder | None = None,
+    ) -> Assistant:
         """Open an existing index. The model recorded in its manifest is used unless one is given,
         in which case it must be the same."""
         settings = Settings() if index_dir is None else Settings(index_dir=str(index_dir))
@@ -48,14 +53,23 @@ class Assistant:
             raise IndexMismatch(
                 f"index in '{settings.index_dir}' was built with model '{store.model_name}', not "
                 f"'{embedder.name}': drop --model/RAG_MODEL, or rebuild with "
-                f"`rag index SOURCES --index {settings.index_dir} --model {embedder.name}`")
+                f"`rag index SOURCES --index {settings.index_dir} --model {embedder.name}`"
+            )
         return cls(store, embedder, settings)
 
     @classmethod
-    def build(cls, sources: Sources, index_dir: str | os.PathLike[str] | None = None, *,
-              model: str | None = None, embedder: Embedder | None = None, chunk_size: int | None = None,
-              chunk_overlap: int | None = None, on_plan: Callable[[int], None] | None = None,
-              progress: Callable[[int], None] | None = None) -> Assistant:
+    def build(
+        cls,
+        sources: Sources,
+        index_dir: str | os.PathLike[str] | None = None,
+        *,
+        model: str | None = None,
+        embedder: Embedder | None = None,
+        chunk_size: int | None = None,
+        chunk_overlap: int | None = None,
+        on_plan: Callable[[int], None] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> Assistant:
         """Make the index at ``index_dir`` mirror ``sources``: new and changed documents are embedded,
         unchanged ones reused, vanished ones removed. Unreadable files are listed in ``last_load``."""
         defaults = Settings()
@@ -71,15 +85,27 @@ class Assistant:
             raise NoDocuments(f"no readable documents in the sources ({reasons})")
         embedder = embedder or SentenceTransformerEmbedder(settings.model)
         previous = _previous(settings.index_dir)
-        store, stats = IndexStore.build(settings.index_dir, loaded.documents, embedder,
-                                        chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap,
-                                        previous=previous, on_plan=on_plan, progress=progress)
+        store, stats = IndexStore.build(
+            settings.index_dir,
+            loaded.documents,
+            embedder,
+            chunk_size=settings.chunk_size,
+            chunk_overlap=settings.chunk_overlap,
+            previous=previous,
+            on_plan=on_plan,
+            progress=progress,
+        )
         assistant = cls(store, embedder, settings)
         assistant.last_build, assistant.last_load = stats, loaded
         return assistant
 
-    def add(self, sources: Sources, *, on_plan: Callable[[int], None] | None = None,
-            progress: Callable[[int], None] | None = None) -> LoadResult:
+    def add(
+        self,
+        sources: Sources,
+        *,
+        on_plan: Callable[[int], None] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> LoadResult:
         """Add (or update) the documents in ``sources``; the others stay. Returns what was read."""
         loaded = load(sources)
         if loaded.documents:
@@ -96,23 +122,45 @@ class Assistant:
 
     def _rebuild(self, documents: Sequence[Document], on_plan=None, progress=None) -> None:
         size, overlap = self.store.chunk_settings
-        store, stats = IndexStore.build(self.store.path, documents, self.embedder, chunk_size=size,
-                                        chunk_overlap=overlap, previous=self.store, on_plan=on_plan,
-                                        progress=progress)
+        store, stats = IndexStore.build(
+            self.store.path,
+            documents,
+            self.embedder,
+            chunk_size=size,
+            chunk_overlap=overlap,
+            previous=self.store,
+            on_plan=on_plan,
+            progress=progress,
+        )
         self.store, self.last_build = store, stats
         self.retriever = Retriever(store, self.embedder)
         self.answerer = ExtractiveAnswerer(store.idf)
 
     # ---------------------------------------------------------------------------------- querying
 
-    def search(self, question: str, k: int | None = None, *, date_from: str | None = None,
-               date_to: str | None = None, doc_ids: Sequence[str] | None = None) -> list[Hit]:
+    def search(
+        self,
+        question: str,
+        k: int | None = None,
+        *,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        doc_ids: Sequence[str] | None = None,
+    ) -> list[Hit]:
         """The passages most relevant to ``question`` (hybrid BM25 + dense), best first."""
-        return self.retriever.search(question, k or self.settings.k, date_from=date_from, date_to=date_to,
-                                     doc_ids=doc_ids)
+        return self.retriever.search(
+            question, k or self.settings.k, date_from=date_from, date_to=date_to, doc_ids=doc_ids
+        )
 
-    def ask(self, question: str, k: int | None = None, *, date_from: str | None = None,
-            date_to: str | None = None, doc_ids: Sequence[str] | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        *,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        doc_ids: Sequence[str] | None = None,
+    ) -> Answer:
         """A short answer with ``[n]`` markers and its citations; ``found`` is False when the index
         holds nothing relevant."""
         hits = self.search(question, k, date_from=date_from, date_to=date_to, doc_ids=doc_ids)

@@ -82,8 +82,16 @@ def chunk_spans(text: str, size: int = 400, overlap: int = 80) -> list[tuple[int
 def chunk_document(doc: Document, size: int = 400, overlap: int = 80) -> list[Chunk]:
     """The document's chunks, ids ``{doc_id}#{n}``, each ``text == doc.text[start:end]``."""
     return [
-        Chunk(chunk_id=f"{doc.doc_id}#{n}", doc_id=doc.doc_id, text=doc.text[s:e], start=s, end=e,
-              title=doc.title, date=doc.date, source=doc.source)
+        Chunk(
+            chunk_id=f"{doc.doc_id}#{n}",
+            doc_id=doc.doc_id,
+            text=doc.text[s:e],
+            start=s,
+            end=e,
+            title=doc.title,
+            date=doc.date,
+            source=doc.source,
+        )
         for n, (s, e) in enumerate(chunk_spans(doc.text, size, overlap))
     ]
 

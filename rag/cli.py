@@ -29,8 +29,15 @@ def _index(args: argparse.Namespace) -> int:
 
     print(f"reading {', '.join(args.sources)} …", file=sys.stderr)
     try:
-        a = Assistant.build(args.sources, args.index, model=args.model, chunk_size=args.chunk_size,
-                            chunk_overlap=args.chunk_overlap, on_plan=on_plan, progress=progress)
+        a = Assistant.build(
+            args.sources,
+            args.index,
+            model=args.model,
+            chunk_size=args.chunk_size,
+            chunk_overlap=args.chunk_overlap,
+            on_plan=on_plan,
+            progress=progress,
+        )
     finally:
         if bar is not None:
             bar.close()
@@ -39,9 +46,11 @@ def _index(args: argparse.Namespace) -> int:
     for where, reason in loaded.skipped:
         print(f"skipped {where}: {reason}", file=sys.stderr)
     speed = f", {s.chunks_per_second:.1f} chunks/s" if s.embedded_chunks else ""
-    print(f"index {a.store.path}: {s.documents} documents ({s.reused_documents} unchanged, "
-          f"{s.removed_documents} removed), {s.chunks} chunks, {s.embedded_chunks} embedded{speed}, "
-          f"{len(loaded.skipped)} skipped, {s.seconds:.1f} s")
+    print(
+        f"index {a.store.path}: {s.documents} documents ({s.reused_documents} unchanged, "
+        f"{s.removed_documents} removed), {s.chunks} chunks, {s.embedded_chunks} embedded{speed}, "
+        f"{len(loaded.skipped)} skipped, {s.seconds:.1f} s"
+    )
     return 0
 
 
@@ -52,8 +61,7 @@ def _ask(args: argparse.Namespace) -> int:
     if not question.strip():
         raise RagError("the question is empty")
     a = Assistant.load(args.index, model=args.model)
-    ans = a.ask(question.strip(), k=args.k, date_from=args.date_from, date_to=args.date_to,
-                doc_ids=args.doc or None)
+    ans = a.ask(question.strip(), k=args.k, date_from=args.date_from, date_to=args.date_to, doc_ids=args.doc or None)
     if args.json:
         print(json.dumps(ans.to_dict(), ensure_ascii=False))
         return 0
@@ -81,15 +89,18 @@ def _iso_date(value: str) -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="rag", description="Questions over Chinese meeting records, answered "
-                                "with numbered citations. Offline.")
+    p = argparse.ArgumentParser(
+        prog="rag", description="Questions over Chinese meeting records, answered with numbered citations. Offline."
+    )
     sub = p.add_subparsers(dest="command", required=True)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--index", default=None,
-                        help="index folder (default: $RAG_INDEX_DIR or ./index)")
-    common.add_argument("--model", default=None,
-                        help="sentence-transformers model name or folder (default: $RAG_MODEL or m3e-small; "
-                        "`ask` uses the index's model)")
+    common.add_argument("--index", default=None, help="index folder (default: $RAG_INDEX_DIR or ./index)")
+    common.add_argument(
+        "--model",
+        default=None,
+        help="sentence-transformers model name or folder (default: $RAG_MODEL or m3e-small; "
+        "`ask` uses the index's model)",
+    )
 
     pi = sub.add_parser("index", parents=[common], help="build or update the index so that it mirrors SOURCES")
     pi.add_argument("sources", nargs="+", help="files or folders (.txt .md .jsonl .docx .pdf .html)")

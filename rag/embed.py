@@ -99,7 +99,10 @@ class SentenceTransformerEmbedder:
         for i in range(0, len(texts), step):
             batch = list(texts[i : i + step])
             out[i : i + len(batch)] = self.model.encode(
-                batch, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                batch,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
                 show_progress_bar=False,
             )
             if progress:
@@ -107,6 +110,7 @@ class SentenceTransformerEmbedder:
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
-        vec = self.model.encode([self.query_prefix + text], normalize_embeddings=True, convert_to_numpy=True,
-                                show_progress_bar=False)
+        vec = self.model.encode(
+            [self.query_prefix + text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
         return np.asarray(vec[0], dtype=np.float32)

@@ -172,8 +172,14 @@ def _read_docx(path: Path) -> tuple[str, dict[str, Any]]:
     if d.core_properties.title:
         meta["title"] = d.core_properties.title
     else:
-        heading = next((p.text for p in d.paragraphs if p.style is not None
-                        and p.style.name.lower().startswith(("title", "heading")) and p.text.strip()), None)
+        heading = next(
+            (
+                p.text
+                for p in d.paragraphs
+                if p.style is not None and p.style.name.lower().startswith(("title", "heading")) and p.text.strip()
+            ),
+            None,
+        )
         if heading:
             meta["title"] = heading
     return "\n".join(parts), meta
@@ -210,8 +216,13 @@ def _read_html(path: Path) -> tuple[str, dict[str, Any]]:
 
 
 _READERS: dict[str, Callable[[Path], tuple[str, dict[str, Any]]]] = {
-    ".txt": _read_text, ".md": _read_text, ".markdown": _read_text,
-    ".docx": _read_docx, ".pdf": _read_pdf, ".html": _read_html, ".htm": _read_html,
+    ".txt": _read_text,
+    ".md": _read_text,
+    ".markdown": _read_text,
+    ".docx": _read_docx,
+    ".pdf": _read_pdf,
+    ".html": _read_html,
+    ".htm": _read_html,
 }
 
 

@@ -20,7 +20,8 @@ _SYLLABLE = re.compile(
     r"ue|ve|vn|a|o|e|i|u|v)"
 )
 # "(xié)" or "（xié）" right after a Chinese character, one or two syllables.
-_PINYIN = re.compile(r"(?<=[\u3400-\u9fff])[(（]([a-zA-ZüÜ\u00c0-\u024f\u0300-\u036f]{1,7}(?: [a-zü\u00c0-\u024f\u0300-\u036f]{1,7})?)[)）]")
+_LETTER = r"a-zA-ZüÜ\u00c0-\u024f\u0300-\u036f"
+_PINYIN = re.compile(rf"(?<=[\u3400-\u9fff])[(（]([{_LETTER}]{{1,7}}(?: [{_LETTER}]{{1,7}})?)[)）]")
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
 _CJK = r"\u3400-\u9fff\u3000-\u303f\uff00-\uffef“”‘’"
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}

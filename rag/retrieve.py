@@ -39,8 +39,12 @@ class DateHint:
             return False
         d = dt.date.fromisoformat(iso)
         candidates = [d, d - dt.timedelta(days=1)] if self.day is not None else [d]
-        return any((self.year is None or c.year == self.year) and (self.month is None or c.month == self.month)
-                   and (self.day is None or c.day == self.day) for c in candidates)
+        return any(
+            (self.year is None or c.year == self.year)
+            and (self.month is None or c.month == self.month)
+            and (self.day is None or c.day == self.day)
+            for c in candidates
+        )
 
 
 def date_hints(question: str) -> list[DateHint]:
@@ -73,8 +77,16 @@ class Retriever:
         per_doc: at most this many chunks of one document in the results.
     """
 
-    def __init__(self, store: IndexStore, embedder: Embedder, *, dense_weight: float = 0.3,
-                 date_boost: float = 0.3, candidates: int = 100, per_doc: int = 2) -> None:
+    def __init__(
+        self,
+        store: IndexStore,
+        embedder: Embedder,
+        *,
+        dense_weight: float = 0.3,
+        date_boost: float = 0.3,
+        candidates: int = 100,
+        per_doc: int = 2,
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.dense_weight = dense_weight
@@ -82,8 +94,16 @@ class Retriever:
         self.candidates = candidates
         self.per_doc = per_doc
 
-    def search(self, question: str, k: int = 5, *, date_from: str | None = None, date_to: str | None = None,
-               doc_ids: Sequence[str] | None = None, mode: str = "hybrid") -> list[Hit]:
+    def search(
+        self,
+        question: str,
+        k: int = 5,
+        *,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        doc_ids: Sequence[str] | None = None,
+        mode: str = "hybrid",
+    ) -> list[Hit]:
         """The ``k`` best chunks for ``question``; ``mode`` is ``hybrid``, ``bm25`` or ``dense``."""
         store = self.store
         if k <= 0 or len(store) == 0:
@@ -131,7 +151,8 @@ class Retriever:
         hints = date_hints(q)
         if hints and mode == "hybrid":
             fused += self.date_boost * np.array(
-                [any(h.matches(store.chunks[i].date) for h in hints) for i in cand], dtype=np.float64)
+                [any(h.matches(store.chunks[i].date) for h in hints) for i in cand], dtype=np.float64
+            )
 
         hits: list[Hit] = []
         per_doc: dict[str, int] = {}
@@ -141,8 +162,11 @@ class Retriever:
             if per_doc.get(chunk.doc_id, 0) >= self.per_doc:
                 continue
             per_doc[chunk.doc_id] = per_doc.get(chunk.doc_id, 0) + 1
-            hits.append(Hit(chunk=chunk, score=float(fused[j]), bm25=float(bm25[i]) if bm25[i] > 0 else None,
-                            dense=dense.get(i)))
+            hits.append(
+                Hit(
+                    chunk=chunk, score=float(fused[j]), bm25=float(bm25[i]) if bm25[i] > 0 else None, dense=dense.get(i)
+                )
+            )
             if len(hits) == k:
                 break
         return hits

@@ -69,8 +69,16 @@ def _rebuild_hint(path: Path) -> str:
 class IndexStore:
     """An index loaded in memory. Build with `IndexStore.build`, open with `IndexStore.load`."""
 
-    def __init__(self, path: Path, manifest: dict[str, Any], documents: dict[str, Document],
-                 chunks: list[Chunk], tokens: list[list[str]], dense: Any, bm25: Any) -> None:
+    def __init__(
+        self,
+        path: Path,
+        manifest: dict[str, Any],
+        documents: dict[str, Document],
+        chunks: list[Chunk],
+        tokens: list[list[str]],
+        dense: Any,
+        bm25: Any,
+    ) -> None:
         self.path = path
         self.manifest = manifest
         self.documents = documents
@@ -102,8 +110,7 @@ class IndexStore:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.asarray(self.bm25.get_scores(known), dtype=np.float32)
 
-    def dense_search(self, query: np.ndarray, n: int, rows: np.ndarray | None = None
-                     ) -> tuple[np.ndarray, np.ndarray]:
+    def dense_search(self, query: np.ndarray, n: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top ``n`` chunk rows by inner product, optionally among ``rows`` only."""
         import faiss
 
@@ -137,8 +144,9 @@ class IndexStore:
         df = self.document_frequency(token)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def rows_where(self, date_from: str | None = None, date_to: str | None = None,
-                   doc_ids: Sequence[str] | None = None) -> np.ndarray | None:
+    def rows_where(
+        self, date_from: str | None = None, date_to: str | None = None, doc_ids: Sequence[str] | None = None
+    ) -> np.ndarray | None:
         """Chunk rows passing the filters, or None when there is no filter."""
         if date_from is None and date_to is None and not doc_ids:
             return None
@@ -170,12 +178,15 @@ class IndexStore:
             raise IndexCorrupt(f"cannot read '{path / MANIFEST}' ({exc}); {_rebuild_hint(path)}") from exc
         fmt = manifest.get("format") if isinstance(manifest, dict) else None
         if fmt != FORMAT_VERSION:
-            raise IndexMismatch(f"index in '{path}' has format {fmt}, this version reads {FORMAT_VERSION}; "
-                                f"{_rebuild_hint(path)}")
+            raise IndexMismatch(
+                f"index in '{path}' has format {fmt}, this version reads {FORMAT_VERSION}; {_rebuild_hint(path)}"
+            )
         for key, version in (("normalizer", NORMALIZER_VERSION), ("tokenizer", TOKENIZER_VERSION)):
             if manifest.get(key) != version:
-                raise IndexMismatch(f"index in '{path}' was built with {key} version {manifest.get(key)}, "
-                                    f"this version uses {version}; {_rebuild_hint(path)}")
+                raise IndexMismatch(
+                    f"index in '{path}' was built with {key} version {manifest.get(key)}, "
+                    f"this version uses {version}; {_rebuild_hint(path)}"
+                )
         return manifest
 
     @classmethod
@@ -192,20 +203,31 @@ class IndexStore:
             dense = faiss.read_index(str(gen / "dense.faiss"))
             bm25 = bm25s.BM25.load(str(gen / "bm25"), load_corpus=False)
         except (OSError, RuntimeError, sqlite3.Error, ValueError, KeyError, json.JSONDecodeError) as exc:
-            raise IndexCorrupt(f"index in '{path}' is unreadable ({type(exc).__name__}: {exc}); "
-                               f"{_rebuild_hint(path)}") from exc
+            raise IndexCorrupt(
+                f"index in '{path}' is unreadable ({type(exc).__name__}: {exc}); {_rebuild_hint(path)}"
+            ) from exc
         if dense.ntotal != len(chunks) or len(chunks) != manifest["counts"]["chunks"]:
-            raise IndexCorrupt(f"index in '{path}' is inconsistent (vectors {dense.ntotal}, chunks "
-                               f"{len(chunks)}); {_rebuild_hint(path)}")
+            raise IndexCorrupt(
+                f"index in '{path}' is inconsistent (vectors {dense.ntotal}, chunks "
+                f"{len(chunks)}); {_rebuild_hint(path)}"
+            )
         return cls(path, manifest, documents, chunks, tokens, dense, bm25)
 
     # ------------------------------------------------------------------------------------ writing
 
     @classmethod
-    def build(cls, path: str | os.PathLike[str], documents: Sequence[Document], embedder: Embedder, *,
-              chunk_size: int, chunk_overlap: int, previous: IndexStore | None = None,
-              on_plan: Callable[[int], None] | None = None, progress: Progress | None = None,
-              ) -> tuple[IndexStore, BuildStats]:
+    def build(
+        cls,
+        path: str | os.PathLike[str],
+        documents: Sequence[Document],
+        embedder: Embedder,
+        *,
+        chunk_size: int,
+        chunk_overlap: int,
+        previous: IndexStore | None = None,
+        on_plan: Callable[[int], None] | None = None,
+        progress: Progress | None = None,
+    ) -> tuple[IndexStore, BuildStats]:
         """Write an index of exactly ``documents`` at ``path`` and return it loaded.
 
         Documents whose content hash, chunking and model match ``previous`` reuse its chunks and
@@ -221,8 +243,11 @@ class IndexStore:
             seen[doc.doc_id] = doc
         docs = list(seen.values())
 
-        reusable = (previous is not None and previous.model_name == embedder.name
-                    and previous.chunk_settings == (chunk_size, chunk_overlap))
+        reusable = (
+            previous is not None
+            and previous.model_name == embedder.name
+            and previous.chunk_settings == (chunk_size, chunk_overlap)
+        )
         old_hashes: dict[str, str] = previous.manifest["documents"] if previous is not None else {}
         old_rows: dict[str, list[int]] = {}
         if reusable and previous is not None:
@@ -234,8 +259,12 @@ class IndexStore:
         source_rows: list[int] = []  # row in previous, or -1 for a chunk to embed
         reused = 0
         for doc in docs:
-            if reusable and previous is not None and old_hashes.get(doc.doc_id) == doc.content_hash \
-                    and doc.doc_id in old_rows:
+            if (
+                reusable
+                and previous is not None
+                and old_hashes.get(doc.doc_id) == doc.content_hash
+                and doc.doc_id in old_rows
+            ):
                 reused += 1
                 for row in old_rows[doc.doc_id]:
                     chunks.append(previous.chunks[row])
@@ -279,9 +308,15 @@ class IndexStore:
         _write(path, manifest, docs, chunks, tokens, vectors)
         store = cls.load(path)
         removed = len(set(old_hashes) - set(seen))
-        stats = BuildStats(documents=len(docs), chunks=len(chunks), embedded_chunks=len(to_embed),
-                           reused_documents=reused, removed_documents=removed,
-                           seconds=time.perf_counter() - t0, embed_seconds=embed_seconds)
+        stats = BuildStats(
+            documents=len(docs),
+            chunks=len(chunks),
+            embedded_chunks=len(to_embed),
+            reused_documents=reused,
+            removed_documents=removed,
+            seconds=time.perf_counter() - t0,
+            embed_seconds=embed_seconds,
+        )
         return store, stats
 
 
@@ -295,19 +330,32 @@ CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT, doc_id TEXT, start 
 """
 
 
-def _write_tables(file: Path, docs: Sequence[Document], chunks: Sequence[Chunk],
-                  tokens: Sequence[Sequence[str]]) -> None:
+def _write_tables(
+    file: Path, docs: Sequence[Document], chunks: Sequence[Chunk], tokens: Sequence[Sequence[str]]
+) -> None:
     with contextlib.closing(sqlite3.connect(file)) as db, db:
         db.executescript(_SCHEMA)
         db.executemany(
             "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
-            ((d.doc_id, d.title, d.date, d.source, json.dumps(d.meta, ensure_ascii=False, default=str),
-              d.content_hash, d.text) for d in docs),
+            (
+                (
+                    d.doc_id,
+                    d.title,
+                    d.date,
+                    d.source,
+                    json.dumps(d.meta, ensure_ascii=False, default=str),
+                    d.content_hash,
+                    d.text,
+                )
+                for d in docs
+            ),
         )
         db.executemany(
             "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
-            ((i, c.chunk_id, c.doc_id, c.start, c.end, "\t".join(t)) for i, (c, t) in
-             enumerate(zip(chunks, tokens, strict=True))),
+            (
+                (i, c.chunk_id, c.doc_id, c.start, c.end, "\t".join(t))
+                for i, (c, t) in enumerate(zip(chunks, tokens, strict=True))
+            ),
         )
 
 
@@ -316,22 +364,40 @@ def _read_tables(file: Path) -> tuple[dict[str, Document], list[Chunk], list[lis
         raise FileNotFoundError(str(file))
     with contextlib.closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as db:
         documents = {
-            row[0]: Document(doc_id=row[0], title=row[1], date=row[2], source=row[3], meta=json.loads(row[4]),
-                             text=row[6])
+            row[0]: Document(
+                doc_id=row[0], title=row[1], date=row[2], source=row[3], meta=json.loads(row[4]), text=row[6]
+            )
             for row in db.execute("SELECT doc_id, title, date, source, meta, hash, text FROM documents")
         }
         chunks, tokens = [], []
         for chunk_id, doc_id, start, end, toks in db.execute(
-                'SELECT chunk_id, doc_id, start, "end", tokens FROM chunks ORDER BY row'):
+            'SELECT chunk_id, doc_id, start, "end", tokens FROM chunks ORDER BY row'
+        ):
             d = documents[doc_id]
-            chunks.append(Chunk(chunk_id=chunk_id, doc_id=doc_id, text=d.text[start:end], start=start, end=end,
-                                title=d.title, date=d.date, source=d.source))
+            chunks.append(
+                Chunk(
+                    chunk_id=chunk_id,
+                    doc_id=doc_id,
+                    text=d.text[start:end],
+                    start=start,
+                    end=end,
+                    title=d.title,
+                    date=d.date,
+                    source=d.source,
+                )
+            )
             tokens.append(toks.split("\t") if toks else [])
     return documents, chunks, tokens
 
 
-def _write(path: Path, manifest: dict[str, Any], docs: Sequence[Document], chunks: Sequence[Chunk],
-           tokens: Sequence[Sequence[str]], vectors: np.ndarray) -> None:
+def _write(
+    path: Path,
+    manifest: dict[str, Any],
+    docs: Sequence[Document],
+    chunks: Sequence[Chunk],
+    tokens: Sequence[Sequence[str]],
+    vectors: np.ndarray,
+) -> None:
     import bm25s
     import faiss
 
