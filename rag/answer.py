@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from .chunking import index_text, split_sentences
 from .normalize import normalize
-from .tokenize import tokenize
+from .retrieve import date_hints
+from .tokenize import bigrams, tokenize
 from .types import Answer, Citation, Hit
 
 NOT_FOUND = "未在资料中找到相关内容。"
@@ -56,25 +57,52 @@ class ExtractiveAnswerer:
         self.max_chars = max_chars
 
     def _weights(self, question: str) -> dict[str, float]:
-        return {t: self.idf(t) for t in set(tokenize(question))}
+        return {t: self.idf(t) for t in set(tokenize(question, with_bigrams=False))}
 
     @staticmethod
-    def _coverage(weights: dict[str, float], tokens: set[str]) -> float:
+    def _coverage(weights: dict[str, float], text: str) -> float:
+        """IDF-weighted share of the question's terms found in ``text``.
+
+        Terms are matched as substrings, and a long word also counts in part by its character pairs:
+        jieba may cut the same phrase differently in the question and in the passage.
+        """
         total = sum(weights.values())
-        return sum(w for t, w in weights.items() if t in tokens) / total if total else 0.0
+        if not total:
+            return 0.0
+        text = text.lower()
+        found = 0.0
+        for term, w in weights.items():
+            if term in text:
+                found += w
+            elif len(term) >= 3 and (pairs := bigrams(term)):
+                share = sum(p in text for p in pairs) / len(pairs)
+                found += w * share if share >= 0.5 else 0.0
+        return found / total
 
     def relevance(self, question: str, hits: Sequence[Hit]) -> float:
         """Best share of the question's key-term weight found in one passage (title and date included)."""
         weights = self._weights(normalize(question))
-        return max((self._coverage(weights, set(tokenize(index_text(h.chunk)))) for h in hits), default=0.0)
+        return max((self._coverage(weights, index_text(h.chunk)) for h in hits), default=0.0)
+
+    @staticmethod
+    def _dates_supported(question: str, hits: Sequence[Hit]) -> bool:
+        """False when the question names a year and no passage is of, or mentions, that date."""
+        hints = [h for h in date_hints(question) if h.year is not None]
+        if not hints:
+            return True
+        for hint in hints:
+            written = f"{hint.year}年{f'{hint.month}月' if hint.month else ''}{f'{hint.day}日' if hint.day else ''}"
+            if any(hint.matches(h.chunk.date) or written in index_text(h.chunk) for h in hits):
+                return True
+        return False
 
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
         q = normalize(question)
         weights = self._weights(q)
         if not hits or not weights:
             return Answer(text=NOT_FOUND, found=False)
-        passage_cov = [self._coverage(weights, set(tokenize(index_text(h.chunk)))) for h in hits]
-        if max(passage_cov) < self.min_coverage:
+        passage_cov = [self._coverage(weights, index_text(h.chunk)) for h in hits]
+        if max(passage_cov) < self.min_coverage or not self._dates_supported(q, hits):
             return Answer(text=NOT_FOUND, found=False)
 
         asks_person, asks_number, asks_date = (bool(p.search(q)) for p in (_ASKS_PERSON, _ASKS_NUMBER, _ASKS_DATE))
@@ -82,12 +110,15 @@ class ExtractiveAnswerer:
         seen: set[str] = set()
         for h, hit in enumerate(hits):
             text = hit.chunk.text
+            # the title and date identify the meeting for every sentence of the passage, so that a
+            # sentence is chosen for what it adds to them (e.g. who attended, what was passed)
+            context = index_text(hit.chunk)[: -len(text)]
             for s, e in split_sentences(text):
                 sent = text[s:e]
-                if sent in seen or len(sent) < 4:
+                if sent in seen or len(sent) < 4 or sent == hit.chunk.title:
                     continue
                 seen.add(sent)
-                score = self._coverage(weights, set(tokenize(sent)))
+                score = 0.7 * self._coverage(weights, context + sent) + 0.3 * self._coverage(weights, sent)
                 if asks_person and _ROLE.search(sent):
                     score += 0.15
                 if asks_number and _NUMBER.search(sent):

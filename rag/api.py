@@ -9,7 +9,7 @@ from pathlib import Path
 from .answer import ExtractiveAnswerer
 from .config import Settings
 from .embed import Embedder, SentenceTransformerEmbedder
-from .errors import IndexMismatch, NoDocuments
+from .errors import IndexMismatch, NoDocuments, RagError
 from .loaders import LoadResult, load
 from .retrieve import Retriever
 from .store import BuildStats, IndexStore
@@ -179,6 +179,6 @@ def _previous(index_dir: str) -> IndexStore | None:
     if not IndexStore.exists(index_dir):
         return None
     try:
-        return IndexStore.load(Path(index_dir))
-    except (IndexMismatch, Exception):  # a stale or broken index is simply replaced
+        return IndexStore.load(Path(index_dir), strict=False)
+    except RagError:  # an index of another format or a broken one is simply replaced
         return None

@@ -21,7 +21,7 @@ def _index(args: argparse.Namespace) -> int:
 
     def on_plan(total: int) -> None:
         nonlocal bar
-        bar = tqdm(total=total, unit="chunk", desc="embedding", file=sys.stderr, disable=total == 0 or None)
+        bar = tqdm(total=total, unit="chunk", desc="embedding", file=sys.stderr, disable=total == 0)
 
     def progress(n: int) -> None:
         if bar is not None:

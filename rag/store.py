@@ -168,7 +168,7 @@ class IndexStore:
         return (Path(path) / MANIFEST).is_file()
 
     @classmethod
-    def read_manifest(cls, path: str | os.PathLike[str]) -> dict[str, Any]:
+    def read_manifest(cls, path: str | os.PathLike[str], strict: bool = True) -> dict[str, Any]:
         path = Path(path)
         if not (path / MANIFEST).is_file():
             raise IndexNotFound(f"no index in '{path}': build one with `rag index SOURCES --index {path}`")
@@ -182,7 +182,7 @@ class IndexStore:
                 f"index in '{path}' has format {fmt}, this version reads {FORMAT_VERSION}; {_rebuild_hint(path)}"
             )
         for key, version in (("normalizer", NORMALIZER_VERSION), ("tokenizer", TOKENIZER_VERSION)):
-            if manifest.get(key) != version:
+            if strict and manifest.get(key) != version:
                 raise IndexMismatch(
                     f"index in '{path}' was built with {key} version {manifest.get(key)}, "
                     f"this version uses {version}; {_rebuild_hint(path)}"
@@ -190,13 +190,17 @@ class IndexStore:
         return manifest
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> IndexStore:
-        """Open the index at ``path``. Raises `IndexNotFound`, `IndexMismatch` or `IndexCorrupt`."""
+    def load(cls, path: str | os.PathLike[str], strict: bool = True) -> IndexStore:
+        """Open the index at ``path``. Raises `IndexNotFound`, `IndexMismatch` or `IndexCorrupt`.
+
+        ``strict=False`` accepts other normalizer/tokenizer versions: a build uses that to reuse the
+        vectors of unchanged documents (their content hash covers the normalized text).
+        """
         import bm25s
         import faiss
 
         path = Path(path)
-        manifest = cls.read_manifest(path)
+        manifest = cls.read_manifest(path, strict)
         gen = path / str(manifest.get("generation", ""))
         try:
             documents, chunks, tokens = _read_tables(gen / "chunks.sqlite")
@@ -257,6 +261,7 @@ class IndexStore:
         chunks: list[Chunk] = []
         tokens: list[list[str]] = []
         source_rows: list[int] = []  # row in previous, or -1 for a chunk to embed
+        same_tokens = previous is not None and previous.manifest.get("tokenizer") == TOKENIZER_VERSION
         reused = 0
         for doc in docs:
             if (
@@ -267,8 +272,9 @@ class IndexStore:
             ):
                 reused += 1
                 for row in old_rows[doc.doc_id]:
-                    chunks.append(previous.chunks[row])
-                    tokens.append(previous.tokens[row])
+                    chunk = previous.chunks[row]
+                    chunks.append(chunk)
+                    tokens.append(previous.tokens[row] if same_tokens else tokenize(index_text(chunk)))
                     source_rows.append(row)
                 continue
             for chunk in chunk_document(doc, chunk_size, chunk_overlap):

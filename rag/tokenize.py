@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-TOKENIZER_VERSION = "1"
+TOKENIZER_VERSION = "2"
 
 # Dates become tokens a question can match whatever else surrounds them: "2024年7月19日" yields
 # "2024年", "7月", "19日" and "7月19日", so a report saying only "19日" still matches on the day.
@@ -33,8 +33,8 @@ def _jieba():
 
     jieba.setLogLevel(logging.WARNING)
     tok = jieba.Tokenizer()
-    with resources.as_file(resources.files("rag") / "data" / "userdict.txt") as path:
-        tok.load_userdict(str(path))
+    with (resources.files("rag") / "data" / "userdict.txt").open("rb") as f:
+        tok.load_userdict(f)
     return tok
 
 
@@ -61,15 +61,37 @@ def _is_token(word: str) -> bool:
     return bool(word) and word not in STOPWORDS and any(c.isalnum() for c in word)
 
 
-def tokenize(text: str) -> list[str]:
-    """Tokens of normalized text for the keyword index and for keyword queries."""
+_HAN_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
+# A bigram across a particle or question word ("过了", "了什") carries no meaning.
+_GLUE = frozenset("的了吗呢吧啊么谁哪什是在和与及或等对把被将为于由从向到以之其这那该此并而且也都还又就则即所个些着过")
+
+
+def bigrams(text: str) -> list[str]:
+    """Overlapping pairs of Chinese characters, e.g. 常委会议 → 常委, 委会, 会议."""
+    return [
+        run[i : i + 2]
+        for run in _HAN_RUN.findall(text)
+        for i in range(len(run) - 1)
+        if run[i] not in _GLUE and run[i + 1] not in _GLUE
+    ]
+
+
+def tokenize(text: str, with_bigrams: bool = True) -> list[str]:
+    """Tokens of normalized text for the keyword index and for keyword queries.
+
+    jieba words (search mode), plus character bigrams: jieba can cut the same phrase differently
+    in a question and in a report (政协常委会/议 vs 政协/常委/会议); the bigrams still match.
+    """
     tokens: list[str] = []
     pos = 0
     spans = [m.span() for m in _DATE.finditer(text) if m.group(0) and _DATE_HINT.search(m.group(0))]
     for start, end in [*spans, (len(text), len(text))]:
-        for word in _jieba().cut_for_search(text[pos:start]):
+        piece = text[pos:start]
+        for word in _jieba().cut_for_search(piece):
             if _is_token(word):
                 tokens.append(word.lower())
+        if with_bigrams:
+            tokens.extend(bigrams(piece))
         tokens.extend(date_tokens(text[start:end]))
         pos = end
     return tokens
