@@ -121,7 +121,8 @@ class IndexStore:
         if rows is not None:
             if len(rows) == 0:
                 return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(rows, dtype=np.int64)))
+            selector = faiss.IDSelectorBatch(np.asarray(rows, dtype=np.int64))
+            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]  # SWIG kwargs
         n = min(n, len(self.chunks) if rows is None else len(rows))
         scores, ids = self.dense.search(q, n, params=params)
         keep = ids[0] >= 0

