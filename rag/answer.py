@@ -1,9 +1,12 @@
 """Answers from retrieved passages. Without an LLM: the extractive answerer.
 
 The extractive answerer scores the sentences of the retrieved passages against the question (IDF-
-weighted keyword coverage, plus what the question asks for: a person, a number, a date), quotes the
-best ones verbatim with ``[n]`` markers, and returns the passages as citations. When the passages do
-not cover the question's key terms it says so instead of quoting unrelated text.
+weighted coverage of its terms, the terms next to the question word counting double, plus what the
+question asks for: a person, a number, a date), quotes the best ones verbatim with ``[n]`` markers
+and returns the passages as citations. It answers "not found" instead of quoting unrelated text
+when no passage covers enough of the question's key terms, when the question names a year that no
+passage is from, or when it names a session or title (第二十次, 十三届, 《…》) that no retrieved
+document contains.
 """
 
 from __future__ import annotations
@@ -21,20 +24,60 @@ from .types import Answer, Citation, Hit
 NOT_FOUND = "未在资料中找到相关内容。"
 
 _ASKS_PERSON = re.compile(r"谁|哪位|哪些人|什么人|姓名|名字")
-_ASKS_NUMBER = re.compile(r"多少|几[个项名位次条届天年月人家所]?|数量|比例|金额|规模|增长了?|百分")
+_ASKS_NUMBER = re.compile(r"多少|几|数量|比例|金额|规模|百分")
+_ASKS_ORDINAL = re.compile(r"第几")
 _ASKS_DATE = re.compile(r"什么时候|何时|哪天|哪一天|几月几日|日期|哪年|哪一年")
-_ROLE = re.compile(r"主席|书记|市长|省长|总理|委员长|部长|主任|秘书长|局长|院长|厅长|县长|区长|常委|同志|代表|委员")
-_NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿两]+[个项名位次条届家所万亿%]")
+_ROLE = re.compile(
+    r"主席|书记|总理|委员长|[省市县区部局厅院司处校会行社署]长|主任|常委|委员|教授|院士|专家|主持|讲话|发言|作了"
+)
+# a count or amount, not a date: 9件, 14位, 1758万亩, 二十条; not 26日, not 第一次
+_NUMBER = re.compile(r"\d+(?:\.\d+)?(?![\d.年月日号时])|(?<!第)[一二三四五六七八九十百千万亿两]+[个项名位条家所件万亿]")
 _DATE = re.compile(r"\d{1,4}年|\d{1,2}月|\d{1,2}日")
+_ORDINAL = re.compile(r"第[一二三四五六七八九十百零〇两\d]+[次届讲期批轮]")
+# Words that single out one meeting or one text: "第二十次会议", "十二届五次", "十四届", "《……》".
+# A document that lacks them is about another meeting, however similar. An ordinal keeps the
+# character after it: 第二十次会议 is not 第二十次全国代表大会.
+_NUM = "一二三四五六七八九十百零〇两\\d"
+_IDENTIFIER = re.compile(
+    rf"第[{_NUM}]+[次届讲期批轮][\u4e00-\u9fff]?|[{_NUM}]+届(?:全国人大|全国政协)?[{_NUM}]+次|[{_NUM}]+届|《[^》]{{2,40}}》"
+)
+# A local body named with its place: 深圳市委, 浙江省政协, 成都市人大常委会.
+_LOCAL_BODY = re.compile(r"([\u4e00-\u9fff]{2,4}?)([省市县区州](?:委|政协|人大常委会|人大|政府|人民政府))")
+_WH = re.compile(r"谁|什么|哪|多少|几")
+
+
+def identifiers(question: str) -> list[str]:
+    """The identifying words of a normalized question: ordinals, sessions, quoted titles, local bodies."""
+    found = [m.group(0) for m in _IDENTIFIER.finditer(question)]
+    return found + [m.group(0) for m in _LOCAL_BODY.finditer(question) if not m.group(1).startswith("全国")]
+
+
+def _has_identifier(identifier: str, title: str, text: str) -> bool:
+    """Whether a document carries an identifier. A local body also counts when the report's title
+    names the place and the text the body (滕州 in the title, 市政协 in the text)."""
+    if identifier in text or identifier in title:
+        return True
+    m = _LOCAL_BODY.fullmatch(identifier)
+    return m is not None and m.group(1) in title and m.group(2) in text
 
 
 @dataclass(frozen=True)
 class _Sentence:
     hit: int  # index into the hits
     start: int  # span within the chunk text
-    end: int
     text: str
     score: float
+
+
+def _covered(term: str, text: str) -> float:
+    """1 when ``term`` is in ``text``; for a long word, the share of its character pairs found, as
+    jieba may cut the same phrase differently in a question and in a passage."""
+    if term in text:
+        return 1.0
+    if len(term) >= 3 and (pairs := bigrams(term)):
+        share = sum(p in text for p in pairs) / len(pairs)
+        return share if share >= 0.5 else 0.0
+    return 0.0
 
 
 class ExtractiveAnswerer:
@@ -42,6 +85,7 @@ class ExtractiveAnswerer:
 
     Args:
         idf: token → inverse document frequency, from the index.
+        document_text: doc id → whole normalized text, to check identifiers beyond the passage.
         min_coverage: share of the question's key-term weight that the best passage (with its title
             and date) must contain; below it the answer is "not found".
         max_sentences: at most this many sentences are quoted.
@@ -49,40 +93,44 @@ class ExtractiveAnswerer:
     """
 
     def __init__(
-        self, idf: Callable[[str], float], *, min_coverage: float = 0.55, max_sentences: int = 3, max_chars: int = 260
+        self,
+        idf: Callable[[str], float],
+        *,
+        document_text: Callable[[str], str] | None = None,
+        min_coverage: float = 0.55,
+        max_sentences: int = 3,
+        max_chars: int = 260,
     ) -> None:
         self.idf = idf
+        self.document_text = document_text
         self.min_coverage = min_coverage
         self.max_sentences = max_sentences
         self.max_chars = max_chars
 
-    def _weights(self, question: str) -> dict[str, float]:
+    def weights(self, question: str) -> dict[str, float]:
+        """IDF weight of each distinct key term of a normalized question."""
         return {t: self.idf(t) for t in set(tokenize(question, with_bigrams=False))}
 
     @staticmethod
-    def _coverage(weights: dict[str, float], text: str) -> float:
-        """IDF-weighted share of the question's terms found in ``text``.
-
-        Terms are matched as substrings, and a long word also counts in part by its character pairs:
-        jieba may cut the same phrase differently in the question and in the passage.
-        """
+    def coverage(weights: dict[str, float], text: str) -> float:
+        """IDF-weighted share of the question's terms found in ``text``."""
         total = sum(weights.values())
         if not total:
             return 0.0
         text = text.lower()
-        found = 0.0
-        for term, w in weights.items():
-            if term in text:
-                found += w
-            elif len(term) >= 3 and (pairs := bigrams(term)):
-                share = sum(p in text for p in pairs) / len(pairs)
-                found += w * share if share >= 0.5 else 0.0
-        return found / total
+        return sum(w * _covered(t, text) for t, w in weights.items()) / total
 
-    def relevance(self, question: str, hits: Sequence[Hit]) -> float:
-        """Best share of the question's key-term weight found in one passage (title and date included)."""
-        weights = self._weights(normalize(question))
-        return max((self._coverage(weights, index_text(h.chunk)) for h in hits), default=0.0)
+    @staticmethod
+    def _focus(question: str, weights: dict[str, float]) -> dict[str, float]:
+        """The terms next to the question word: in 座谈会由谁主持 the sentence should say who
+        presided, not repeat the description of the meeting. All terms when there is no question word."""
+        near = "".join(question[max(0, m.start() - 6) : m.end() + 6] for m in _WH.finditer(question))
+        focus = {t: w for t, w in weights.items() if t in near}
+        return focus or weights
+
+    def _document(self, hit: Hit) -> str:
+        body = self.document_text(hit.chunk.doc_id) if self.document_text else hit.chunk.text
+        return f"{index_text(hit.chunk)[: -len(hit.chunk.text) or None]}\n{body}"
 
     @staticmethod
     def _dates_supported(question: str, hits: Sequence[Hit]) -> bool:
@@ -98,59 +146,63 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
         q = normalize(question)
-        weights = self._weights(q)
-        if not hits or not weights:
+        weights = self.weights(q)
+        if not hits or not weights or not self._dates_supported(q, hits):
             return Answer(text=NOT_FOUND, found=False)
-        passage_cov = [self._coverage(weights, index_text(h.chunk)) for h in hits]
-        if max(passage_cov) < self.min_coverage or not self._dates_supported(q, hits):
+        # only documents that contain every identifying word of the question can answer it
+        ids = identifiers(q)
+        usable = [
+            i for i, h in enumerate(hits) if all(_has_identifier(x, h.chunk.title, self._document(h)) for x in ids)
+        ]
+        cov = {i: self.coverage(weights, index_text(hits[i].chunk)) for i in usable}
+        if not cov or max(cov.values()) < self.min_coverage:
             return Answer(text=NOT_FOUND, found=False)
 
-        asks_person, asks_number, asks_date = (bool(p.search(q)) for p in (_ASKS_PERSON, _ASKS_NUMBER, _ASKS_DATE))
+        focus = self._focus(q, weights)
+        asks = [bool(p.search(q)) for p in (_ASKS_PERSON, _ASKS_NUMBER, _ASKS_DATE, _ASKS_ORDINAL)]
         sentences: list[_Sentence] = []
         seen: set[str] = set()
-        for h, hit in enumerate(hits):
+        for h in usable:
+            hit = hits[h]
             text = hit.chunk.text
-            # the title and date identify the meeting for every sentence of the passage, so that a
-            # sentence is chosen for what it adds to them (e.g. who attended, what was passed)
+            # the title and date name the meeting for every sentence of the passage, so a sentence
+            # is chosen for what it adds to them (who attended, what was passed)
             context = index_text(hit.chunk)[: -len(text)]
             for s, e in split_sentences(text):
                 sent = text[s:e]
                 if sent in seen or len(sent) < 4 or sent == hit.chunk.title:
                     continue
                 seen.add(sent)
-                score = 0.7 * self._coverage(weights, context + sent) + 0.3 * self._coverage(weights, sent)
-                if asks_person and _ROLE.search(sent):
-                    score += 0.15
-                if asks_number and _NUMBER.search(sent):
-                    score += 0.15
-                if asks_date and _DATE.search(sent):
+                score = 0.4 * self.coverage(weights, context + sent) + 0.6 * self.coverage(focus, sent)
+                for wanted, pattern in zip(asks, (_ROLE, _NUMBER, _DATE, _ORDINAL), strict=True):
+                    if wanted and pattern.search(sent):
+                        score += 0.15
+                if any(x in sent for x in ids):
                     score += 0.15
                 # the passage's own relevance and rank carry over to its sentences
-                score += 0.35 * passage_cov[h] + 0.1 * hit.score - 0.02 * h
-                sentences.append(_Sentence(h, s, e, sent, score))
+                score += 0.3 * cov[h] + 0.1 * hit.score - 0.02 * h
+                sentences.append(_Sentence(h, s, sent, score))
         if not sentences:
             return Answer(text=NOT_FOUND, found=False)
 
         ranked = sorted(sentences, key=lambda x: -x.score)
-        best = ranked[0].score
         chosen = [ranked[0]]
         length = len(ranked[0].text)
         for cand in ranked[1:]:
             if len(chosen) >= self.max_sentences or length >= self.max_chars:
                 break
-            if cand.score < 0.8 * best or length + len(cand.text) > self.max_chars:
+            if cand.score < 0.85 * ranked[0].score or length + len(cand.text) > self.max_chars:
                 continue
             chosen.append(cand)
             length += len(cand.text)
-        # read in document order: by passage rank, then position in the passage
-        chosen.sort(key=lambda x: (x.hit, x.start))
+        chosen.sort(key=lambda x: (x.hit, x.start))  # passage rank, then reading order
 
         numbers: dict[int, int] = {}
         for c in chosen:
             numbers.setdefault(c.hit, len(numbers) + 1)
-        # the remaining retrieved passages follow as further, unquoted sources
-        for h in range(len(hits)):
-            if passage_cov[h] >= self.min_coverage / 2:
+        # the other relevant passages follow as further, unquoted sources
+        for h in usable:
+            if cov[h] >= self.min_coverage / 2:
                 numbers.setdefault(h, len(numbers) + 1)
         text = "".join(f"{c.text}[{numbers[c.hit]}]" for c in chosen)
         citations = tuple(

@@ -30,7 +30,7 @@ class Assistant:
         self.embedder = embedder
         self.settings = settings or Settings(index_dir=str(store.path))
         self.retriever = Retriever(store, embedder)
-        self.answerer = ExtractiveAnswerer(store.idf)
+        self.answerer = ExtractiveAnswerer(store.idf, document_text=self._document_text)
         self.last_build: BuildStats | None = None
         self.last_load: LoadResult | None = None
 
@@ -134,9 +134,13 @@ class Assistant:
         )
         self.store, self.last_build = store, stats
         self.retriever = Retriever(store, self.embedder)
-        self.answerer = ExtractiveAnswerer(store.idf)
+        self.answerer = ExtractiveAnswerer(store.idf, document_text=self._document_text)
 
     # ---------------------------------------------------------------------------------- querying
+
+    def _document_text(self, doc_id: str) -> str:
+        doc = self.store.documents.get(doc_id)
+        return doc.text if doc else ""
 
     def search(
         self,

@@ -25,7 +25,7 @@ import tempfile
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -274,7 +274,7 @@ class IndexStore:
                 reused += 1
                 for row in old_rows[doc.doc_id]:
                     chunk = previous.chunks[row]
-                    chunks.append(chunk)
+                    chunks.append(chunk if chunk.source == doc.source else replace(chunk, source=doc.source))
                     tokens.append(previous.tokens[row] if same_tokens else tokenize(index_text(chunk)))
                     source_rows.append(row)
                 continue

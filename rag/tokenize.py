@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-TOKENIZER_VERSION = "3"
+TOKENIZER_VERSION = "4"
 
 # Dates become tokens a question can match whatever else surrounds them: "2024年7月19日" yields
 # "2024年", "7月", "19日" and "7月19日", so a report saying only "19日" still matches on the day.
@@ -19,9 +19,21 @@ _DATE = re.compile(r"(?:(\d{4})年)?(?:(\d{1,2})月)?(?:(\d{1,2})[日号])?")
 _DATE_HINT = re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}[日号]")
 
 
+def _data_lines(name: str) -> list[str]:
+    text = (resources.files("rag") / "data" / name).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
 def _load_stopwords() -> frozenset[str]:
-    text = (resources.files("rag") / "data" / "stopwords.txt").read_text(encoding="utf-8")
-    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+    return frozenset(_data_lines("stopwords.txt"))
+
+
+def _load_aliases() -> dict[str, str]:
+    return dict(line.split("\t", 1) for line in _data_lines("aliases.txt"))
+
+
+ALIASES = _load_aliases()
+_ALIAS = re.compile("|".join(sorted(map(re.escape, ALIASES), key=len, reverse=True)))
 
 
 STOPWORDS = _load_stopwords()
@@ -62,16 +74,15 @@ _QUESTION_WORD = re.compile(r"几[个名位次项条天年月人家所届种批]
 def _is_token(word: str) -> bool:
     word = word.strip()
     return (
-        bool(word)
-        and word not in STOPWORDS
-        and not _QUESTION_WORD.fullmatch(word)
-        and any(c.isalnum() for c in word)
+        bool(word) and word not in STOPWORDS and not _QUESTION_WORD.fullmatch(word) and any(c.isalnum() for c in word)
     )
 
 
 _HAN_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
 # A bigram across a particle or question word ("过了", "了什") carries no meaning.
-_GLUE = frozenset("的了吗呢吧啊么谁哪几什是在和与及或等对把被将为于由从向到以之其这那该此并而且也都还又就则即所个些着过")
+_GLUE = frozenset(
+    "的了吗呢吧啊么谁哪几什是在和与及或等对把被将为于由从向到以之其这那该此并而且也都还又就则即所个些着过"
+)
 
 
 def bigrams(text: str) -> list[str]:
@@ -94,7 +105,7 @@ def tokenize(text: str, with_bigrams: bool = True) -> list[str]:
     pos = 0
     spans = [m.span() for m in _DATE.finditer(text) if m.group(0) and _DATE_HINT.search(m.group(0))]
     for start, end in [*spans, (len(text), len(text))]:
-        piece = text[pos:start]
+        piece = _ALIAS.sub(lambda m: ALIASES[m.group(0)], text[pos:start])
         for word in _jieba().cut_for_search(piece):
             if _is_token(word):
                 tokens.append(word.lower())

@@ -32,9 +32,12 @@ class Document:
 
     @property
     def content_hash(self) -> str:
-        """Hash of everything that reaches the index, used to skip unchanged documents."""
+        """Hash of what is embedded (title, date, text), used to skip unchanged documents.
+
+        The source path is left out: the same records read from another path keep their vectors.
+        """
         h = hashlib.sha256()
-        for part in (self.title, self.date or "", self.source, self.text):
+        for part in (self.title, self.date or "", self.text):
             h.update(part.encode("utf-8"))
             h.update(b"\x00")
         return h.hexdigest()[:32]

@@ -24,7 +24,11 @@ def test_model_is_read_from_the_wheel_and_vectors_are_normalized(sample):
 
 @pytest.mark.parametrize(
     "question, expected",
-    [("市政協主席是誰？", "薛登峰"), ("出席数字赋能协商活动的副市长是谁？", "赵炜"), ("几名委员进行了线上建言？", "2名委员")],
+    [
+        ("市政協主席是誰？", "薛登峰"),
+        ("出席数字赋能协商活动的副市长是谁？", "赵炜"),
+        ("几名委员进行了线上建言？", "2名委员"),
+    ],
 )
 def test_sample_questions(sample, question, expected):
     ans = sample.ask(question)
