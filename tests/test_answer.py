@@ -1,6 +1,6 @@
 import re
 
-from rag.answer import NOT_FOUND
+from rag.answer import NOT_FOUND, identifiers
 
 
 def check_citations(ans):
@@ -42,3 +42,21 @@ def test_to_dict_shape(assistant):
     d = assistant.ask("出席活动的副市长是谁？").to_dict()
     assert set(d) == {"answer", "found", "citations"} and "赵炜" in d["answer"]
     assert set(d["citations"][0]) == {"n", "doc_id", "title", "date", "source", "text", "start", "end", "score"}
+
+
+def test_questions_about_another_session_year_or_body_are_not_answered(assistant):
+    for q in [
+        "十四届全国人大常委会第十一次会议有多少名委员出席？",  # the corpus has the 第十次
+        "2019年国务院常务会议审议通过了什么？",  # no report of that year
+        "深圳市政协主席是谁？",  # another city's body
+        "国务院常务会议审议通过了《无人机管理条例》吗？",  # a title no report has
+    ]:
+        assert not assistant.ask(q).found, q
+    assert assistant.ask("十四届全国人大常委会第十次会议有多少名委员出席？").found
+
+
+def test_identifiers():
+    assert identifiers("十三届全国人大常委会第二十次会议") == ["十三届", "第二十次会"]
+    assert identifiers("浙江省政协十二届五次会议") == ["十二届五次", "浙江省政协"]
+    assert identifiers("审议通过《专利法实施细则》") == ["《专利法实施细则》"]
+    assert identifiers("全国政协主席是谁") == [] and identifiers("市政协主席是谁") == []
