@@ -18,6 +18,7 @@ import shutil
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -58,9 +59,56 @@ def mrr(ranked: list[str], gold: str) -> float:
     return next((1.0 / (i + 1) for i, d in enumerate(ranked) if d == gold), 0.0)
 
 
+def evaluate(a: Assistant, path: str, k: int) -> dict:
+    """Every retrieval leg, then the whole ask path, over one question file."""
+    with open(path, encoding="utf-8") as f:
+        questions = [json.loads(line) for line in f if line.strip()]
+    answerable = [q for q in questions if q["doc_id"]]
+    unanswerable = [q for q in questions if not q["doc_id"]]
+    legs = {}
+    for mode in ("bm25", "dense", "rrf", "hybrid"):
+        hit1 = hit5 = rr = 0.0
+        for q in answerable:
+            ranked = doc_ranking(a, q["question"], mode, 10)
+            hit1 += ranked[:1] == [q["doc_id"]]
+            hit5 += q["doc_id"] in ranked[:k]
+            rr += mrr(ranked, q["doc_id"])
+        n = len(answerable)
+        legs[mode] = {"r@1": hit1 / n, "r@5": hit5 / n, "mrr@10": rr / n, "hits5": int(hit5)}
+        print(path, mode, legs[mode], file=sys.stderr)
+    lat, in_cit, ans_hit, found_ok, misses = [], 0, 0, 0, []
+    for q in questions:
+        t0 = time.perf_counter()
+        ans = a.ask(q["question"], k=k)
+        lat.append((time.perf_counter() - t0) * 1000)
+        if q["doc_id"]:
+            ok_doc = q["doc_id"] in [c.doc_id for c in ans.citations]
+            ok_ans = ans.found and any(normalize(g) in ans.text for g in q["answers"])
+            in_cit += ok_doc
+            ans_hit += ok_ans
+            if not (ok_doc and ok_ans):
+                misses.append((q, ans.text[:120], ok_doc))
+        else:
+            found_ok += not ans.found
+            if ans.found:
+                misses.append((q, ans.text[:120], False))
+    return {
+        "n": len(answerable),
+        "nu": len(unanswerable),
+        "legs": legs,
+        "in_cit": in_cit,
+        "ans_hit": ans_hit,
+        "found_ok": found_ok,
+        "lat": lat,
+        "misses": misses,
+        "file": Path(path).name,
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--questions", default=str(ROOT / "bench" / "questions_meetings.jsonl"))
+    ap.add_argument("--heldout", default=str(ROOT / "bench" / "questions_meetings_heldout.jsonl"))
     ap.add_argument("--rebuild", action="store_true", help="build the index from scratch (about 5 minutes)")
     ap.add_argument("--k", type=int, default=5)
     ap.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
@@ -76,47 +124,8 @@ def main() -> None:
     build_s = time.perf_counter() - t
     print(f"build: {build}", file=sys.stderr)
 
-    with open(args.questions, encoding="utf-8") as f:
-        questions = [json.loads(line) for line in f if line.strip()]
-    answerable = [q for q in questions if q["doc_id"]]
-    unanswerable = [q for q in questions if not q["doc_id"]]
-
-    # --- retrieval legs on the same index
     a.search("预热")  # load the model
-    legs = {}
-    for mode in ("bm25", "dense", "rrf", "hybrid"):
-        hit1 = hit5 = rr = 0.0
-        for q in answerable:
-            ranked = doc_ranking(a, q["question"], mode, 10)
-            hit1 += ranked[:1] == [q["doc_id"]]
-            hit5 += q["doc_id"] in ranked[: args.k]
-            rr += mrr(ranked, q["doc_id"])
-        n = len(answerable)
-        legs[mode] = {"r@1": hit1 / n, "r@5": hit5 / n, "mrr@10": rr / n, "hits5": int(hit5)}
-        print(mode, legs[mode], file=sys.stderr)
-
-    # --- the whole ask path
-    lat, in_cit, ans_hit, found_ok, misses = [], 0, 0, 0, []
-    for q in answerable:
-        t0 = time.perf_counter()
-        ans = a.ask(q["question"], k=args.k)
-        lat.append((time.perf_counter() - t0) * 1000)
-        docs = [c.doc_id for c in ans.citations]
-        ok_doc = q["doc_id"] in docs
-        ok_ans = ans.found and any(normalize(g) in ans.text for g in q["answers"])
-        in_cit += ok_doc
-        ans_hit += ok_ans
-        if not (ok_doc and ok_ans):
-            misses.append((q, ans.text[:120], ok_doc))
-    for q in unanswerable:
-        t0 = time.perf_counter()
-        ans = a.ask(q["question"], k=args.k)
-        lat.append((time.perf_counter() - t0) * 1000)
-        found_ok += not ans.found
-        if ans.found:
-            misses.append((q, ans.text[:120], False))
-    p50 = statistics.median(lat)
-    p95 = float(np.percentile(lat, 95))
+    results = {name: evaluate(a, path, args.k) for name, path in (("dev", args.questions), ("held-out", args.heldout))}
 
     # --- speed: plain encoder throughput on the same chunks, and an incremental update
     sample = [index_text(c) for c in a.store.chunks[:: max(1, len(a.store.chunks) // 320)][:320]]
@@ -140,55 +149,73 @@ def main() -> None:
     inc = b.last_build
     Assistant.build(sources, index_dir=index)  # restore the benchmark index
 
-    n, nu = len(answerable), len(unanswerable)
-    rows = "\n".join(
-        f"| {name} | {legs[m]['hits5']}/{n} ({legs[m]['r@5']:.3f}) | {legs[m]['r@1']:.3f} | {legs[m]['mrr@10']:.3f} |"
-        for m, name in [
-            ("bm25", "BM25 alone (jieba words + bigrams)"),
-            ("dense", "dense alone (m3e-small, FAISS flat)"),
-            ("rrf", "plain RRF of the two (k=60)"),
-            ("hybrid", "**this project: weighted fusion + date boost**"),
-        ]
-    )
+    names = [
+        ("bm25", "BM25 alone (jieba words + bigrams)"),
+        ("dense", "dense alone (m3e-small, FAISS flat)"),
+        ("rrf", "plain RRF of the two (k=60)"),
+        ("hybrid", "**this project: weighted fusion + date boost**"),
+    ]
+    dev, held = results["dev"], results["held-out"]
+
+    def leg_row(m: str, name: str) -> str:
+        cells = []
+        for r in (dev, held):
+            leg = r["legs"][m]
+            cells.append(f"{leg['hits5']}/{r['n']} | {leg['r@1']:.3f} | {leg['mrr@10']:.3f}")
+        return f"| {name} | {' | '.join(cells)} |"
+
+    rows = "\n".join(leg_row(m, name) for m, name in names)
+    lat = dev["lat"] + held["lat"]
+    p50, p95 = statistics.median(lat), float(np.percentile(lat, 95))
     miss_lines = "\n".join(
         f"- `{q['type']}` {q['question']} → {'right doc' if ok else 'wrong doc' if q['doc_id'] else 'answered'}: {txt}"
-        for q, txt, ok in misses
+        for q, txt, ok in dev["misses"]
     )
+    held_types = ", ".join(f"{t} {c}" for t, c in Counter(q["type"] for q, _, _ in held["misses"]).most_common())
     section = f"""## Meeting reports: sample report + meetings.jsonl
 
-Command: `python bench/bench_meetings.py{" --rebuild" if args.rebuild else ""}` — run {time.strftime("%Y-%m-%d")},
+Command: `python bench/bench_meetings.py{" --rebuild" if args.rebuild else ""}` (or `make bench`) — run {time.strftime("%Y-%m-%d")},
 {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}.
 Index: {build.documents} documents, {build.chunks} chunks (400 characters, overlap 80), m3e-small fp32.
-Questions: `{Path(args.questions).name}`, {n} answerable (dates, people, numbers, paraphrases, topics;
-some in Traditional characters) and {nu} that the corpus cannot answer; written by reading the
-documents, not by looking at this system's output.
+
+Two question sets, written by reading the documents, not by looking at this system's output; each has
+questions about dates, people, numbers, paraphrases and topics (some in Traditional characters) and
+questions the corpus cannot answer:
+- **dev** (`{dev["file"]}`: {dev["n"]} answerable, {dev["nu"]} unanswerable) was used while developing
+  the answerer; its misses are listed below.
+- **held-out** (`{held["file"]}`: {held["n"]} answerable, {held["nu"]} unanswerable, other documents)
+  was written separately and is only scored, never read while tuning.
 
 ### Retrieval, document level (k = {args.k}), same index and model for every row
 
-| method | right document in top {args.k} | R@1 | MRR@10 |
-|---|---|---|---|
+| method | dev: right doc in top {args.k} | R@1 | MRR@10 | held-out: right doc in top {args.k} | R@1 | MRR@10 |
+|---|---|---|---|---|---|---|
 {rows}
 
 ### Answers (`Assistant.ask`, extractive, k = {args.k})
 
-| measure | result |
-|---|---|
-| right document among the citations | {in_cit}/{n} |
-| answer text holds a gold answer string | {ans_hit}/{n} |
-| `found: false` on unanswerable questions | {found_ok}/{nu} |
-| query latency, model loaded (retrieval + answer) | p50 {p50:.0f} ms, p95 {p95:.0f} ms |
+| measure | dev | held-out |
+|---|---|---|
+| right document among the citations | {dev["in_cit"]}/{dev["n"]} | {held["in_cit"]}/{held["n"]} |
+| answer text holds a gold answer string | {dev["ans_hit"]}/{dev["n"]} | {held["ans_hit"]}/{held["n"]} |
+| `found: false` on unanswerable questions | {dev["found_ok"]}/{dev["nu"]} | {held["found_ok"]}/{held["nu"]} |
+
+Query latency, model loaded, retrieval + answer, over all {len(lat)} questions: p50 {p50:.0f} ms, p95 {p95:.0f} ms.
 
 ### Speed
 
 | measure | result |
 |---|---|
-| index build from scratch (this run{"" if args.rebuild else ": reused the cached index, run with --rebuild"}) | {build_s:.1f} s, {build.embedded_chunks} chunks embedded{f", {build.chunks_per_second:.1f} chunks/s" if build.embedded_chunks else ""} |
+| index build (this run{"" if args.rebuild else ": reused the cached index; run with --rebuild to time a full build"}) | {build_s:.1f} s, {build.embedded_chunks} chunks embedded{f", {build.chunks_per_second:.1f} chunks/s" if build.embedded_chunks else ""} |
 | plain fp32 encoder on {len(sample)} of the same chunks | {enc_speed:.1f} chunks/s |
 | `rag index` after one file changed and one added | {inc_s:.1f} s, {inc.embedded_chunks} chunks embedded, {inc.reused_documents} documents reused |
 
 ### Misses
 
+Dev set:
 {miss_lines or "- none"}
+
+Held-out set, by question type: {held_types or "none"}.
 """
     out = Path(args.out)
     text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n\n"
