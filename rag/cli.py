@@ -128,6 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RagError as exc:
         print(f"rag: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # e.g. the index folder cannot be written
+        print(f"rag: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("rag: interrupted", file=sys.stderr)
         return 130

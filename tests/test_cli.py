@@ -68,3 +68,11 @@ def test_unreadable_index_is_reported(corpus, tmp_path, capsys, hash_model):
     (index / "manifest.json").write_text("not json", encoding="utf-8")
     assert main(["ask", "问题", "--index", str(index)]) == 2
     assert "rag index" in capsys.readouterr().err
+
+
+def test_unwritable_index_location_is_one_line(corpus, tmp_path, capsys, hash_model):
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    assert main(["index", str(corpus), "--index", str(blocker / "index")]) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("rag: error:") and "file" in last
