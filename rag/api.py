@@ -72,6 +72,39 @@ class Assistant:
     ) -> Assistant:
         """Make the index at ``index_dir`` mirror ``sources``: new and changed documents are embedded,
         unchanged ones reused, vanished ones removed. Unreadable files are listed in ``last_load``."""
+        loaded = load(sources)
+        if not loaded.documents:
+            reasons = "; ".join(f"{w}: {r}" for w, r in loaded.skipped[:3]) or "no supported files found"
+            raise NoDocuments(f"no readable documents in the sources ({reasons})")
+        assistant = cls.from_documents(
+            loaded.documents,
+            index_dir,
+            model=model,
+            embedder=embedder,
+            chunk_size=chunk_size,
+            chunk_overlap=chunk_overlap,
+            on_plan=on_plan,
+            progress=progress,
+        )
+        assistant.last_load = loaded
+        return assistant
+
+    @classmethod
+    def from_documents(
+        cls,
+        documents: Sequence[Document],
+        index_dir: str | os.PathLike[str] | None = None,
+        *,
+        model: str | None = None,
+        embedder: Embedder | None = None,
+        chunk_size: int | None = None,
+        chunk_overlap: int | None = None,
+        on_plan: Callable[[int], None] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> Assistant:
+        """Like `build`, from `Document` objects made elsewhere (e.g. an evaluation set)."""
+        if not documents:
+            raise NoDocuments("no documents to index")
         defaults = Settings()
         settings = Settings(
             index_dir=str(index_dir) if index_dir is not None else defaults.index_dir,
@@ -79,24 +112,19 @@ class Assistant:
             chunk_size=chunk_size or defaults.chunk_size,
             chunk_overlap=defaults.chunk_overlap if chunk_overlap is None else chunk_overlap,
         )
-        loaded = load(sources)
-        if not loaded.documents:
-            reasons = "; ".join(f"{w}: {r}" for w, r in loaded.skipped[:3]) or "no supported files found"
-            raise NoDocuments(f"no readable documents in the sources ({reasons})")
         embedder = embedder or SentenceTransformerEmbedder(settings.model)
-        previous = _previous(settings.index_dir)
         store, stats = IndexStore.build(
             settings.index_dir,
-            loaded.documents,
+            documents,
             embedder,
             chunk_size=settings.chunk_size,
             chunk_overlap=settings.chunk_overlap,
-            previous=previous,
+            previous=_previous(settings.index_dir),
             on_plan=on_plan,
             progress=progress,
         )
         assistant = cls(store, embedder, settings)
-        assistant.last_build, assistant.last_load = stats, loaded
+        assistant.last_build = stats
         return assistant
 
     def add(

@@ -72,6 +72,32 @@ def _ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .api import Assistant
+    from .evaluate import default_index_dir, evaluate, load_dataset
+
+    dataset = load_dataset(args.dataset)
+    if dataset.documents is not None:  # SQuAD: index the contexts (reused while unchanged)
+        model = args.model or Settings().model
+        index = args.index_given or str(default_index_dir(dataset, model))
+        with tqdm(unit="chunk", desc="embedding contexts", file=sys.stderr, disable=None) as bar:
+            a = Assistant.from_documents(
+                dataset.documents, index, model=model, on_plan=lambda n: bar.reset(total=n), progress=bar.update
+            )
+    else:
+        a = Assistant.load(args.index, model=args.model)
+    with tqdm(total=len(dataset.questions), unit="q", desc="questions", file=sys.stderr) as bar:
+        result = evaluate(a, dataset, k=args.k, progress=bar.update)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    for key, value in result.items():
+        print(f"{key:24} {value:.4f}" if isinstance(value, float) else f"{key:24} {value}")
+    return 0
+
+
 def _positive(value: str) -> int:
     n = int(value)
     if n <= 0:
@@ -116,11 +142,18 @@ def parser() -> argparse.ArgumentParser:
     pa.add_argument("--to", dest="date_to", type=_iso_date, help="only documents dated on or before")
     pa.add_argument("--doc", action="append", help="only this document id (repeatable)")
     pa.set_defaults(func=_ask)
+
+    pe = sub.add_parser("eval", parents=[common], help="measure retrieval and answers on a question set")
+    pe.add_argument("dataset", help="SQuAD-format .json (its contexts are indexed) or .jsonl questions over --index")
+    pe.add_argument("--k", type=_positive, default=5, help="passages per answer (default 5)")
+    pe.add_argument("--json", action="store_true", help="print one JSON object")
+    pe.set_defaults(func=_eval)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    args.index_given = args.index
     if getattr(args, "index", None) is None:
         args.index = Settings().index_dir
     try:

@@ -310,6 +310,12 @@ class IndexStore:
             "dense": {"faiss": "IndexFlatIP", "metric": "inner_product", "normalized": True},
             "bm25": {"library": "bm25s", "method": "lucene", "k1": 1.2, "b": 0.75},
             "counts": {"documents": len(docs), "chunks": len(chunks)},
+            # embedding speed of the last build that embedded anything, for reports
+            "build": (
+                {"embedded_chunks": len(to_embed), "embed_seconds": round(embed_seconds, 6)}
+                if to_embed
+                else (previous.manifest.get("build") if previous is not None else None)
+            ),
             "documents": {d.doc_id: d.content_hash for d in docs},
         }
         _write(path, manifest, docs, chunks, tokens, vectors)

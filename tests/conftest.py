@@ -87,3 +87,11 @@ def assistant(corpus: Path, tmp_path: Path, embedder: HashEmbedder):
     from rag import Assistant
 
     return Assistant.build([corpus], index_dir=tmp_path / "index", embedder=embedder)
+
+
+@pytest.fixture
+def hash_model(monkeypatch):
+    """The CLI builds its own embedder; point it at the tiny hashing one."""
+    import rag.api
+
+    monkeypatch.setattr(rag.api, "SentenceTransformerEmbedder", lambda name: HashEmbedder())

@@ -4,16 +4,6 @@ import pytest
 
 from rag.cli import main
 
-from .conftest import HashEmbedder
-
-
-@pytest.fixture
-def hash_model(monkeypatch):
-    """The CLI builds its own embedder; point it at the tiny hashing one."""
-    import rag.api
-
-    monkeypatch.setattr(rag.api, "SentenceTransformerEmbedder", lambda name: HashEmbedder())
-
 
 def test_index_then_ask_json(corpus, tmp_path, capsys, hash_model):
     index = str(tmp_path / "index")
