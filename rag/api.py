@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .answer import ExtractiveAnswerer
 from .config import Settings
-from .embed import Embedder, SentenceTransformerEmbedder
+from .embed import Embedder, make_embedder
 from .errors import IndexMismatch, NoDocuments, RagError
 from .loaders import LoadResult, load
 from .retrieve import Retriever
@@ -42,18 +42,20 @@ class Assistant:
         index_dir: str | os.PathLike[str] | None = None,
         *,
         model: str | None = None,
+        backend: str | None = None,
         embedder: Embedder | None = None,
     ) -> Assistant:
-        """Open an existing index. The model recorded in its manifest is used unless one is given,
-        in which case it must be the same."""
+        """Open an existing index. The model and backend recorded in its manifest are used unless
+        others are given, which must then be the same."""
         settings = Settings() if index_dir is None else Settings(index_dir=str(index_dir))
         store = IndexStore.load(settings.index_dir)
-        embedder = embedder or SentenceTransformerEmbedder(model or store.model_name)
-        if embedder.name != store.model_name:
+        embedder = embedder or make_embedder(model or store.model_name, backend or store.model_backend)
+        used = (embedder.name, str(getattr(embedder, "backend", "custom")))
+        if used != (store.model_name, store.model_backend):
             raise IndexMismatch(
-                f"index in '{settings.index_dir}' was built with model '{store.model_name}', not "
-                f"'{embedder.name}': drop --model/RAG_MODEL, or rebuild with "
-                f"`rag index SOURCES --index {settings.index_dir} --model {embedder.name}`"
+                f"index in '{settings.index_dir}' was built with model '{store.model_name}' "
+                f"({store.model_backend}), not '{used[0]}' ({used[1]}): drop --model/--backend, or rebuild "
+                f"with `rag index SOURCES --index {settings.index_dir} --model {used[0]} --backend {used[1]}`"
             )
         return cls(store, embedder, settings)
 
@@ -64,6 +66,7 @@ class Assistant:
         index_dir: str | os.PathLike[str] | None = None,
         *,
         model: str | None = None,
+        backend: str | None = None,
         embedder: Embedder | None = None,
         chunk_size: int | None = None,
         chunk_overlap: int | None = None,
@@ -80,6 +83,7 @@ class Assistant:
             loaded.documents,
             index_dir,
             model=model,
+            backend=backend,
             embedder=embedder,
             chunk_size=chunk_size,
             chunk_overlap=chunk_overlap,
@@ -96,6 +100,7 @@ class Assistant:
         index_dir: str | os.PathLike[str] | None = None,
         *,
         model: str | None = None,
+        backend: str | None = None,
         embedder: Embedder | None = None,
         chunk_size: int | None = None,
         chunk_overlap: int | None = None,
@@ -109,10 +114,11 @@ class Assistant:
         settings = Settings(
             index_dir=str(index_dir) if index_dir is not None else defaults.index_dir,
             model=embedder.name if embedder else (model or defaults.model),
+            backend=backend or defaults.backend,
             chunk_size=chunk_size or defaults.chunk_size,
             chunk_overlap=defaults.chunk_overlap if chunk_overlap is None else chunk_overlap,
         )
-        embedder = embedder or SentenceTransformerEmbedder(settings.model)
+        embedder = embedder or make_embedder(settings.model, settings.backend)
         store, stats = IndexStore.build(
             settings.index_dir,
             documents,

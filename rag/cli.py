@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from .config import Settings
+from .embed import BACKENDS
 from .errors import RagError
 
 
@@ -33,6 +34,7 @@ def _index(args: argparse.Namespace) -> int:
             args.sources,
             args.index,
             model=args.model,
+            backend=args.backend,
             chunk_size=args.chunk_size,
             chunk_overlap=args.chunk_overlap,
             on_plan=on_plan,
@@ -60,7 +62,7 @@ def _ask(args: argparse.Namespace) -> int:
     question = sys.stdin.read() if args.question == "-" else args.question
     if not question.strip():
         raise RagError("the question is empty")
-    a = Assistant.load(args.index, model=args.model)
+    a = Assistant.load(args.index, model=args.model, backend=args.backend)
     ans = a.ask(question.strip(), k=args.k, date_from=args.date_from, date_to=args.date_to, doc_ids=args.doc or None)
     if args.json:
         print(json.dumps(ans.to_dict(), ensure_ascii=False))
@@ -80,14 +82,20 @@ def _eval(args: argparse.Namespace) -> int:
 
     dataset = load_dataset(args.dataset)
     if dataset.documents is not None:  # SQuAD: index the contexts (reused while unchanged)
-        model = args.model or Settings().model
-        index = args.index_given or str(default_index_dir(dataset, model))
-        with tqdm(unit="chunk", desc="embedding contexts", file=sys.stderr, disable=None) as bar:
+        settings = Settings()
+        model, backend = args.model or settings.model, args.backend or settings.backend
+        index = args.index_given or str(default_index_dir(dataset, f"{model}-{backend}"))
+        with tqdm(unit="chunk", desc="embedding contexts", file=sys.stderr) as bar:
             a = Assistant.from_documents(
-                dataset.documents, index, model=model, on_plan=lambda n: bar.reset(total=n), progress=bar.update
+                dataset.documents,
+                index,
+                model=model,
+                backend=backend,
+                on_plan=lambda n: bar.reset(total=n),
+                progress=bar.update,
             )
     else:
-        a = Assistant.load(args.index, model=args.model)
+        a = Assistant.load(args.index, model=args.model, backend=args.backend)
     with tqdm(total=len(dataset.questions), unit="q", desc="questions", file=sys.stderr) as bar:
         result = evaluate(a, dataset, k=args.k, progress=bar.update)
     if args.json:
@@ -126,6 +134,12 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="sentence-transformers model name or folder (default: $RAG_MODEL or m3e-small; "
         "`ask` uses the index's model)",
+    )
+    common.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default=None,
+        help="how the model runs: onnx-int8 (default, $RAG_BACKEND), onnx-fp32, torch; `ask` uses the index's",
     )
 
     pi = sub.add_parser("index", parents=[common], help="build or update the index so that it mirrors SOURCES")

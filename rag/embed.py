@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -53,6 +54,19 @@ def resolve_model(name: str) -> str:
     return name
 
 
+BACKENDS = ("onnx-int8", "onnx-fp32", "torch")
+
+
+def make_embedder(model: str = DEFAULT_MODEL, backend: str = "onnx-int8") -> Embedder:
+    """The embedder for a model and a backend: ``onnx-int8`` (default, fastest), ``onnx-fp32``, or
+    ``torch`` (plain sentence-transformers)."""
+    if backend == "torch":
+        return SentenceTransformerEmbedder(model)
+    if backend in ("onnx-int8", "onnx-fp32"):
+        return OnnxEmbedder(model, quantize=backend == "onnx-int8")
+    raise ValueError(f"unknown backend '{backend}': use one of {', '.join(BACKENDS)}")
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU, loaded on first use.
 
@@ -61,6 +75,8 @@ class SentenceTransformerEmbedder:
         batch_size: texts per forward pass; sentence-transformers sorts them by length.
         query_prefix: prepended to questions (e.g. bge's retrieval instruction); none for m3e.
     """
+
+    backend = "torch"
 
     def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32, query_prefix: str = "") -> None:
         self.name = model
@@ -173,10 +189,11 @@ class OnnxEmbedder:
 
         import torch
         from onnxruntime.quantization import QuantType, quantize_dynamic
+        from onnxruntime.quantization.shape_inference import quant_pre_process
         from sentence_transformers import SentenceTransformer
 
         st = SentenceTransformer(str(folder), device="cpu")
-        bert = st[0].auto_model.eval()
+        bert = st[0].auto_model.eval()  # type: ignore[union-attr]
 
         class Pooled(torch.nn.Module):
             def __init__(self) -> None:
@@ -198,7 +215,8 @@ class OnnxEmbedder:
             enc = st.tokenizer(sample, padding=True, return_tensors="pt")
             args = (enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
             names = ["input_ids", "attention_mask", "token_type_ids"]
-            with torch.no_grad():
+            with torch.no_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # tracer notes about shape-dependent Python code
                 torch.onnx.export(
                     Pooled(),
                     args,
@@ -215,7 +233,12 @@ class OnnxEmbedder:
             worst = float(np.min(np.sum(reference * got, axis=1)))
             if worst < 0.9999:
                 raise ModelNotFound(f"ONNX export of '{self.name}' does not match the model (cosine {worst:.5f})")
-            quantize_dynamic(str(tmp / "model.onnx"), str(tmp / "model-int8.onnx"), weight_type=QuantType.QInt8)
+            # per-channel int8 weights: cosine to fp32 ≈ 0.996 here, against ≈ 0.989 per-tensor
+            quant_pre_process(str(tmp / "model.onnx"), str(tmp / "pre.onnx"), skip_symbolic_shape=True)
+            quantize_dynamic(
+                str(tmp / "pre.onnx"), str(tmp / "model-int8.onnx"), weight_type=QuantType.QInt8, per_channel=True
+            )
+            (tmp / "pre.onnx").unlink()
             shutil.copy(folder / "tokenizer.json", tmp / "tokenizer.json")
             (tmp / "max_length").write_text(str(min(int(st.max_seq_length or 512), 512)))
             if out.exists():

@@ -96,6 +96,10 @@ class IndexStore:
         return str(self.manifest["model"]["name"])
 
     @property
+    def model_backend(self) -> str:
+        return str(self.manifest["model"].get("backend", "torch"))
+
+    @property
     def chunk_settings(self) -> tuple[int, int]:
         c = self.manifest["chunking"]
         return int(c["size"]), int(c["overlap"])
@@ -248,9 +252,11 @@ class IndexStore:
             seen[doc.doc_id] = doc
         docs = list(seen.values())
 
+        backend = str(getattr(embedder, "backend", "custom"))
         reusable = (
             previous is not None
             and previous.model_name == embedder.name
+            and previous.model_backend == backend
             and previous.chunk_settings == (chunk_size, chunk_overlap)
         )
         old_hashes: dict[str, str] = previous.manifest["documents"] if previous is not None else {}
@@ -303,7 +309,7 @@ class IndexStore:
             "format": FORMAT_VERSION,
             "package": f"rag {__version__}",
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "model": {"name": embedder.name, "dim": dim},
+            "model": {"name": embedder.name, "dim": dim, "backend": backend},
             "normalizer": NORMALIZER_VERSION,
             "tokenizer": TOKENIZER_VERSION,
             "chunking": {"size": chunk_size, "overlap": chunk_overlap, "indexed_text": "title+date+passage"},

@@ -94,4 +94,4 @@ def hash_model(monkeypatch):
     """The CLI builds its own embedder; point it at the tiny hashing one."""
     import rag.api
 
-    monkeypatch.setattr(rag.api, "SentenceTransformerEmbedder", lambda name: HashEmbedder())
+    monkeypatch.setattr(rag.api, "make_embedder", lambda name, backend: HashEmbedder())

@@ -11,13 +11,22 @@ from .conftest import REPO
 pytestmark = pytest.mark.model
 
 
+@pytest.fixture(scope="module", autouse=True)
+def cache(tmp_path_factory):
+    """A fresh cache, so that the ONNX export runs (and is checked) in this test run."""
+    with pytest.MonkeyPatch.context() as mp:
+        folder = tmp_path_factory.mktemp("cache")
+        mp.setenv("RAG_CACHE_DIR", str(folder))
+        yield folder
+
+
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
+def sample(tmp_path_factory, cache):
     return Assistant.build([REPO / "corpus"], index_dir=tmp_path_factory.mktemp("m3e") / "index")
 
 
 def test_model_is_read_from_the_wheel_and_vectors_are_normalized(sample):
-    assert sample.store.manifest["model"] == {"name": "m3e-small", "dim": 512}
+    assert sample.store.manifest["model"] == {"name": "m3e-small", "dim": 512, "backend": "onnx-int8"}
     v = sample.embedder.embed_query("市政协主席")
     assert v.shape == (512,) and abs(float(v @ v) - 1.0) < 1e-4
 
@@ -48,3 +57,22 @@ def test_reload_uses_the_manifest_model(sample):
     again = Assistant.load(sample.store.path)
     assert again.embedder.name == "m3e-small"
     assert "薛登峰" in again.ask("市政协主席是谁？").text
+
+
+def test_onnx_int8_is_cached_and_close_to_the_torch_model(sample, cache):
+    from rag.embed import OnnxEmbedder, SentenceTransformerEmbedder
+
+    assert list((cache / "onnx").glob("m3e-small-*/model-int8.onnx"))
+    texts = [c.text for c in sample.store.chunks] + ["市政协主席是谁？"]
+    fast = OnnxEmbedder().embed_documents(texts)
+    plain = SentenceTransformerEmbedder().embed_documents(texts)
+    cos = (fast * plain).sum(axis=1)
+    assert cos.min() > 0.98 and abs(float(fast[0] @ fast[0]) - 1.0) < 1e-4
+    fp32 = OnnxEmbedder(quantize=False).embed_documents(texts)
+    assert (fp32 * plain).sum(axis=1).min() > 0.9999
+
+
+def test_index_built_with_torch_is_queried_with_torch(tmp_path):
+    Assistant.build([REPO / "corpus"], index_dir=tmp_path / "index", backend="torch")
+    again = Assistant.load(tmp_path / "index")
+    assert again.embedder.backend == "torch" and "薛登峰" in again.ask("市政协主席是谁？").text

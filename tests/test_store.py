@@ -12,7 +12,7 @@ def test_round_trip_and_manifest(assistant, tmp_path):
     index = tmp_path / "index"
     manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["format"] == FORMAT_VERSION
-    assert manifest["model"] == {"name": "hash-bigram-256", "dim": 256}
+    assert manifest["model"] == {"name": "hash-bigram-256", "dim": 256, "backend": "custom"}
     assert manifest["chunking"]["size"] == 400 and manifest["chunking"]["overlap"] == 80
     assert {"normalizer", "tokenizer", "documents", "generation"} <= set(manifest)
     assert len(manifest["documents"]) == 4
