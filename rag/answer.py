@@ -24,9 +24,10 @@ from .types import Answer, Citation, Hit
 NOT_FOUND = "未在资料中找到相关内容。"
 
 _ASKS_PERSON = re.compile(r"谁|哪位|哪些人|什么人|姓名|名字")
-_ASKS_NUMBER = re.compile(r"多少|几|数量|比例|金额|规模|百分")
+_ASKS_NUMBER = re.compile(r"多少|几|多[高大长重远久宽深厚]|数量|比例|金额|规模|面积|人口|百分")
 _ASKS_ORDINAL = re.compile(r"第几")
-_ASKS_DATE = re.compile(r"什么时候|何时|哪天|哪一天|几月几日|日期|哪年|哪一年")
+_ASKS_DATE = re.compile(r"什么时候|何时|哪天|哪一天|几月几日|日期|哪年|哪一年|什么时间|哪个时[候期间]|什么年代")
+_ASKS_REASON = re.compile(r"为什么|为何|什么原因|原因是")
 _ROLE = re.compile(
     r"主席|书记|总理|委员长|[省市县区部局厅院司处校会行社署]长|主任|常委|委员|教授|院士|专家|主持|讲话|发言|作了"
 )
@@ -34,6 +35,7 @@ _ROLE = re.compile(
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?![\d.年月日号时])|(?<!第)[一二三四五六七八九十百千万亿两]+[个项名位条家所件万亿]")
 _DATE = re.compile(r"\d{1,4}年|\d{1,2}月|\d{1,2}日")
 _ORDINAL = re.compile(r"第[一二三四五六七八九十百零〇两\d]+[次届讲期批轮]")
+_REASON = re.compile(r"因为|由于|因此|所以|为了|原因|以致|导致")
 # Words that single out one meeting or one text: "第二十次会议", "十二届五次", "十四届", "《……》".
 # A document that lacks them is about another meeting, however similar. An ordinal keeps the
 # character after it: 第二十次会议 is not 第二十次全国代表大会.
@@ -97,7 +99,7 @@ class ExtractiveAnswerer:
         idf: Callable[[str], float],
         *,
         document_text: Callable[[str], str] | None = None,
-        min_coverage: float = 0.55,
+        min_coverage: float = 0.5,
         max_sentences: int = 3,
         max_chars: int = 260,
     ) -> None:
@@ -159,7 +161,7 @@ class ExtractiveAnswerer:
             return Answer(text=NOT_FOUND, found=False)
 
         focus = self._focus(q, weights)
-        asks = [bool(p.search(q)) for p in (_ASKS_PERSON, _ASKS_NUMBER, _ASKS_DATE, _ASKS_ORDINAL)]
+        asks = [bool(p.search(q)) for p in (_ASKS_PERSON, _ASKS_NUMBER, _ASKS_DATE, _ASKS_ORDINAL, _ASKS_REASON)]
         sentences: list[_Sentence] = []
         seen: set[str] = set()
         for h in usable:
@@ -174,7 +176,7 @@ class ExtractiveAnswerer:
                     continue
                 seen.add(sent)
                 score = 0.4 * self.coverage(weights, context + sent) + 0.6 * self.coverage(focus, sent)
-                for wanted, pattern in zip(asks, (_ROLE, _NUMBER, _DATE, _ORDINAL), strict=True):
+                for wanted, pattern in zip(asks, (_ROLE, _NUMBER, _DATE, _ORDINAL, _REASON), strict=True):
                     if wanted and pattern.search(sent):
                         score += 0.15
                 if any(x in sent for x in ids):

@@ -31,6 +31,13 @@ from .normalize import normalize
 from .types import Document
 
 _MARKER = re.compile(r"\[(\d+)\]")
+_PUNCT_OR_SPACE = re.compile(r"[\s\W_]+")
+
+
+def answer_key(text: str) -> str:
+    """Text compared for an answer hit: normalized, markers, punctuation and spaces removed (as the
+    CMRC 2018 evaluation does), so that 卡基达（Kaji Dha) matches 卡基达（Kaji Dha）."""
+    return _PUNCT_OR_SPACE.sub("", _MARKER.sub("", normalize(text))).lower()
 
 
 @dataclass(frozen=True)
@@ -144,14 +151,14 @@ def evaluate(
             for cut in hits_at:
                 hits_at[cut] += q.doc_id in ranked[:cut]
             rr += next((1.0 / (i + 1) for i, d in enumerate(ranked[:10]) if d == q.doc_id), 0.0)
-            gold = [normalize(g) for g in q.answers]
+            gold = [answer_key(g) for g in q.answers]
             abstained_answerable += not ans.found
-            answer_hit += ans.found and any(g in ans.text for g in gold)
+            answer_hit += ans.found and any(g in answer_key(ans.text) for g in gold)
             quoted = {int(n) for n in _MARKER.findall(ans.text)}
             for c in ans.citations:
                 if c.n in quoted:
                     cited += 1
-                    cited_good += any(g in c.text for g in gold)
+                    cited_good += any(g in answer_key(c.text) for g in gold)
         if progress:
             progress(1)
     n = max(n_answerable, 1)
