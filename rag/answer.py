@@ -34,7 +34,7 @@ _ROLE = re.compile(
 # a count or amount, not a date: 9件, 14位, 1758万亩, 二十条; not 26日, not 第一次
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?![\d.年月日号时])|(?<!第)[一二三四五六七八九十百千万亿两]+[个项名位条家所件万亿]")
 _DATE = re.compile(r"\d{1,4}年|\d{1,2}月|\d{1,2}日")
-_ORDINAL = re.compile(r"第[一二三四五六七八九十百零〇两\d]+[次届讲期批轮]")
+_ORDINAL = re.compile(r"第[一二三四五六七八九十百零〇两\d]+[次届讲期批轮名位]")
 _REASON = re.compile(r"因为|由于|因此|所以|为了|原因|以致|导致")
 # Words that single out one meeting or one text: "第二十次会议", "十二届五次", "十四届", "《……》".
 # A document that lacks them is about another meeting, however similar. An ordinal keeps the
@@ -71,14 +71,18 @@ class _Sentence:
     score: float
 
 
-def _covered(term: str, text: str) -> float:
+def _covered(term: str, text: str, loose: bool = False) -> float:
     """1 when ``term`` is in ``text``; for a long word, the share of its character pairs found, as
-    jieba may cut the same phrase differently in a question and in a passage."""
+    jieba may cut the same phrase differently in a question and in a passage. ``loose`` also gives
+    a little for single shared characters (颜色 / 银灰色, 身体 / 体呈)."""
     if term in text:
         return 1.0
     if len(term) >= 3 and (pairs := bigrams(term)):
         share = sum(p in text for p in pairs) / len(pairs)
-        return share if share >= 0.5 else 0.0
+        if share >= 0.5:
+            return share
+    if loose and len(term) >= 2:
+        return 0.3 * sum(c in text for c in term) / len(term)
     return 0.0
 
 
@@ -114,13 +118,13 @@ class ExtractiveAnswerer:
         return {t: self.idf(t) for t in set(tokenize(question, with_bigrams=False))}
 
     @staticmethod
-    def coverage(weights: dict[str, float], text: str) -> float:
+    def coverage(weights: dict[str, float], text: str, loose: bool = False) -> float:
         """IDF-weighted share of the question's terms found in ``text``."""
         total = sum(weights.values())
         if not total:
             return 0.0
         text = text.lower()
-        return sum(w * _covered(t, text) for t, w in weights.items()) / total
+        return sum(w * _covered(t, text, loose) for t, w in weights.items()) / total
 
     @staticmethod
     def _focus(question: str, weights: dict[str, float]) -> dict[str, float]:
@@ -175,7 +179,7 @@ class ExtractiveAnswerer:
                 if sent in seen or len(sent) < 4 or sent == hit.chunk.title:
                     continue
                 seen.add(sent)
-                score = 0.4 * self.coverage(weights, context + sent) + 0.6 * self.coverage(focus, sent)
+                score = 0.4 * self.coverage(weights, context + sent) + 0.6 * self.coverage(focus, sent, loose=True)
                 for wanted, pattern in zip(asks, (_ROLE, _NUMBER, _DATE, _ORDINAL, _REASON), strict=True):
                     if wanted and pattern.search(sent):
                         score += 0.15

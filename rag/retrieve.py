@@ -85,7 +85,7 @@ class Retriever:
         dense_weight: float = 0.3,
         date_boost: float = 0.3,
         candidates: int = 100,
-        per_doc: int = 2,
+        per_doc: int = 3,
     ) -> None:
         self.store = store
         self.embedder = embedder
