@@ -41,6 +41,10 @@ from .types import Chunk, Document
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+# Exact search below this many chunks (a few ms per question); HNSW above it.
+HNSW_THRESHOLD = 20_000
+HNSW_M = 32
+HNSW_EF_SEARCH = 128
 
 Progress = Callable[[int], None]
 
@@ -118,16 +122,19 @@ class IndexStore:
         """Top ``n`` chunk rows by inner product, optionally among ``rows`` only."""
         import faiss
 
-        if not self.chunks or n <= 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if not self.chunks or n <= 0 or (rows is not None and len(rows) == 0):
+            return empty
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        params = None
-        if rows is not None:
-            if len(rows) == 0:
-                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-            selector = faiss.IDSelectorBatch(np.asarray(rows, dtype=np.int64))
-            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]  # SWIG kwargs
         n = min(n, len(self.chunks) if rows is None else len(rows))
+        kwargs: dict[str, Any] = {}
+        if rows is not None:
+            kwargs["sel"] = faiss.IDSelectorBatch(np.asarray(rows, dtype=np.int64))
+        if isinstance(self.dense, faiss.IndexHNSW):
+            kwargs["efSearch"] = max(int(self.dense.hnsw.efSearch), n)
+            params = faiss.SearchParametersHNSW(**kwargs)  # type: ignore[attr-defined]
+        else:
+            params = faiss.SearchParameters(**kwargs) if kwargs else None
         scores, ids = self.dense.search(q, n, params=params)
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
@@ -210,6 +217,8 @@ class IndexStore:
         try:
             documents, chunks, tokens = _read_tables(gen / "chunks.sqlite")
             dense = faiss.read_index(str(gen / "dense.faiss"))
+            if isinstance(dense, faiss.IndexHNSW):
+                dense.hnsw.efSearch = int(manifest["dense"].get("efSearch", HNSW_EF_SEARCH))
             bm25 = bm25s.BM25.load(str(gen / "bm25"), load_corpus=False)
         except (OSError, RuntimeError, sqlite3.Error, ValueError, KeyError, json.JSONDecodeError) as exc:
             raise IndexCorrupt(
@@ -234,13 +243,15 @@ class IndexStore:
         chunk_size: int,
         chunk_overlap: int,
         previous: IndexStore | None = None,
+        hnsw_threshold: int = HNSW_THRESHOLD,
         on_plan: Callable[[int], None] | None = None,
         progress: Progress | None = None,
     ) -> tuple[IndexStore, BuildStats]:
         """Write an index of exactly ``documents`` at ``path`` and return it loaded.
 
         Documents whose content hash, chunking and model match ``previous`` reuse its chunks and
-        vectors; the rest are chunked and embedded. ``on_plan`` gets the number of chunks to embed
+        vectors; the rest are chunked and embedded. From ``hnsw_threshold`` chunks on, dense search
+        is approximate (HNSW) instead of exact. ``on_plan`` gets the number of chunks to embed
         before embedding starts, ``progress`` the number embedded after each batch.
         """
         import time
@@ -313,7 +324,11 @@ class IndexStore:
             "normalizer": NORMALIZER_VERSION,
             "tokenizer": TOKENIZER_VERSION,
             "chunking": {"size": chunk_size, "overlap": chunk_overlap, "indexed_text": "title+date+passage"},
-            "dense": {"faiss": "IndexFlatIP", "metric": "inner_product", "normalized": True},
+            "dense": (
+                {"faiss": "IndexFlatIP", "metric": "inner_product", "normalized": True}
+                if len(chunks) < hnsw_threshold
+                else {"faiss": "IndexHNSWFlat", "M": HNSW_M, "efSearch": HNSW_EF_SEARCH, "metric": "inner_product"}
+            ),
             "bm25": {"library": "bm25s", "method": "lucene", "k1": 1.2, "b": 0.75},
             "counts": {"documents": len(docs), "chunks": len(chunks)},
             # embedding speed of the last build that embedded anything, for reports
@@ -324,7 +339,7 @@ class IndexStore:
             ),
             "documents": {d.doc_id: d.content_hash for d in docs},
         }
-        _write(path, manifest, docs, chunks, tokens, vectors)
+        _write(path, manifest, docs, chunks, tokens, vectors, hnsw=len(chunks) >= hnsw_threshold)
         store = cls.load(path)
         removed = len(set(old_hashes) - set(seen))
         stats = BuildStats(
@@ -416,6 +431,7 @@ def _write(
     chunks: Sequence[Chunk],
     tokens: Sequence[Sequence[str]],
     vectors: np.ndarray,
+    hnsw: bool = False,
 ) -> None:
     import bm25s
     import faiss
@@ -425,7 +441,12 @@ def _write(
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=path))
     try:
         _write_tables(tmp / "chunks.sqlite", docs, chunks, tokens)
-        index = faiss.IndexFlatIP(vectors.shape[1])
+        index: Any
+        if hnsw:
+            index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = 80
+        else:
+            index = faiss.IndexFlatIP(vectors.shape[1])
         if len(vectors):
             index.add(np.ascontiguousarray(vectors))
         faiss.write_index(index, str(tmp / "dense.faiss"))

@@ -101,3 +101,22 @@ def test_damaged_files_are_reported(assistant, tmp_path):
     (index / "manifest.json").write_text("{", encoding="utf-8")
     with pytest.raises(IndexCorrupt):
         Assistant.load(index, embedder=HashEmbedder())
+
+
+def test_large_indexes_use_hnsw_and_still_find_and_filter(corpus, tmp_path):
+    import faiss
+
+    from rag.loaders import load
+    from rag.retrieve import Retriever
+
+    docs = load([corpus]).documents
+    store, _ = IndexStore.build(
+        tmp_path / "hnsw", docs, HashEmbedder(), chunk_size=400, chunk_overlap=80, hnsw_threshold=1
+    )
+    assert isinstance(store.dense, faiss.IndexHNSW) and store.manifest["dense"]["faiss"] == "IndexHNSWFlat"
+    reloaded = IndexStore.load(tmp_path / "hnsw")
+    assert reloaded.dense.hnsw.efSearch == store.manifest["dense"]["efSearch"]
+    r = Retriever(reloaded, HashEmbedder())
+    assert r.search("副市长赵炜", k=1, mode="dense")[0].chunk.doc_id.endswith("tengzhou.txt")
+    hits = r.search("会议", k=5, date_from="2023-01-01", date_to="2023-12-31", mode="dense")
+    assert hits and {h.chunk.date for h in hits} == {"2023-03-02"}
