@@ -28,7 +28,10 @@ test: setup
 	$(BIN)/pytest -q
 
 bench: setup
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	$(BIN)/python bench/bench_retrieval.py
 	$(BIN)/python bench/bench_meetings.py
+	$(BIN)/python bench/bench_scale.py
 
 clean:
 	rm -rf $(VENV) index bench/.cache
