@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from rag import Assistant  # noqa: E402
 from rag.chunking import chunk_document, index_text  # noqa: E402
 from rag.embed import OnnxEmbedder, resolve_model  # noqa: E402
-from rag.evaluate import evaluate, load_dataset  # noqa: E402
+from rag.evaluate import answer_key, evaluate, load_dataset  # noqa: E402
 from rag.loaders import load  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -147,7 +147,37 @@ def run_dataset(key: str, label: str, documents, ds) -> dict:
 
     # -- answers, as `rag eval` measures them (int8 index, k = 5)
     out["eval"] = evaluate(int8, ds, k=5)
+    out["misses"] = miss_kinds(int8, ds)
     return out
+
+
+def miss_kinds(a: Assistant, ds, k: int = 5) -> dict[str, int]:
+    """Why answers miss: abstained, gold document not retrieved, gold text not in the passages (a
+    long or differently written answer), or the right passage but another sentence quoted."""
+    kinds = {
+        "hit": 0,
+        "abstained": 0,
+        "gold document not in top k": 0,
+        "gold answer not in the passages": 0,
+        "right passage, other sentence quoted": 0,
+    }
+    for q in ds.questions:
+        if not q.doc_id:
+            continue
+        hits = a.search(q.question, k)
+        ans = a.answerer.answer(q.question, hits)
+        gold = [answer_key(g) for g in q.answers]
+        if ans.found and any(g in answer_key(ans.text) for g in gold):
+            kinds["hit"] += 1
+        elif not ans.found:
+            kinds["abstained"] += 1
+        elif q.doc_id not in [h.chunk.doc_id for h in hits]:
+            kinds["gold document not in top k"] += 1
+        elif not any(g in answer_key(h.chunk.text) for h in hits for g in gold):
+            kinds["gold answer not in the passages"] += 1
+        else:
+            kinds["right passage, other sentence quoted"] += 1
+    return kinds
 
 
 def plot(results: dict, path: Path) -> None:
@@ -262,6 +292,12 @@ cached under `~/.cache/rag/onnx`) and not counted.
 | data | questions | answer hit | citation precision | false abstention | R@5 int8 − fp32 |
 |---|---|---|---|---|---|
 {chr(10).join(ans_rows)}
+
+Why answers miss (counts of answerable questions):
+
+| data | {" | ".join(next(iter(results.values()))["misses"])} |
+|---|{"---|" * len(next(iter(results.values()))["misses"])}
+{chr(10).join(f"| {r['label']} | " + " | ".join(str(v) for v in r["misses"].values()) + " |" for r in results.values())}
 """
     text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n\n"
     marker = "## Retrieval against baselines"

@@ -10,6 +10,7 @@ from .answer import ExtractiveAnswerer
 from .config import Settings
 from .embed import Embedder, make_embedder
 from .errors import IndexMismatch, NoDocuments, RagError
+from .followup import standalone
 from .loaders import LoadResult, load
 from .retrieve import Retriever
 from .store import BuildStats, IndexStore
@@ -90,6 +91,34 @@ class Assistant:
             on_plan=on_plan,
             progress=progress,
         )
+        assistant.last_load = loaded
+        return assistant
+
+    @classmethod
+    def open(
+        cls,
+        sources: Sources,
+        index_dir: str | os.PathLike[str] | None = None,
+        *,
+        on_plan: Callable[[int], None] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> Assistant:
+        """The index at ``index_dir``, first built from ``sources`` when it is missing, unreadable
+        or does not hold exactly their current documents."""
+        index_dir = index_dir if index_dir is not None else Settings().index_dir
+        loaded = load(sources)
+        if IndexStore.exists(index_dir):
+            try:
+                manifest = IndexStore.read_manifest(index_dir)
+                if manifest["documents"] == {d.doc_id: d.content_hash for d in loaded.documents}:
+                    assistant = cls.load(index_dir)
+                    assistant.last_load = loaded
+                    return assistant
+            except RagError:
+                pass
+        if not loaded.documents:
+            raise NoDocuments(f"no readable documents in {', '.join(map(str, sources))}")
+        assistant = cls.from_documents(loaded.documents, index_dir, on_plan=on_plan, progress=progress)
         assistant.last_load = loaded
         return assistant
 
@@ -198,9 +227,12 @@ class Assistant:
         date_from: str | None = None,
         date_to: str | None = None,
         doc_ids: Sequence[str] | None = None,
+        history: Sequence[str] = (),
     ) -> Answer:
         """A short answer with ``[n]`` markers and its citations; ``found`` is False when the index
-        holds nothing relevant."""
+        holds nothing relevant. ``history`` holds the earlier questions of a conversation: a
+        follow-up ("那次会议还审议了什么？") is read in their context."""
+        question = standalone(question, history)
         hits = self.search(question, k, date_from=date_from, date_to=date_to, doc_ids=doc_ids)
         return self.answerer.answer(question, hits)
 

@@ -60,3 +60,15 @@ def test_identifiers():
     assert identifiers("浙江省政协十二届五次会议") == ["十二届五次", "浙江省政协"]
     assert identifiers("审议通过《专利法实施细则》") == ["《专利法实施细则》"]
     assert identifiers("全国政协主席是谁") == [] and identifiers("市政协主席是谁") == []
+
+
+def test_follow_up_questions_carry_the_meeting_over(assistant):
+    from rag.followup import standalone
+
+    first = "2024年7月19日国务院常务会议审议通过了什么？"
+    follow = "那次会议还指出了什么？"
+    assert standalone(follow, [first]).startswith("2024年7月19日 国务院常务会议")
+    assert standalone("人大常委会第十次会议有多少名委员出席？", [first]) == "人大常委会第十次会议有多少名委员出席？"
+    assert standalone(follow, []) == follow
+    ans = assistant.ask(follow, history=[first])
+    assert ans.found and "银发经济" in ans.text and ans.citations[0].date == "2024-07-19"

@@ -120,3 +120,17 @@ def test_large_indexes_use_hnsw_and_still_find_and_filter(corpus, tmp_path):
     assert r.search("副市长赵炜", k=1, mode="dense")[0].chunk.doc_id.endswith("tengzhou.txt")
     hits = r.search("会议", k=5, date_from="2023-01-01", date_to="2023-12-31", mode="dense")
     assert hits and {h.chunk.date for h in hits} == {"2023-03-02"}
+
+
+def test_open_reuses_a_current_index_and_rebuilds_a_stale_one(corpus, tmp_path, monkeypatch):
+    import rag.api
+
+    monkeypatch.setattr(rag.api, "make_embedder", lambda name, backend: HashEmbedder())
+    index = tmp_path / "index"
+    first = Assistant.open([corpus], index)
+    assert first.last_build is not None  # built: there was no index
+    again = Assistant.open([corpus], index)
+    assert again.last_build is None  # loaded as it was
+    (corpus / "new.txt").write_text("区政协召开常委会议。", encoding="utf-8")
+    third = Assistant.open([corpus], index)
+    assert third.last_build is not None and len(third.store.documents) == 5

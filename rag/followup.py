@@ -1,0 +1,46 @@
+"""Follow-up questions made standalone without an LLM.
+
+"那次会议还审议了什么？" after "2024年7月19日国务院常务会议审议通过了什么？" carries over the earlier
+question's dates, identifiers (第二十次会议, 《…》) and meeting name, so that retrieval finds the
+same meeting: "2024年7月19日 国务院常务会议 那次会议还审议了什么？". Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .answer import identifiers
+from .normalize import normalize
+from .retrieve import date_hints
+
+# words that point back at something said before
+_ANAPHORA = re.compile(
+    r"那次|这次|此次|该次|上述|上次|那场|这场|那个|这个|该会|本次|同一次|那天|当天|它|其中|他们|她们|还|另外|此外"
+)
+_DATE_TEXT = re.compile(r"\d{4}年(?:\d{1,2}月(?:\d{1,2}[日号])?)?|\d{1,2}月\d{1,2}[日号]")
+_MEETING = re.compile(
+    r"[\u4e00-\u9fff]{2,14}?(?:会议|座谈会|常委会|集体学习|全会|协商活动|协商会|论坛|峰会|发布会|工作会|活动)"
+)
+
+
+def is_follow_up(question: str) -> bool:
+    return bool(_ANAPHORA.search(normalize(question)))
+
+
+def standalone(question: str, previous: Sequence[str]) -> str:
+    """``question`` with what it refers back to from the last of ``previous`` put in front; the
+    question itself when it is not a follow-up or there is nothing before it."""
+    if not previous or not is_follow_up(question):
+        return question
+    q, prev = normalize(question), normalize(previous[-1])
+    carried: list[str] = []
+    if not date_hints(q):
+        carried += _DATE_TEXT.findall(prev)
+    carried += [x for x in identifiers(prev) if x not in q]
+    own = _MEETING.search(q)
+    if own is None or _ANAPHORA.match(own.group(0)):  # no meeting of its own, or only "那次会议"
+        meeting = _MEETING.search(_DATE_TEXT.sub(" ", prev))
+        if meeting:
+            carried.append(meeting.group(0))
+    return f"{' '.join(carried)} {question}".strip() if carried else question
