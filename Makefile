@@ -1,10 +1,9 @@
-# Two entry points for a fresh machine: `make run` and `make test`. Both set up .venv first.
+# Two entry points for a fresh machine: `make run` (the web app) and `make test`. Both set up .venv first.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-QUESTION ?= 出席活动的副市长是谁？
 
-.PHONY: setup run test bench clean
+.PHONY: setup browser run test bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,11 +17,14 @@ $(BIN)/.installed: pyproject.toml
 
 setup: $(BIN)/.installed
 
-run: setup
-	$(BIN)/rag index corpus
-	$(BIN)/rag ask "$(QUESTION)"
+# Debian's Chromium for the browser tests (Playwright cannot download browsers here)
+browser:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
-test: setup
+run: setup
+	$(BIN)/python app.py
+
+test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy rag
 	$(BIN)/pytest -q

@@ -106,6 +106,21 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    import runpy
+    from pathlib import Path
+
+    app = Path(__file__).resolve().parents[1] / "app.py"
+    if not app.is_file():
+        raise RagError("app.py is not next to the rag package: run `python app.py` in the project folder")
+    if args.index_given:
+        os.environ["RAG_INDEX_DIR"] = args.index_given
+    if args.port:
+        os.environ["GRADIO_SERVER_PORT"] = str(args.port)
+    runpy.run_path(str(app), run_name="__main__")
+    return 0
+
+
 def _positive(value: str) -> int:
     n = int(value)
     if n <= 0:
@@ -162,6 +177,10 @@ def parser() -> argparse.ArgumentParser:
     pe.add_argument("--k", type=_positive, default=5, help="passages per answer (default 5)")
     pe.add_argument("--json", action="store_true", help="print one JSON object")
     pe.set_defaults(func=_eval)
+
+    ps = sub.add_parser("serve", parents=[common], help="run the web chat (app.py) over the index")
+    ps.add_argument("--port", type=_positive, default=None, help="port (default: $GRADIO_SERVER_PORT or 7860)")
+    ps.set_defaults(func=_serve)
     return p
 
 

@@ -1,0 +1,186 @@
+"""The web chat in real headless Chromium (Debian's chromium, driven by Playwright).
+
+Starts `python app.py` over a copy of corpus/ on a free port, then asks, reads the streamed answer
+and its citation card, opens the source, uploads a document and asks about it, checks that markup
+inside documents is shown as text and never runs, and calls the /ask API with gradio_client.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and not os.environ.get("CI"), reason="chromium not installed (apt-get install chromium)"
+    ),
+]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("app")
+    shutil.copytree(REPO / "corpus", root / "corpus")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "RAG_CORPUS_DIR": str(root / "corpus"),
+        "RAG_INDEX_DIR": str(root / "index"),
+        "GRADIO_SERVER_PORT": str(port),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+    }
+    log = (root / "app.log").open("w")
+    proc = subprocess.Popen([sys.executable, str(REPO / "app.py")], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"app.py exited: {(root / 'app.log').read_text()[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("app.py did not start in time")
+    yield url, root
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(server, browser):
+    url, _ = server
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(url)
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    yield page
+    page.close()
+
+
+def ask(page, question: str, expect: str, timeout: int = 60_000) -> list[int]:
+    """Type a question, send it, and return the lengths of the answer seen while it streamed."""
+    before = page.locator("#chat .message").count()
+    page.fill("#question textarea", question)
+    page.click("#send")
+    lengths: list[int] = []
+    deadline = time.time() + timeout / 1000
+    while time.time() < deadline:
+        bots = page.locator("#chat .bot")
+        if bots.count() and page.locator("#chat .message").count() > before:
+            text = bots.last.inner_text()
+            lengths.append(len(text))
+            if expect in text:
+                break
+        time.sleep(0.01)
+    page.wait_for_function("e => document.querySelector('#chat').innerText.includes(e)", arg=expect, timeout=timeout)
+    return lengths
+
+
+def test_question_streams_an_answer_with_citation_cards_and_source(page, server):
+    lengths = ask(page, "出席数字赋能协商活动的副市长是谁？", "赵炜")
+    assert len({n for n in lengths if n > 0}) >= 2, "the answer should appear progressively"
+    page.wait_for_selector("#cards #cite-1")
+    card = page.locator("#cite-1")
+    assert "滕州市政协" in card.inner_text() and "赵炜" in card.locator("mark").first.inner_text()
+    # a click on the marker opens the card with the whole document, the passage marked and in view
+    page.locator('#chat a[href="#cite-1"]').first.click()
+    page.wait_for_function("document.querySelector('#cite-1').open === true")
+    mark = page.locator("#cite-1 .doc mark.span")
+    assert mark.count() == 1 and "赵炜" in mark.inner_text()
+    page.wait_for_timeout(600)
+    assert mark.is_visible()
+    _, root = server
+    shot = os.environ.get("RAG_SCREENSHOT")
+    page.screenshot(path=shot or str(root / "screenshot.png"), full_page=False)
+
+
+def test_follow_up_question_uses_the_conversation(page):
+    ask(page, "市政協主席是誰？", "薛登峰")
+    ask(page, "那次活动有几位政协委员提出了意见建议？", "6位政协委员")
+
+
+def test_upload_then_answer_from_it_and_markup_stays_text(page, tmp_path):
+    report = tmp_path / "示范区政协常委会议纪要.txt"
+    report.write_text(
+        "2026年9月1日，示范区政协召开常委会议。出席会议的副主任是王晓明。"
+        '会议记录原文：<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">由李明主持记录。\n',
+        encoding="utf-8",
+    )
+    page.click("text=上传文档")
+    page.set_input_files("#upload input[type=file]", str(report))
+    page.wait_for_timeout(500)
+    page.click("#add")
+    page.wait_for_function("document.querySelector('#upload-status').innerText.includes('已加入')", timeout=120_000)
+    ask(page, "出席示范区政协常委会议的副主任是谁？", "王晓明")
+    ask(page, "示范区会议记录由谁主持记录？", "李明")
+    chat = page.locator("#chat").inner_text()
+    assert "<script>" in chat and "onerror" in chat  # shown literally
+    assert page.evaluate("window.__xss") is None  # and nothing ran
+    assert page.locator("#chat script, #cards script, #chat img[src=x], #cards img").count() == 0
+
+
+def test_other_file_types_are_refused(page, tmp_path):
+    bad = tmp_path / "tool.exe"
+    bad.write_bytes(b"MZ")
+    page.click("text=上传文档")
+    page.set_input_files("#upload input[type=file]", str(bad))
+    page.wait_for_timeout(500)
+    page.click("#add")
+    page.wait_for_function("document.querySelector('#upload-status').innerText.includes('不支持')", timeout=30_000)
+
+
+def test_ask_api_returns_the_cli_json(server):
+    from gradio_client import Client
+
+    url, _ = server
+    result = Client(url, verbose=False).predict("出席数字赋能协商活动的副市长是谁？", 5, api_name="/ask")
+    assert set(result) == {"answer", "found", "citations"} and result["found"] is True
+    assert "赵炜" in result["answer"] and result["citations"][0]["n"] == 1
+    assert set(result["citations"][0]) == {"n", "doc_id", "title", "date", "source", "text", "start", "end", "score"}
+
+
+def test_phone_width(browser, server):
+    url, _ = server
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(url)
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400, "no horizontal scrolling at phone width"
+    page.close()
