@@ -19,7 +19,7 @@ setup: $(BIN)/.installed
 
 # Debian's Chromium for the browser tests (Playwright cannot download browsers here)
 browser:
-	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null)
 
 run: setup
 	$(BIN)/python app.py

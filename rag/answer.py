@@ -60,7 +60,15 @@ def _has_identifier(identifier: str, title: str, text: str) -> bool:
     if identifier in text or identifier in title:
         return True
     m = _LOCAL_BODY.fullmatch(identifier)
-    return m is not None and m.group(1) in title and m.group(2) in text
+    if m is None:
+        return False
+    # the match may have taken a word before the place (出席示范区政协): try the place's last 2-4 characters
+    place, body = m.groups()
+    for n in range(2, len(place) + 1):
+        p = place[-n:]
+        if p + body in text or p + body in title or (p in title and body in text):
+            return True
+    return False
 
 
 @dataclass(frozen=True)

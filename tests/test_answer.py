@@ -72,3 +72,12 @@ def test_follow_up_questions_carry_the_meeting_over(assistant):
     assert standalone(follow, []) == follow
     ans = assistant.ask(follow, history=[first])
     assert ans.found and "银发经济" in ans.text and ans.citations[0].date == "2024-07-19"
+
+
+def test_local_body_after_a_verb_is_still_found(assistant, tmp_path):
+    note = tmp_path / "示范区政协常委会议纪要.txt"
+    note.write_text("2026年9月1日，示范区政协召开常委会议。出席会议的副主任是王晓明。", encoding="utf-8")
+    assistant.add([note])
+    ans = assistant.ask("出席示范区政协常委会议的副主任是谁？")
+    assert ans.found and "王晓明" in ans.text
+    assert not assistant.ask("出席深圳市政协常委会议的副主任是谁？").found
