@@ -26,6 +26,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from report import replace_section  # noqa: E402
+
 from rag import Assistant  # noqa: E402
 from rag.chunking import index_text  # noqa: E402
 from rag.embed import SentenceTransformerEmbedder  # noqa: E402
@@ -232,15 +234,7 @@ Dev set:
 
 Held-out set, by question type: {held_types or "none"}.
 """
-    out = Path(args.out)
-    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n\n"
-    start = text.find("## Meeting reports")
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
-    else:
-        text = text.rstrip() + "\n\n" + section
-    out.write_text(text, encoding="utf-8")
+    replace_section(Path(args.out), "## Meeting reports", section)
     print(section)
 
 

@@ -32,6 +32,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from report import replace_section  # noqa: E402
+
 from rag import Assistant  # noqa: E402
 from rag.chunking import chunk_document, index_text  # noqa: E402
 from rag.embed import OnnxEmbedder, resolve_model  # noqa: E402
@@ -299,18 +301,7 @@ Why answers miss (counts of answerable questions):
 |---|{"---|" * len(next(iter(results.values()))["misses"])}
 {chr(10).join(f"| {r['label']} | " + " | ".join(str(v) for v in r["misses"].values()) + " |" for r in results.values())}
 """
-    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n\n"
-    marker = "## Retrieval against baselines"
-    start = text.find(marker)
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
-    else:
-        first = text.find("\n## ")
-        text = (
-            (text[: first + 1] + section + "\n" + text[first + 1 :]) if first >= 0 else text.rstrip() + "\n\n" + section
-        )
-    out.write_text(text, encoding="utf-8")
+    replace_section(out, "## Retrieval against baselines", section, first=True)
 
 
 def main() -> None:

@@ -27,6 +27,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from report import replace_section  # noqa: E402
+
 from rag import Assistant  # noqa: E402
 from rag.evaluate import load_dataset  # noqa: E402
 
@@ -117,15 +119,7 @@ documents, {manifest["counts"]["chunks"]:,} chunks, ONNX int8 embeddings, dense 
 | right document among the citations, HNSW / exact, {len(answerable)} meeting questions | {cite_ann:.3f} / {cite_exact:.3f} |
 | query latency with exact search instead | p50 {statistics.median(lat_exact):.0f} ms, p95 {float(np.percentile(lat_exact, 95)):.0f} ms |
 """
-    out = Path(args.out)
-    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n\n"
-    start = text.find("## Scale:")
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
-    else:
-        text = text.rstrip() + "\n\n" + section
-    out.write_text(text, encoding="utf-8")
+    replace_section(Path(args.out), "## Scale:", section)
     print(section)
     print(json.dumps({"build": build, "size_mb": size_mb}), file=sys.stderr)
 
