@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import html
 import os
+import queue
 import re
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -161,22 +163,46 @@ def build_app(a: Assistant) -> gr.Blocks:
             return
         previous = [m["content"] for m in history if m.get("role") == "user" and isinstance(m.get("content"), str)]
         history.append({"role": "user", "content": question})
-        try:
-            ans = a.ask(
-                question,
-                k=int(k),
-                date_from=(date_from or "").strip() or None,
-                date_to=(date_to or "").strip() or None,
-                doc_ids=doc_ids or None,
-                history=previous,
-            )
-        except RagError as exc:
-            history.append({"role": "assistant", "content": _md_text(f"出错了：{exc}")})
+        history.append({"role": "assistant", "content": ""})
+        # the question runs in a thread so that a chat model's tokens can be shown as they arrive
+        tokens: queue.Queue[str | None] = queue.Queue()
+        result: dict = {}
+
+        def work() -> None:
+            try:
+                result["answer"] = a.ask(
+                    question,
+                    k=int(k),
+                    date_from=(date_from or "").strip() or None,
+                    date_to=(date_to or "").strip() or None,
+                    doc_ids=doc_ids or None,
+                    history=previous,
+                    on_token=tokens.put,
+                )
+            except RagError as exc:
+                result["error"] = exc
+            finally:
+                tokens.put(None)
+
+        threading.Thread(target=work, daemon=True).start()
+        streamed = ""
+        while (token := tokens.get()) is not None:
+            streamed += token
+            history[-1] = {"role": "assistant", "content": _md_text(streamed)}
+            yield history, gr.skip(), ""
+        if "error" in result:
+            history[-1] = {"role": "assistant", "content": _md_text(f"出错了：{result['error']}")}
             yield history, gr.skip(), ""
             return
+        ans = result["answer"]
         cards = cards_html(a, ans)
         full = answer_markdown(ans)
-        history.append({"role": "assistant", "content": ""})
+        if ans.note:
+            full += f"\n\n<small>{_md_text(ans.note)}</small>"
+        if streamed:  # a chat model wrote it: show the checked answer at once
+            history[-1] = {"role": "assistant", "content": full}
+            yield history, cards, ""
+            return
         # the answer appears progressively, marker links whole
         pieces = re.split(r'(<a class="cite-link"[^>]*>\[\d+\]</a>)', full)
         shown = ""

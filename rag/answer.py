@@ -219,18 +219,5 @@ class ExtractiveAnswerer:
             if cov[h] >= self.min_coverage / 2:
                 numbers.setdefault(h, len(numbers) + 1)
         text = "".join(f"{c.text}[{numbers[c.hit]}]" for c in chosen)
-        citations = tuple(
-            Citation(
-                n=n,
-                doc_id=hits[h].chunk.doc_id,
-                title=hits[h].chunk.title,
-                date=hits[h].chunk.date,
-                source=hits[h].chunk.source,
-                text=hits[h].chunk.text,
-                start=hits[h].chunk.start,
-                end=hits[h].chunk.end,
-                score=hits[h].score,
-            )
-            for h, n in sorted(numbers.items(), key=lambda kv: kv[1])
-        )
+        citations = tuple(Citation.of(n, hits[h]) for h, n in sorted(numbers.items(), key=lambda kv: kv[1]))
         return Answer(text=text, found=True, citations=citations)

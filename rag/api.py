@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from .answer import ExtractiveAnswerer
 from .config import Settings
 from .embed import Embedder, make_embedder
 from .errors import IndexMismatch, NoDocuments, RagError
 from .followup import standalone
+from .generate import LLMAnswerer, LLMConfig, chat_model
 from .loaders import LoadResult, load
 from .retrieve import Retriever
 from .store import BuildStats, IndexStore
@@ -23,10 +25,13 @@ class Assistant:
     """Question answering over an index of meeting records.
 
     Build with `Assistant.build` or open with `Assistant.load`; then `ask`, `search`, `add`, `remove`.
-    The embedding model is loaded on the first question or build, not before.
+    The embedding model is loaded on the first question or build, not before. Answers come from a
+    chat model when one is configured (``RAG_LLM_*`` or `use_llm`), extractively otherwise.
     """
 
-    def __init__(self, store: IndexStore, embedder: Embedder, settings: Settings | None = None) -> None:
+    def __init__(
+        self, store: IndexStore, embedder: Embedder, settings: Settings | None = None, llm: LLMConfig | None = None
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings or Settings(index_dir=str(store.path))
@@ -34,6 +39,28 @@ class Assistant:
         self.answerer = ExtractiveAnswerer(store.idf, document_text=self._document_text)
         self.last_build: BuildStats | None = None
         self.last_load: LoadResult | None = None
+        self.llm_config = llm or LLMConfig.from_env()
+        self._llm: LLMAnswerer | None = None
+
+    def use_llm(self, config: LLMConfig | None) -> None:
+        """Answer with this chat model from now on; None for extractive answers only."""
+        self.llm_config, self._llm = config, None
+
+    @property
+    def llm(self) -> LLMAnswerer | None:
+        """The generative answerer, made on first use; None when no chat model is configured."""
+        if self.llm_config is None:
+            return None
+        if self._llm is None:
+            self._llm = LLMAnswerer(chat_model(self.llm_config), self.answerer)
+        self._llm.fallback = self.answerer  # follows index updates
+        return self._llm
+
+    def as_retriever(self, k: int = 5) -> Any:
+        """A LangChain ``BaseRetriever`` over this index: Documents with the citation metadata."""
+        from .adapters import retriever
+
+        return retriever(self, k)
 
     # ------------------------------------------------------------------------------ construction
 
@@ -228,12 +255,18 @@ class Assistant:
         date_to: str | None = None,
         doc_ids: Sequence[str] | None = None,
         history: Sequence[str] = (),
+        on_token: Callable[[str], None] | None = None,
     ) -> Answer:
         """A short answer with ``[n]`` markers and its citations; ``found`` is False when the index
         holds nothing relevant. ``history`` holds the earlier questions of a conversation: a
-        follow-up ("那次会议还审议了什么？") is read in their context."""
-        question = standalone(question, history)
+        follow-up ("那次会议还审议了什么？") is read in their context. With a chat model,
+        ``on_token`` receives its reply as it streams (before the citation check)."""
+        llm = self.llm
+        if history:
+            question = llm.rewrite(question, history) if llm else standalone(question, history)
         hits = self.search(question, k, date_from=date_from, date_to=date_to, doc_ids=doc_ids)
+        if llm is not None:
+            return llm.answer(question, hits, on_token=on_token)
         return self.answerer.answer(question, hits)
 
     def document(self, doc_id: str) -> Document | None:

@@ -62,12 +62,45 @@ def _ask(args: argparse.Namespace) -> int:
     question = sys.stdin.read() if args.question == "-" else args.question
     if not question.strip():
         raise RagError("the question is empty")
+    from .generate import LLMConfig
+
     a = Assistant.load(args.index, model=args.model, backend=args.backend)
-    ans = a.ask(question.strip(), k=args.k, date_from=args.date_from, date_to=args.date_to, doc_ids=args.doc or None)
+    a.use_llm(
+        None
+        if args.no_llm
+        else LLMConfig.from_env(
+            base_url=args.llm_base_url, model=args.llm_model, timeout=args.llm_timeout, provider=args.llm_provider
+        )
+    )
+    out = sys.stderr if args.json else sys.stdout
+    streamed: list[str] = []
+
+    def on_token(token: str) -> None:
+        streamed.append(token)
+        out.write(token)
+        out.flush()
+
+    ans = a.ask(
+        question.strip(),
+        k=args.k,
+        date_from=args.date_from,
+        date_to=args.date_to,
+        doc_ids=args.doc or None,
+        on_token=on_token if args.stream else None,
+    )
+    if streamed:
+        out.write("\n")
+    if ans.note:
+        print(f"rag: note: {ans.note}", file=sys.stderr)
     if args.json:
         print(json.dumps(ans.to_dict(), ensure_ascii=False))
         return 0
-    print(ans.text)
+    if streamed and "".join(streamed).strip() == ans.text:
+        pass  # what streamed is the answer
+    elif streamed:
+        print(f"\n核对引用后的回答（{ans.answerer}）：\n{ans.text}")
+    else:
+        print(ans.text)
     for c in ans.citations:
         print(f"\n[{c.n}] {c.title}  {c.date or ''}  {c.source}")
         print(f"    {c.text[:160]}{'…' if len(c.text) > 160 else ''}")
@@ -170,6 +203,12 @@ def parser() -> argparse.ArgumentParser:
     pa.add_argument("--from", dest="date_from", type=_iso_date, help="only documents dated on or after")
     pa.add_argument("--to", dest="date_to", type=_iso_date, help="only documents dated on or before")
     pa.add_argument("--doc", action="append", help="only this document id (repeatable)")
+    pa.add_argument("--stream", action="store_true", help="print the language model's reply as it arrives")
+    pa.add_argument("--llm-base-url", help="chat model server, OpenAI-compatible or Ollama ($RAG_LLM_BASE_URL)")
+    pa.add_argument("--llm-model", help="chat model name ($RAG_LLM_MODEL)")
+    pa.add_argument("--llm-provider", choices=("openai", "ollama"), help="API of the server ($RAG_LLM_PROVIDER)")
+    pa.add_argument("--llm-timeout", type=float, help="seconds to wait for the model ($RAG_LLM_TIMEOUT, default 60)")
+    pa.add_argument("--no-llm", action="store_true", help="extractive answer even when a chat model is configured")
     pa.set_defaults(func=_ask)
 
     pe = sub.add_parser("eval", parents=[common], help="measure retrieval and answers on a question set")

@@ -81,6 +81,12 @@ class Citation:
     end: int
     score: float
 
+    @classmethod
+    def of(cls, n: int, hit: Hit) -> Citation:
+        """Citation ``n`` for a retrieved passage."""
+        c = hit.chunk
+        return cls(n, c.doc_id, c.title, c.date, c.source, c.text, c.start, c.end, hit.score)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "n": self.n,
@@ -97,16 +103,26 @@ class Citation:
 
 @dataclass(frozen=True)
 class Answer:
-    """A short answer whose ``[n]`` markers refer to ``citations``."""
+    """A short answer whose ``[n]`` markers refer to ``citations``.
+
+    ``answerer`` says what wrote it (``extractive`` or ``llm``); ``note`` why the LLM's answer was
+    not used or was changed, when that happened.
+    """
 
     text: str
     found: bool
     citations: tuple[Citation, ...] = ()
+    answerer: str = "extractive"
+    note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``rag ask --json``."""
-        return {
+        out: dict[str, Any] = {
             "answer": self.text,
             "found": self.found,
             "citations": [c.to_dict() for c in self.citations],
+            "answerer": self.answerer,
         }
+        if self.note:
+            out["note"] = self.note
+        return out

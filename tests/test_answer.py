@@ -40,7 +40,11 @@ def test_unrelated_question_is_not_answered(assistant):
 
 def test_to_dict_shape(assistant):
     d = assistant.ask("出席活动的副市长是谁？").to_dict()
-    assert set(d) == {"answer", "found", "citations"} and "赵炜" in d["answer"]
+    assert (
+        set(d) == {"answer", "found", "citations", "answerer"}
+        and d["answerer"] == "extractive"
+        and "赵炜" in d["answer"]
+    )
     assert set(d["citations"][0]) == {"n", "doc_id", "title", "date", "source", "text", "start", "end", "score"}
 
 

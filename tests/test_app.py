@@ -176,7 +176,7 @@ def test_ask_api_returns_the_cli_json(server):
 
     url, _ = server
     result = Client(url, verbose=False).predict("出席数字赋能协商活动的副市长是谁？", 5, api_name="/ask")
-    assert set(result) == {"answer", "found", "citations"} and result["found"] is True
+    assert set(result) == {"answer", "found", "citations", "answerer"} and result["found"] is True
     assert "赵炜" in result["answer"] and result["citations"][0]["n"] == 1
     assert set(result["citations"][0]) == {"n", "doc_id", "title", "date", "source", "text", "start", "end", "score"}
 
