@@ -16,6 +16,7 @@ class Reply:
     content: str = ""
     status: int = 200
     delay: float = 0.0
+    pace: float = 0.005  # seconds between streamed chunks
     raw: bytes | None = None  # sent as is (a malformed reply)
 
 
@@ -71,7 +72,7 @@ class ScriptedLLM:
                         }
                         self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
                         self.wfile.flush()
-                        time.sleep(0.005)
+                        time.sleep(reply.pace)
                     end = {
                         "id": "c1",
                         "object": "chat.completion.chunk",

@@ -7,6 +7,7 @@ inside documents is shown as text and never runs, and calls the /ask API with gr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -42,9 +43,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("app")
+@contextlib.contextmanager
+def running_app(root: Path, **extra_env: str):
+    """``python app.py`` over a copy of corpus/ in ``root``, on a free port; yields its URL."""
     shutil.copytree(REPO / "corpus", root / "corpus")
     port = _free_port()
     env = {
@@ -53,26 +54,33 @@ def server(tmp_path_factory):
         "RAG_INDEX_DIR": str(root / "index"),
         "GRADIO_SERVER_PORT": str(port),
         "GRADIO_ANALYTICS_ENABLED": "False",
+        **extra_env,
     }
-    log = (root / "app.log").open("w")
-    proc = subprocess.Popen([sys.executable, str(REPO / "app.py")], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"app.py exited: {(root / 'app.log').read_text()[-2000:]}")
+    with (root / "app.log").open("w") as log:
+        proc = subprocess.Popen([sys.executable, str(REPO / "app.py")], env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("app.py did not start in time")
-    yield url, root
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+            deadline = time.time() + 180
+            while True:
+                if proc.poll() is not None:
+                    pytest.fail(f"app.py exited: {(root / 'app.log').read_text()[-2000:]}")
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=1):
+                        break
+                except OSError:
+                    if time.time() > deadline:
+                        pytest.fail("app.py did not start in time")
+                    time.sleep(0.5)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("app")
+    with running_app(root) as url:
+        yield url, root
 
 
 @pytest.fixture(scope="module")
@@ -189,3 +197,19 @@ def test_phone_width(browser, server):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, "no horizontal scrolling at phone width"
     page.close()
+
+
+def test_chat_model_answers_stream_into_the_page(browser, tmp_path):
+    from .llm_server import Reply, ScriptedLLM
+
+    reply = "市政协主席是薛登峰，副市长赵炜出席了双月协商活动[1]。6位政协委员提出了意见建议[1]。"
+    with ScriptedLLM() as llm, running_app(tmp_path, RAG_LLM_BASE_URL=llm.url, RAG_LLM_MODEL="scripted") as url:
+        llm.replies.append(Reply(reply, pace=0.05))
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(url)
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        lengths = ask(page, "出席数字赋能协商活动的副市长是谁？", "6位政协委员")
+        assert len({n for n in lengths if n > 0}) >= 3, "tokens should appear as they arrive"
+        page.wait_for_selector('#chat a[href="#cite-1"]', timeout=30_000)  # the checked answer replaces the stream
+        assert "出席数字赋能协商活动的副市长是谁" in llm.requests[-1]["messages"][1]["content"]
+        page.close()
