@@ -1,8 +1,8 @@
 """Follow-up questions made standalone without an LLM.
 
 "那次会议还审议了什么？" after "2024年7月19日国务院常务会议审议通过了什么？" carries over the earlier
-question's dates, identifiers (第二十次会议, 《…》) and meeting name, so that retrieval finds the
-same meeting: "2024年7月19日 国务院常务会议 那次会议还审议了什么？". Pure functions.
+question's dates, identifiers (第二十次会议, 《…》), meeting name and, for 他/她, the names in it, so
+that retrieval finds the same meeting: "2024年7月19日 国务院常务会议 那次会议还审议了什么？".
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from .answer import identifiers
 from .normalize import normalize
 from .retrieve import date_hints
+from .tokenize import names
 
 # words that point back at something said before
 _ANAPHORA = re.compile(
@@ -38,6 +39,8 @@ def standalone(question: str, previous: Sequence[str]) -> str:
     if not date_hints(q):
         carried += _DATE_TEXT.findall(prev)
     carried += [x for x in identifiers(prev) if x not in q]
+    if re.search(r"他|她|其|此人|该同志", q):  # a person referred back to
+        carried += [n for n in names(prev) if n not in q]
     own = _MEETING.search(q)
     if own is None or _ANAPHORA.match(own.group(0)):  # no meeting of its own, or only "那次会议"
         meeting = _MEETING.search(_DATE_TEXT.sub(" ", prev))

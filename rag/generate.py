@@ -21,6 +21,7 @@ from typing import Any
 from .answer import NOT_FOUND, ExtractiveAnswerer
 from .chunking import split_sentences
 from .followup import standalone
+from .tokenize import names
 from .types import Answer, Citation, Hit
 
 SYSTEM_PROMPT = """你是会议记录问答助手，只根据用户给出的编号资料回答问题。
@@ -107,20 +108,13 @@ def _facts(sentence: str, names: Callable[[str], list[str]]) -> list[str]:
     return _FACT.findall(sentence) + names(sentence)
 
 
-def _person_and_place_names(text: str) -> list[str]:
-    """Names in a sentence (jieba's nr/ns tags), two characters or more."""
-    import jieba.posseg
-
-    return [w.word for w in jieba.posseg.cut(text) if w.flag in ("nr", "ns") and len(w.word) >= 2]
-
-
 def _keep_markers(sentence: str, valid: set[int]) -> str:
     """The sentence with markers outside ``valid`` removed."""
     return _MARKER.sub(lambda m: m.group(0) if int(m.group(1)) in valid else "", sentence)
 
 
 def check_citations(
-    text: str, hits: Sequence[Hit], names: Callable[[str], list[str]] = _person_and_place_names
+    text: str, hits: Sequence[Hit], names: Callable[[str], list[str]] = names
 ) -> tuple[str, list[int], list[str]]:
     """Keep the sentences of a generated answer that cite passages supporting them.
 

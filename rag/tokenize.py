@@ -78,6 +78,14 @@ def _is_token(word: str) -> bool:
     )
 
 
+def names(text: str) -> list[str]:
+    """Person and place names in ``text`` (jieba's ``nr`` / ``ns`` tags), two characters or more."""
+    import jieba.posseg
+
+    _jieba()  # quiet logging
+    return [w.word for w in jieba.posseg.cut(text) if w.flag in ("nr", "ns") and len(w.word) >= 2]
+
+
 _HAN_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
 # A bigram across a particle or question word ("过了", "了什") carries no meaning.
 _GLUE = frozenset(

@@ -85,3 +85,9 @@ def test_local_body_after_a_verb_is_still_found(assistant, tmp_path):
     ans = assistant.ask("出席示范区政协常委会议的副主任是谁？")
     assert ans.found and "王晓明" in ans.text
     assert not assistant.ask("出席深圳市政协常委会议的副主任是谁？").found
+
+
+def test_follow_up_about_a_person_carries_the_name():
+    from rag.followup import standalone
+
+    assert "薛登峰" in standalone("他还强调了什么？", ["市政协主席薛登峰在座谈会上指出了什么？"])
