@@ -213,3 +213,23 @@ def test_chat_model_answers_stream_into_the_page(browser, tmp_path):
         page.wait_for_selector('#chat a[href="#cite-1"]', timeout=30_000)  # the checked answer replaces the stream
         assert "出席数字赋能协商活动的副市长是谁" in llm.requests[-1]["messages"][1]["content"]
         page.close()
+
+
+def test_uploads_need_the_admin_password_when_set(browser, tmp_path):
+    note = tmp_path / "note.txt"
+    note.write_text("区政协召开主席会议，研究年度协商计划。", encoding="utf-8")
+    (tmp_path / "app").mkdir()
+    with running_app(tmp_path / "app", RAG_ADMIN_PASSWORD="s3cret") as url:
+        page = browser.new_page()
+        page.goto(url)
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        page.click("text=上传文档")
+        page.set_input_files("#upload input[type=file]", str(note))
+        page.wait_for_timeout(500)
+        page.fill("#password input", "wrong")
+        page.click("#add")
+        page.wait_for_function("document.querySelector('#upload-status').innerText.includes('密码不正确')")
+        page.fill("#password input", "s3cret")
+        page.click("#add")
+        page.wait_for_function("document.querySelector('#upload-status').innerText.includes('已加入')", timeout=60_000)
+        page.close()

@@ -137,3 +137,26 @@ def test_as_retriever_in_an_lcel_chain(assistant):
     assert docs[0].metadata["date"] == "2024-07-19" and docs[0].metadata["n"] == 1
     chain = retriever | RunnableLambda(lambda ds: "\n".join(f"[{d.metadata['n']}] {d.page_content}" for d in ds))
     assert chain.invoke(QUESTION).startswith("[1] ")
+
+
+def test_refused_connection_gives_the_extractive_answer(assistant):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assistant.use_llm(LLMConfig(base_url=f"http://127.0.0.1:{port}/v1", model="none", timeout=2.0))
+    ans = assistant.ask(QUESTION)
+    assert ans.answerer == "extractive" and ans.found and "failed" in ans.note
+
+
+def test_llm_config_from_environment(monkeypatch):
+    monkeypatch.delenv("RAG_LLM_BASE_URL", raising=False)
+    monkeypatch.delenv("RAG_LLM_MODEL", raising=False)
+    assert LLMConfig.from_env() is None  # extractive by default
+    monkeypatch.setenv("RAG_LLM_BASE_URL", "http://127.0.0.1:11434")
+    monkeypatch.setenv("RAG_LLM_MODEL", "qwen2.5")
+    monkeypatch.setenv("RAG_LLM_TIMEOUT", "7")
+    cfg = LLMConfig.from_env()
+    assert cfg is not None and cfg.provider == "ollama" and cfg.timeout == 7.0
+    assert LLMConfig.from_env(model="other").model == "other"
