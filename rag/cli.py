@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from .config import Settings
 from .embed import BACKENDS
@@ -170,12 +171,19 @@ def _iso_date(value: str) -> str:
         raise argparse.ArgumentTypeError("dates are written YYYY-MM-DD") from exc
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments: one line on stderr that says where to look, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="rag", description="Questions over Chinese meeting records, answered with numbered citations. Offline."
     )
     sub = p.add_subparsers(dest="command", required=True)
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--index", default=None, help="index folder (default: $RAG_INDEX_DIR or ./index)")
     common.add_argument(
         "--model",

@@ -49,7 +49,9 @@ def test_errors_are_one_line_with_nonzero_exit(argv, message, tmp_path, capsys, 
 def test_bad_arguments_exit_non_zero(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["ask", "问题", "--k", "0"])
-    assert exc.value.code != 0
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--k" in err and "--help" in err
 
 
 def test_unreadable_index_is_reported(corpus, tmp_path, capsys, hash_model):
