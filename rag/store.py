@@ -23,7 +23,6 @@ import shutil
 import sqlite3
 import tempfile
 import uuid
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -79,7 +78,6 @@ class IndexStore:
         manifest: dict[str, Any],
         documents: dict[str, Document],
         chunks: list[Chunk],
-        tokens: list[list[str]],
         dense: Any,
         bm25: Any,
     ) -> None:
@@ -87,10 +85,9 @@ class IndexStore:
         self.manifest = manifest
         self.documents = documents
         self.chunks = chunks
-        self.tokens = tokens
         self.dense = dense
         self.bm25 = bm25
-        self._df: Counter[str] | None = None
+        self._tokens: list[list[str]] | None = None
         self._dates = np.array([c.date or "" for c in chunks], dtype=object)
 
     # ------------------------------------------------------------------------------------ reading
@@ -145,10 +142,21 @@ class IndexStore:
             return np.zeros((0, self.dense.d), dtype=np.float32)
         return self.dense.reconstruct_batch(np.asarray(rows, dtype=np.int64))
 
+    @property
+    def tokens(self) -> list[list[str]]:
+        """The keyword tokens of each chunk row, read from disk when first needed (a rebuild reuses
+        them); not kept in memory otherwise, as they are large."""
+        if self._tokens is None:
+            self._tokens = _read_tokens(self.path / str(self.manifest["generation"]) / "chunks.sqlite")
+        return self._tokens
+
     def document_frequency(self, token: str) -> int:
-        if self._df is None:
-            self._df = Counter(t for toks in self.tokens for t in set(toks))
-        return self._df.get(token, 0)
+        """In how many chunks ``token`` occurs: the length of its column in the BM25 matrix."""
+        tid = self.bm25.vocab_dict.get(token)
+        if tid is None:
+            return 0
+        indptr = self.bm25.scores["indptr"]
+        return int(indptr[tid + 1] - indptr[tid])
 
     def idf(self, token: str) -> float:
         """Lucene-style IDF of a token over chunks; unseen tokens get the highest value."""
@@ -215,7 +223,7 @@ class IndexStore:
         manifest = cls.read_manifest(path, strict)
         gen = path / str(manifest.get("generation", ""))
         try:
-            documents, chunks, tokens = _read_tables(gen / "chunks.sqlite")
+            documents, chunks = _read_tables(gen / "chunks.sqlite")
             dense = faiss.read_index(str(gen / "dense.faiss"))
             if isinstance(dense, faiss.IndexHNSW):
                 dense.hnsw.efSearch = int(manifest["dense"].get("efSearch", HNSW_EF_SEARCH))
@@ -229,7 +237,7 @@ class IndexStore:
                 f"index in '{path}' is inconsistent (vectors {dense.ntotal}, chunks "
                 f"{len(chunks)}); {_rebuild_hint(path)}"
             )
-        return cls(path, manifest, documents, chunks, tokens, dense, bm25)
+        return cls(path, manifest, documents, chunks, dense, bm25)
 
     # ------------------------------------------------------------------------------------ writing
 
@@ -393,7 +401,12 @@ def _write_tables(
         )
 
 
-def _read_tables(file: Path) -> tuple[dict[str, Document], list[Chunk], list[list[str]]]:
+def _read_tokens(file: Path) -> list[list[str]]:
+    with contextlib.closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as db:
+        return [t.split("\t") if t else [] for (t,) in db.execute("SELECT tokens FROM chunks ORDER BY row")]
+
+
+def _read_tables(file: Path) -> tuple[dict[str, Document], list[Chunk]]:
     if not file.is_file():
         raise FileNotFoundError(str(file))
     with contextlib.closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as db:
@@ -403,9 +416,9 @@ def _read_tables(file: Path) -> tuple[dict[str, Document], list[Chunk], list[lis
             )
             for row in db.execute("SELECT doc_id, title, date, source, meta, hash, text FROM documents")
         }
-        chunks, tokens = [], []
-        for chunk_id, doc_id, start, end, toks in db.execute(
-            'SELECT chunk_id, doc_id, start, "end", tokens FROM chunks ORDER BY row'
+        chunks = []
+        for chunk_id, doc_id, start, end in db.execute(
+            'SELECT chunk_id, doc_id, start, "end" FROM chunks ORDER BY row'
         ):
             d = documents[doc_id]
             chunks.append(
@@ -420,8 +433,7 @@ def _read_tables(file: Path) -> tuple[dict[str, Document], list[Chunk], list[lis
                     source=d.source,
                 )
             )
-            tokens.append(toks.split("\t") if toks else [])
-    return documents, chunks, tokens
+    return documents, chunks
 
 
 def _write(
