@@ -287,7 +287,12 @@ class IndexStore:
         chunks: list[Chunk] = []
         tokens: list[list[str]] = []
         source_rows: list[int] = []  # row in previous, or -1 for a chunk to embed
-        same_tokens = previous is not None and previous.manifest.get("tokenizer") == TOKENIZER_VERSION
+        old_tokens: list[list[str]] | None = None
+        if reusable and previous is not None and previous.manifest.get("tokenizer") == TOKENIZER_VERSION:
+            try:
+                old_tokens = previous.tokens
+            except (OSError, sqlite3.Error):  # its files were replaced meanwhile (another build): re-tokenize
+                old_tokens = None
         reused = 0
         for doc in docs:
             if (
@@ -300,7 +305,7 @@ class IndexStore:
                 for row in old_rows[doc.doc_id]:
                     chunk = previous.chunks[row]
                     chunks.append(chunk if chunk.source == doc.source else replace(chunk, source=doc.source))
-                    tokens.append(previous.tokens[row] if same_tokens else tokenize(index_text(chunk)))
+                    tokens.append(old_tokens[row] if old_tokens is not None else tokenize(index_text(chunk)))
                     source_rows.append(row)
                 continue
             for chunk in chunk_document(doc, chunk_size, chunk_overlap):

@@ -134,3 +134,12 @@ def test_open_reuses_a_current_index_and_rebuilds_a_stale_one(corpus, tmp_path, 
     (corpus / "new.txt").write_text("区政协召开常委会议。", encoding="utf-8")
     third = Assistant.open([corpus], index)
     assert third.last_build is not None and len(third.store.documents) == 5
+
+
+def test_update_after_another_process_replaced_the_index(assistant, corpus, tmp_path):
+    """A long-running app whose index folder was rebuilt by `rag index` can still add documents."""
+    Assistant.build([corpus], index_dir=tmp_path / "index", embedder=HashEmbedder())  # deletes the old generation
+    extra = tmp_path / "extra.txt"
+    extra.write_text("区政协召开主席会议，研究年度协商计划。", encoding="utf-8")
+    assistant.add([extra])
+    assert assistant.ask("区政协主席会议研究了什么？").found
