@@ -26,6 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from baselines import rrf  # noqa: E402
 from report import replace_section  # noqa: E402
 
 from rag import Assistant  # noqa: E402
@@ -35,21 +36,6 @@ from rag.normalize import normalize  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "xinwenlianbo" / "meetings.jsonl"
 CACHE = ROOT / "bench" / ".cache"
-
-
-def rrf(assistant: Assistant, question: str, k: int, n: int = 100, c: int = 60) -> list[str]:
-    """Plain reciprocal-rank fusion of the BM25 and dense rankings (the usual recipe)."""
-    r = assistant.retriever
-    bm = r.search(question, n, mode="bm25")
-    de = r.search(question, n, mode="dense")
-    score: dict[str, float] = {}
-    chunk_doc: dict[str, str] = {}
-    for hits in (bm, de):
-        for rank, h in enumerate(hits):
-            score[h.chunk.chunk_id] = score.get(h.chunk.chunk_id, 0.0) + 1.0 / (c + rank + 1)
-            chunk_doc[h.chunk.chunk_id] = h.chunk.doc_id
-    ranked = sorted(score, key=lambda cid: -score[cid])
-    return [chunk_doc[cid] for cid in ranked[:k]]
 
 
 def doc_ranking(assistant: Assistant, question: str, mode: str, k: int) -> list[str]:

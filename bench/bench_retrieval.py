@@ -32,6 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from baselines import rrf  # noqa: E402
 from report import replace_section  # noqa: E402
 
 from rag import Assistant  # noqa: E402
@@ -112,13 +113,7 @@ def run_dataset(key: str, label: str, documents, ds) -> dict:
         if method == "langchain":
             return [d.metadata["doc_id"] for d in db.similarity_search(q, k=40)]
         if method == "rrf":
-            score: dict[str, float] = {}
-            doc_of: dict[str, str] = {}
-            for hits in (fp32.retriever.search(q, 100, mode="bm25"), fp32.retriever.search(q, 100, mode="dense")):
-                for r, h in enumerate(hits):
-                    score[h.chunk.chunk_id] = score.get(h.chunk.chunk_id, 0.0) + 1.0 / (61 + r)
-                    doc_of[h.chunk.chunk_id] = h.chunk.doc_id
-            return [doc_of[c] for c in sorted(score, key=lambda c: -score[c])]
+            return rrf(fp32, q)
         a, mode = {
             "bm25": (fp32, "bm25"),
             "dense": (fp32, "dense"),

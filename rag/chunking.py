@@ -79,21 +79,23 @@ def chunk_spans(text: str, size: int = 400, overlap: int = 80) -> list[tuple[int
     return chunks
 
 
+def chunk_at(doc: Document, chunk_id: str, start: int, end: int) -> Chunk:
+    """The chunk of ``doc`` spanning ``doc.text[start:end]``, with the document's metadata."""
+    return Chunk(
+        chunk_id=chunk_id,
+        doc_id=doc.doc_id,
+        text=doc.text[start:end],
+        start=start,
+        end=end,
+        title=doc.title,
+        date=doc.date,
+        source=doc.source,
+    )
+
+
 def chunk_document(doc: Document, size: int = 400, overlap: int = 80) -> list[Chunk]:
     """The document's chunks, ids ``{doc_id}#{n}``, each ``text == doc.text[start:end]``."""
-    return [
-        Chunk(
-            chunk_id=f"{doc.doc_id}#{n}",
-            doc_id=doc.doc_id,
-            text=doc.text[s:e],
-            start=s,
-            end=e,
-            title=doc.title,
-            date=doc.date,
-            source=doc.source,
-        )
-        for n, (s, e) in enumerate(chunk_spans(doc.text, size, overlap))
-    ]
+    return [chunk_at(doc, f"{doc.doc_id}#{n}", s, e) for n, (s, e) in enumerate(chunk_spans(doc.text, size, overlap))]
 
 
 def index_text(chunk: Chunk) -> str:

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from . import __version__
-from .chunking import chunk_document, index_text
+from .chunking import chunk_at, chunk_document, index_text
 from .embed import Embedder
 from .errors import IndexCorrupt, IndexMismatch, IndexNotFound
 from .normalize import NORMALIZER_VERSION
@@ -425,19 +425,7 @@ def _read_tables(file: Path) -> tuple[dict[str, Document], list[Chunk]]:
         for chunk_id, doc_id, start, end in db.execute(
             'SELECT chunk_id, doc_id, start, "end" FROM chunks ORDER BY row'
         ):
-            d = documents[doc_id]
-            chunks.append(
-                Chunk(
-                    chunk_id=chunk_id,
-                    doc_id=doc_id,
-                    text=d.text[start:end],
-                    start=start,
-                    end=end,
-                    title=d.title,
-                    date=d.date,
-                    source=d.source,
-                )
-            )
+            chunks.append(chunk_at(documents[doc_id], chunk_id, start, end))
     return documents, chunks
 
 
