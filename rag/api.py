@@ -98,15 +98,18 @@ class Assistant:
         embedder: Embedder | None = None,
         chunk_size: int | None = None,
         chunk_overlap: int | None = None,
+        max_file_mb: float | None = None,
         on_plan: Callable[[int], None] | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> Assistant:
         """Make the index at ``index_dir`` mirror ``sources``: new and changed documents are embedded,
-        unchanged ones reused, vanished ones removed. Unreadable files are listed in ``last_load``."""
-        loaded = load(sources)
+        unchanged ones reused, vanished ones removed. Unreadable files, and files over ``max_file_mb``
+        (default 10, ``RAG_MAX_FILE_MB``), are listed with their reasons in ``last_load``."""
+        loaded = _load(sources, max_file_mb)
         if not loaded.documents:
             reasons = "; ".join(f"{w}: {r}" for w, r in loaded.skipped[:3]) or "no supported files found"
-            raise NoDocuments(f"no readable documents in the sources ({reasons})")
+            more = f" and {len(loaded.skipped) - 3} more" if len(loaded.skipped) > 3 else ""
+            raise NoDocuments(f"no readable documents in the sources ({reasons}{more})", loaded.skipped)
         assistant = cls.from_documents(
             loaded.documents,
             index_dir,
@@ -133,7 +136,7 @@ class Assistant:
         """The index at ``index_dir``, first built from ``sources`` when it is missing, unreadable
         or does not hold exactly their current documents."""
         index_dir = index_dir if index_dir is not None else Settings().index_dir
-        loaded = load(sources)
+        loaded = _load(sources)
         if IndexStore.exists(index_dir):
             try:
                 manifest = IndexStore.read_manifest(index_dir)
@@ -144,7 +147,7 @@ class Assistant:
             except RagError:
                 pass
         if not loaded.documents:
-            raise NoDocuments(f"no readable documents in {', '.join(map(str, sources))}")
+            raise NoDocuments(f"no readable documents in {', '.join(map(str, sources))}", loaded.skipped)
         assistant = cls.from_documents(loaded.documents, index_dir, on_plan=on_plan, progress=progress)
         assistant.last_load = loaded
         return assistant
@@ -197,7 +200,7 @@ class Assistant:
         progress: Callable[[int], None] | None = None,
     ) -> LoadResult:
         """Add (or update) the documents in ``sources``; the others stay. Returns what was read."""
-        loaded = load(sources)
+        loaded = _load(sources, self.settings.max_file_mb)
         if loaded.documents:
             self._rebuild([*self.store.documents.values(), *loaded.documents], on_plan, progress)
         self.last_load = loaded
@@ -275,6 +278,13 @@ class Assistant:
 
     def documents(self) -> list[Document]:
         return list(self.store.documents.values())
+
+
+def _load(sources: Sources, max_file_mb: float | None = None) -> LoadResult:
+    limit = Settings().max_file_mb if max_file_mb is None else max_file_mb
+    if limit <= 0:
+        raise RagError(f"the file size limit must be positive, not {limit} MB")
+    return load(sources, max_bytes=int(limit * 2**20))
 
 
 def _previous(index_dir: str) -> IndexStore | None:

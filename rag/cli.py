@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -11,7 +12,7 @@ from typing import NoReturn
 
 from .config import Settings
 from .embed import BACKENDS
-from .errors import RagError
+from .errors import NoDocuments, RagError
 
 
 def _index(args: argparse.Namespace) -> int:
@@ -30,6 +31,7 @@ def _index(args: argparse.Namespace) -> int:
             bar.update(n)
 
     print(f"reading {', '.join(args.sources)} …", file=sys.stderr)
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings name no file; skipped files are listed
     try:
         a = Assistant.build(
             args.sources,
@@ -38,16 +40,19 @@ def _index(args: argparse.Namespace) -> int:
             backend=args.backend,
             chunk_size=args.chunk_size,
             chunk_overlap=args.chunk_overlap,
+            max_file_mb=args.max_file_mb,
             on_plan=on_plan,
             progress=progress,
         )
+    except NoDocuments as exc:
+        _print_skipped(exc.skipped)
+        raise
     finally:
         if bar is not None:
             bar.close()
     s, loaded = a.last_build, a.last_load
     assert s is not None and loaded is not None
-    for where, reason in loaded.skipped:
-        print(f"skipped {where}: {reason}", file=sys.stderr)
+    _print_skipped(loaded.skipped)
     speed = f", {s.chunks_per_second:.1f} chunks/s" if s.embedded_chunks else ""
     print(
         f"index {a.store.path}: {s.documents} documents ({s.reused_documents} unchanged, "
@@ -55,6 +60,11 @@ def _index(args: argparse.Namespace) -> int:
         f"{len(loaded.skipped)} skipped, {s.seconds:.1f} s"
     )
     return 0
+
+
+def _print_skipped(skipped: list[tuple[str, str]]) -> None:
+    for where, reason in skipped:
+        print(f"skipped {where}: {reason}", file=sys.stderr)
 
 
 def _ask(args: argparse.Namespace) -> int:
@@ -202,6 +212,12 @@ def parser() -> argparse.ArgumentParser:
     pi.add_argument("sources", nargs="+", help="files or folders (.txt .md .jsonl .docx .pdf .html)")
     pi.add_argument("--chunk-size", type=_positive, default=None, help="characters per chunk (default 400)")
     pi.add_argument("--chunk-overlap", type=int, default=None, help="overlap in characters (default 80)")
+    pi.add_argument(
+        "--max-file-mb",
+        type=float,
+        default=None,
+        help="larger files (records of .jsonl) are reported, not read (default 10, $RAG_MAX_FILE_MB)",
+    )
     pi.set_defaults(func=_index)
 
     pa = sub.add_parser("ask", parents=[common], help="answer a question with citations")
@@ -234,9 +250,9 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     args.index_given = args.index
-    if getattr(args, "index", None) is None:
-        args.index = Settings().index_dir
     try:
+        if getattr(args, "index", None) is None:
+            args.index = Settings().index_dir
         return int(args.func(args))
     except RagError as exc:
         print(f"rag: error: {exc}", file=sys.stderr)

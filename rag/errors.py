@@ -22,4 +22,8 @@ class ModelNotFound(RagError):
 
 
 class NoDocuments(RagError):
-    """The sources held no readable document."""
+    """The sources held no readable document. ``skipped`` lists ``(where, reason)`` of each file tried."""
+
+    def __init__(self, message: str, skipped: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.skipped = skipped or []

@@ -390,7 +390,7 @@ def _write_tables(
                     d.title,
                     d.date,
                     d.source,
-                    json.dumps(d.meta, ensure_ascii=False, default=str),
+                    json.dumps(d.meta, default=str),  # ASCII: metadata may hold lone surrogates
                     d.content_hash,
                     d.text,
                 )

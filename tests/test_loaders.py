@@ -145,5 +145,6 @@ def test_folders_are_walked_recursively_and_only_regular_files_opened(tmp_path):
     result = load([tmp_path, tmp_path / "missing.txt"])
     assert [Path(d.doc_id).name for d in result.documents] == ["deep.txt"]
     reasons = {Path(w).name: r for w, r in result.skipped}
-    assert reasons["pipe.txt"] == "not a regular file"
+    assert reasons["pipe.txt"] == "a FIFO, not a regular file"
+    assert reasons[".hidden.txt"] == "hidden file, not read"
     assert "cannot open" in reasons["missing.txt"]
