@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from .followup import standalone
 from .generate import LLMAnswerer, LLMConfig, chat_model
 from .loaders import LoadResult, load
 from .retrieve import Retriever
-from .store import BuildStats, IndexStore
+from .store import BuildStats, IndexStore, build_lock
 from .types import Answer, Document, Hit
 
 Sources = Iterable[str | os.PathLike[str]]
@@ -32,15 +33,27 @@ class Assistant:
     def __init__(
         self, store: IndexStore, embedder: Embedder, settings: Settings | None = None, llm: LLMConfig | None = None
     ) -> None:
-        self.store = store
         self.embedder = embedder
         self.settings = settings or Settings(index_dir=str(store.path))
-        self.retriever = Retriever(store, embedder)
-        self.answerer = ExtractiveAnswerer(store.idf, document_text=self._document_text)
+        self._live = _Live.of(store, embedder)
         self.last_build: BuildStats | None = None
         self.last_load: LoadResult | None = None
         self.llm_config = llm or LLMConfig.from_env()
         self._llm: LLMAnswerer | None = None
+
+    # The index in use, its retriever and its answerer change together, in one assignment, when
+    # documents are added or removed: a question asked meanwhile uses the old or the new, never a mix.
+    @property
+    def store(self) -> IndexStore:
+        return self._live.store
+
+    @property
+    def retriever(self) -> Retriever:
+        return self._live.retriever
+
+    @property
+    def answerer(self) -> ExtractiveAnswerer:
+        return self._live.answerer
 
     def use_llm(self, config: LLMConfig | None) -> None:
         """Answer with this chat model from now on; None for extractive answers only."""
@@ -53,7 +66,6 @@ class Assistant:
             return None
         if self._llm is None:
             self._llm = LLMAnswerer(chat_model(self.llm_config), self.answerer)
-        self._llm.fallback = self.answerer  # follows index updates
         return self._llm
 
     def as_retriever(self, k: int = 5) -> Any:
@@ -120,6 +132,7 @@ class Assistant:
             chunk_overlap=chunk_overlap,
             on_plan=on_plan,
             progress=progress,
+            _sources=[os.path.abspath(src) for src in sources],
         )
         assistant.last_load = loaded
         return assistant
@@ -148,7 +161,13 @@ class Assistant:
                 pass
         if not loaded.documents:
             raise NoDocuments(f"no readable documents in {', '.join(map(str, sources))}", loaded.skipped)
-        assistant = cls.from_documents(loaded.documents, index_dir, on_plan=on_plan, progress=progress)
+        assistant = cls.from_documents(
+            loaded.documents,
+            index_dir,
+            on_plan=on_plan,
+            progress=progress,
+            _sources=[os.path.abspath(src) for src in sources],
+        )
         assistant.last_load = loaded
         return assistant
 
@@ -165,6 +184,7 @@ class Assistant:
         chunk_overlap: int | None = None,
         on_plan: Callable[[int], None] | None = None,
         progress: Callable[[int], None] | None = None,
+        _sources: Sequence[str] | None = None,
     ) -> Assistant:
         """Like `build`, from `Document` objects made elsewhere (e.g. an evaluation set)."""
         if not documents:
@@ -178,16 +198,18 @@ class Assistant:
             chunk_overlap=defaults.chunk_overlap if chunk_overlap is None else chunk_overlap,
         )
         embedder = embedder or make_embedder(settings.model, settings.backend)
-        store, stats = IndexStore.build(
-            settings.index_dir,
-            documents,
-            embedder,
-            chunk_size=settings.chunk_size,
-            chunk_overlap=settings.chunk_overlap,
-            previous=_previous(settings.index_dir),
-            on_plan=on_plan,
-            progress=progress,
-        )
+        with build_lock(settings.index_dir):
+            store, stats = IndexStore.build(
+                settings.index_dir,
+                documents,
+                embedder,
+                chunk_size=settings.chunk_size,
+                chunk_overlap=settings.chunk_overlap,
+                previous=_previous(settings.index_dir),
+                sources=_sources,
+                on_plan=on_plan,
+                progress=progress,
+            )
         assistant = cls(store, embedder, settings)
         assistant.last_build = stats
         return assistant
@@ -202,38 +224,61 @@ class Assistant:
         """Add (or update) the documents in ``sources``; the others stay. Returns what was read."""
         loaded = _load(sources, self.settings.max_file_mb)
         if loaded.documents:
-            self._rebuild([*self.store.documents.values(), *loaded.documents], on_plan, progress)
+            added = [os.path.abspath(src) for src in sources]
+            self._rebuild(lambda docs: [*docs, *loaded.documents], added, on_plan, progress)
         self.last_load = loaded
         return loaded
 
     def remove(self, doc_ids: Iterable[str]) -> int:
         """Remove documents by id; returns how many were in the index."""
-        drop = {d for d in doc_ids if d in self.store.documents}
-        if drop:
-            self._rebuild([d for d in self.store.documents.values() if d.doc_id not in drop])
-        return len(drop)
+        wanted = set(doc_ids)
+        removed = 0
 
-    def _rebuild(self, documents: Sequence[Document], on_plan=None, progress=None) -> None:
-        size, overlap = self.store.chunk_settings
-        store, stats = IndexStore.build(
-            self.store.path,
-            documents,
-            self.embedder,
-            chunk_size=size,
-            chunk_overlap=overlap,
-            previous=self.store,
-            on_plan=on_plan,
-            progress=progress,
-        )
-        self.store, self.last_build = store, stats
-        self.retriever = Retriever(store, self.embedder)
-        self.answerer = ExtractiveAnswerer(store.idf, document_text=self._document_text)
+        def change(docs: list[Document]) -> list[Document]:
+            nonlocal removed
+            kept = [d for d in docs if d.doc_id not in wanted]
+            removed = len(docs) - len(kept)
+            return kept
+
+        self._rebuild(change)
+        return removed
+
+    def _rebuild(
+        self,
+        change: Callable[[list[Document]], list[Document]],
+        added_sources: Sequence[str] = (),
+        on_plan: Callable[[int], None] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Apply ``change`` to the documents of the index as it is on disk now, under the build lock:
+        updates from other processes or threads since this one loaded it are kept."""
+        path = self.store.path
+        with build_lock(path):
+            current = self.store
+            if current.manifest.get("generation") != IndexStore.read_manifest(path).get("generation"):
+                current = IndexStore.load(path)  # rebuilt by someone else meanwhile
+            before = list(current.documents.values())
+            after = change(before)
+            if after == before:
+                if current is not self.store:
+                    self._live = _Live.of(current, self.embedder)
+                return
+            size, overlap = current.chunk_settings
+            sources = [*(current.manifest.get("sources") or []), *added_sources]
+            store, stats = IndexStore.build(
+                path,
+                after,
+                self.embedder,
+                chunk_size=size,
+                chunk_overlap=overlap,
+                previous=current,
+                sources=list(dict.fromkeys(sources)),
+                on_plan=on_plan,
+                progress=progress,
+            )
+            self._live, self.last_build = _Live.of(store, self.embedder), stats
 
     # ---------------------------------------------------------------------------------- querying
-
-    def _document_text(self, doc_id: str) -> str:
-        doc = self.store.documents.get(doc_id)
-        return doc.text if doc else ""
 
     def search(
         self,
@@ -264,13 +309,15 @@ class Assistant:
         holds nothing relevant. ``history`` holds the earlier questions of a conversation: a
         follow-up ("那次会议还审议了什么？") is read in their context. With a chat model,
         ``on_token`` receives its reply as it streams (before the citation check)."""
-        llm = self.llm
+        live, llm = self._live, self.llm  # one index for the whole question
         if history:
             question = llm.rewrite(question, history) if llm else standalone(question, history)
-        hits = self.search(question, k, date_from=date_from, date_to=date_to, doc_ids=doc_ids)
+        hits = live.retriever.search(
+            question, k or self.settings.k, date_from=date_from, date_to=date_to, doc_ids=doc_ids
+        )
         if llm is not None:
-            return llm.answer(question, hits, on_token=on_token)
-        return self.answerer.answer(question, hits)
+            return llm.answer(question, hits, on_token=on_token, fallback=live.answerer)
+        return live.answerer.answer(question, hits)
 
     def document(self, doc_id: str) -> Document | None:
         """A whole normalized document, e.g. to show a citation in context."""
@@ -278,6 +325,23 @@ class Assistant:
 
     def documents(self) -> list[Document]:
         return list(self.store.documents.values())
+
+
+@dataclass(frozen=True)
+class _Live:
+    """An index with the retriever and answerer made for it."""
+
+    store: IndexStore
+    retriever: Retriever
+    answerer: ExtractiveAnswerer
+
+    @classmethod
+    def of(cls, store: IndexStore, embedder: Embedder) -> _Live:
+        def text(doc_id: str) -> str:
+            doc = store.documents.get(doc_id)
+            return doc.text if doc else ""
+
+        return cls(store, Retriever(store, embedder), ExtractiveAnswerer(store.idf, document_text=text))
 
 
 def _load(sources: Sources, max_file_mb: float | None = None) -> LoadResult:

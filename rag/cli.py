@@ -247,8 +247,19 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _log_to_stderr() -> None:
+    """Warnings of the rag package (e.g. waiting for another build) as ``rag: …`` lines on stderr."""
+    log = logging.getLogger("rag")
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("rag: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    _log_to_stderr()
     args.index_given = args.index
     try:
         if getattr(args, "index", None) is None:

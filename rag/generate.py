@@ -164,8 +164,16 @@ class LLMAnswerer:
             return standalone(question, history)
         return out.splitlines()[0].strip() if out and len(out) < 200 else standalone(question, history)
 
-    def answer(self, question: str, hits: Sequence[Hit], on_token: Callable[[str], None] | None = None) -> Answer:
-        base = self.fallback.answer(question, hits)
+    def answer(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        on_token: Callable[[str], None] | None = None,
+        fallback: ExtractiveAnswerer | None = None,
+    ) -> Answer:
+        """The model's answer, citations checked; ``fallback`` (default: the one given at creation)
+        answers when the model fails or cites nothing valid."""
+        base = (fallback or self.fallback).answer(question, hits)
         if not base.found:  # nothing relevant retrieved: no call
             return base
         try:

@@ -10,20 +10,27 @@ Layout of an index folder::
 
 A build writes a new generation folder, then replaces ``manifest.json`` atomically (``os.replace``)
 and only then deletes the old generation: a build that dies leaves the previous index readable.
+The manifest records the size and SHA-256 of every file of its generation, checked on loading, so
+that a truncated or damaged file is named in the error instead of giving wrong answers. Builds of
+one index take turns (``.lock``, held with ``flock``); readers take no lock.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
+import hashlib
 import json
+import logging
 import math
 import os
 import shutil
 import sqlite3
 import tempfile
+import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -46,6 +53,7 @@ HNSW_M = 32
 HNSW_EF_SEARCH = 128
 
 Progress = Callable[[int], None]
+log = logging.getLogger("rag")
 
 
 @dataclass(frozen=True)
@@ -65,8 +73,50 @@ class BuildStats:
         return self.embedded_chunks / self.embed_seconds if self.embed_seconds > 0 else 0.0
 
 
-def _rebuild_hint(path: Path) -> str:
-    return f"rebuild it with `rag index SOURCES --index {path}`"
+def _rebuild_hint(path: Path, sources: Sequence[str] | None = None) -> str:
+    given = " ".join(_quote(s) for s in sources) if sources else "SOURCES"
+    return f"rebuild it with `rag index {given} --index {_quote(str(path))}`"
+
+
+def _quote(s: str) -> str:
+    import shlex
+
+    return shlex.quote(s)
+
+
+# ------------------------------------------------------------------------------------------ locking
+
+_locks: dict[str, threading.RLock] = {}
+_depth: dict[str, int] = {}
+_files: dict[str, int] = {}
+_guard = threading.Lock()
+
+
+@contextlib.contextmanager
+def build_lock(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold the build lock of the index at ``path``: builds of one index, in this process (threads)
+    or in others (``flock`` on ``.lock``), take turns. Re-entrant; waits, and says so, when taken."""
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    key = str(folder.resolve())
+    with _guard:
+        rlock = _locks.setdefault(key, threading.RLock())
+    with rlock:
+        if _depth.get(key, 0) == 0:
+            fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                log.warning("another build of the index in '%s' is running; waiting for it to finish", folder)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            _files[key] = fd
+        _depth[key] = _depth.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            _depth[key] -= 1
+            if _depth[key] == 0:
+                os.close(_files.pop(key))  # releases the flock
 
 
 class IndexStore:
@@ -195,8 +245,10 @@ class IndexStore:
         try:
             manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
-            raise IndexCorrupt(f"cannot read '{path / MANIFEST}' ({exc}); {_rebuild_hint(path)}") from exc
-        fmt = manifest.get("format") if isinstance(manifest, dict) else None
+            raise IndexCorrupt(f"index file '{path / MANIFEST}' is unreadable ({exc}); {_rebuild_hint(path)}") from exc
+        if not isinstance(manifest, dict):
+            raise IndexCorrupt(f"index file '{path / MANIFEST}' is not a manifest; {_rebuild_hint(path)}")
+        fmt = manifest.get("format")
         if fmt != FORMAT_VERSION:
             raise IndexMismatch(
                 f"index in '{path}' has format {fmt}, this version reads {FORMAT_VERSION}; {_rebuild_hint(path)}"
@@ -216,26 +268,45 @@ class IndexStore:
         ``strict=False`` accepts other normalizer/tokenizer versions: a build uses that to reuse the
         vectors of unchanged documents (their content hash covers the normalized text).
         """
+        path = Path(path)
+        manifest = cls.read_manifest(path, strict)
+        try:
+            return cls._load_generation(path, manifest)
+        except IndexCorrupt:
+            # a build may have replaced the generation between reading the manifest and its files
+            again = cls.read_manifest(path, strict)
+            if again.get("generation") == manifest.get("generation"):
+                raise
+            return cls._load_generation(path, again)
+
+    @classmethod
+    def _load_generation(cls, path: Path, manifest: dict[str, Any]) -> IndexStore:
         import bm25s
         import faiss
 
-        path = Path(path)
-        manifest = cls.read_manifest(path, strict)
+        hint = _rebuild_hint(path, manifest.get("sources"))
         gen = path / str(manifest.get("generation", ""))
-        try:
-            documents, chunks = _read_tables(gen / "chunks.sqlite")
-            dense = faiss.read_index(str(gen / "dense.faiss"))
-            if isinstance(dense, faiss.IndexHNSW):
-                dense.hnsw.efSearch = int(manifest["dense"].get("efSearch", HNSW_EF_SEARCH))
-            bm25 = bm25s.BM25.load(str(gen / "bm25"), load_corpus=False)
-        except (OSError, RuntimeError, sqlite3.Error, ValueError, KeyError, json.JSONDecodeError) as exc:
+        if not gen.is_dir():
+            raise IndexCorrupt(f"index folder '{gen}' named by '{path / MANIFEST}' is missing; {hint}")
+        _verify(gen, manifest.get("files"), hint)
+
+        def read(file: Path, reader: Callable[[], Any]) -> Any:
+            try:
+                return reader()
+            except (OSError, RuntimeError, sqlite3.Error, ValueError, KeyError, json.JSONDecodeError) as exc:
+                detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+                raise IndexCorrupt(f"index file '{file}' is unreadable ({detail}); {hint}") from exc
+
+        documents, chunks = read(gen / "chunks.sqlite", lambda: _read_tables(gen / "chunks.sqlite"))
+        dense = read(gen / "dense.faiss", lambda: faiss.read_index(str(gen / "dense.faiss")))
+        if isinstance(dense, faiss.IndexHNSW):
+            dense.hnsw.efSearch = int(manifest["dense"].get("efSearch", HNSW_EF_SEARCH))
+        bm25 = read(gen / "bm25", lambda: bm25s.BM25.load(str(gen / "bm25"), load_corpus=False))
+        counts = manifest.get("counts", {})
+        if dense.ntotal != len(chunks) or len(chunks) != counts.get("chunks"):
             raise IndexCorrupt(
-                f"index in '{path}' is unreadable ({type(exc).__name__}: {exc}); {_rebuild_hint(path)}"
-            ) from exc
-        if dense.ntotal != len(chunks) or len(chunks) != manifest["counts"]["chunks"]:
-            raise IndexCorrupt(
-                f"index in '{path}' is inconsistent (vectors {dense.ntotal}, chunks "
-                f"{len(chunks)}); {_rebuild_hint(path)}"
+                f"index in '{path}' is inconsistent (vectors {dense.ntotal}, chunks {len(chunks)}, "
+                f"manifest {counts.get('chunks')}); {hint}"
             )
         return cls(path, manifest, documents, chunks, dense, bm25)
 
@@ -252,6 +323,7 @@ class IndexStore:
         chunk_overlap: int,
         previous: IndexStore | None = None,
         hnsw_threshold: int = HNSW_THRESHOLD,
+        sources: Sequence[str] | None = None,
         on_plan: Callable[[int], None] | None = None,
         progress: Progress | None = None,
     ) -> tuple[IndexStore, BuildStats]:
@@ -259,13 +331,34 @@ class IndexStore:
 
         Documents whose content hash, chunking and model match ``previous`` reuse its chunks and
         vectors; the rest are chunked and embedded. From ``hnsw_threshold`` chunks on, dense search
-        is approximate (HNSW) instead of exact. ``on_plan`` gets the number of chunks to embed
-        before embedding starts, ``progress`` the number embedded after each batch.
+        is approximate (HNSW) instead of exact. ``sources`` (the files and folders read) go into the
+        manifest, for the command that rebuilds. ``on_plan`` gets the number of chunks to embed
+        before embedding starts, ``progress`` the number embedded after each batch. Holds the build
+        lock of ``path`` throughout.
         """
+        with build_lock(path):
+            return cls._build(
+                Path(path), documents, embedder, chunk_size, chunk_overlap, previous, hnsw_threshold, sources,
+                on_plan, progress,
+            )  # fmt: skip
+
+    @classmethod
+    def _build(
+        cls,
+        path: Path,
+        documents: Sequence[Document],
+        embedder: Embedder,
+        chunk_size: int,
+        chunk_overlap: int,
+        previous: IndexStore | None,
+        hnsw_threshold: int,
+        sources: Sequence[str] | None,
+        on_plan: Callable[[int], None] | None,
+        progress: Progress | None,
+    ) -> tuple[IndexStore, BuildStats]:
         import time
 
         t0 = time.perf_counter()
-        path = Path(path)
         seen: dict[str, Document] = {}
         for doc in documents:  # a later record with the same id replaces the earlier one
             seen[doc.doc_id] = doc
@@ -350,6 +443,7 @@ class IndexStore:
                 if to_embed
                 else (previous.manifest.get("build") if previous is not None else None)
             ),
+            "sources": list(sources) if sources else (previous.manifest.get("sources") if previous else None),
             "documents": {d.doc_id: d.content_hash for d in docs},
         }
         _write(path, manifest, docs, chunks, tokens, vectors, hnsw=len(chunks) >= hnsw_threshold)
@@ -458,17 +552,19 @@ def _write(
         bm25 = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
         bm25.index([list(t) for t in tokens], show_progress=False)
         bm25.save(str(tmp / "bm25"), show_progress=False)
+        files = _digests(tmp)  # also flushes every file to disk
         os.replace(tmp, path / gen_name)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    manifest = {**manifest, "generation": gen_name}
+    manifest = {**manifest, "generation": gen_name, "files": files}
     fd, tmp_manifest = tempfile.mkstemp(prefix=".manifest-", dir=path)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(manifest, f, ensure_ascii=False, indent=1)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp_manifest, path / MANIFEST)
+    _fsync_dir(path)
     # the new generation is live: remove older generations and leftovers of builds that died
     for entry in path.iterdir():
         if entry.name != gen_name and (entry.name.startswith(("gen-", ".tmp-", ".manifest-"))):
@@ -476,3 +572,41 @@ def _write(
                 shutil.rmtree(entry, ignore_errors=True)
             else:
                 entry.unlink(missing_ok=True)
+
+
+def _digests(folder: Path) -> dict[str, dict[str, Any]]:
+    """Size and SHA-256 of every file under ``folder``, by relative path; each file fsynced."""
+    out: dict[str, dict[str, Any]] = {}
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+        with file.open("rb") as f:
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
+            os.fsync(f.fileno())
+        out[file.relative_to(folder).as_posix()] = {"size": file.stat().st_size, "sha256": digest}
+    return out
+
+
+def _verify(gen: Path, files: dict[str, dict[str, Any]] | None, hint: str) -> None:
+    """Check the generation's files against the sizes and digests in the manifest."""
+    if not files:  # an index written before digests were recorded
+        return
+    for name, expected in files.items():
+        file = gen / name
+        try:
+            size = file.stat().st_size
+        except OSError:
+            raise IndexCorrupt(f"index file '{file}' is missing; {hint}") from None
+        if size != expected["size"]:
+            raise IndexCorrupt(
+                f"index file '{file}' is damaged ({size:,} bytes, {expected['size']:,} expected); {hint}"
+            )
+        with file.open("rb") as f:
+            if hashlib.file_digest(f, "sha256").hexdigest() != expected["sha256"]:
+                raise IndexCorrupt(f"index file '{file}' is damaged (its checksum differs); {hint}")
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

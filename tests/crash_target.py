@@ -1,0 +1,69 @@
+"""`rag` in a child process that stops at a chosen point of a build, for the parent to SIGKILL.
+
+    python -m tests.crash_target POINT index SOURCES --index DIR
+
+At POINT it prints ``PAUSED POINT`` on stdout and sleeps. Points, in the order a build reaches them:
+``embedding`` (a batch being embedded), ``tables`` (chunk table written), ``vectors`` (FAISS file
+written), ``keywords`` (BM25 files written), ``generation`` (new generation folder in place, old
+manifest still live), ``manifest`` (new manifest being replaced), ``cleanup`` (new manifest live,
+old generation not yet removed).
+"""
+
+import os
+import sys
+import time
+
+import bm25s
+import faiss
+
+import rag.api
+import rag.store
+from tests.conftest import HashEmbedder
+
+POINT = sys.argv.pop(1)
+
+
+def pause(point: str) -> None:
+    if point == POINT:
+        print(f"PAUSED {point}", flush=True)
+        time.sleep(3600)
+
+
+class SlowEmbedder(HashEmbedder):
+    def embed_documents(self, texts, progress=None):
+        pause("embedding")
+        return super().embed_documents(texts, progress)
+
+
+def after(point, function):
+    def wrapped(*args, **kwargs):
+        out = function(*args, **kwargs)
+        pause(point)
+        return out
+
+    return wrapped
+
+
+rag.api.make_embedder = lambda name, backend: SlowEmbedder()
+rag.store._write_tables = after("tables", rag.store._write_tables)
+faiss.write_index = after("vectors", faiss.write_index)
+bm25s.BM25.save = after("keywords", bm25s.BM25.save)
+_replace = os.replace
+
+
+def replace(src, dst):
+    if os.path.basename(dst) == "manifest.json":
+        pause("manifest")
+        _replace(src, dst)
+        pause("cleanup")
+    else:
+        _replace(src, dst)
+        if os.path.basename(dst).startswith("gen-"):
+            pause("generation")
+
+
+rag.store.os.replace = replace
+
+from rag.cli import main  # noqa: E402
+
+sys.exit(main())

@@ -1,0 +1,116 @@
+"""Crash safety: a real `rag index` process is SIGKILLed at each stage of a rebuild, then `rag ask`
+runs on the same index; damaged index files give a one-line error naming the file."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO, REPORTS
+from .test_hostile import rag_cli
+
+POINTS = ["embedding", "tables", "vectors", "keywords", "generation", "manifest", "cleanup"]
+OLD_Q = "十四届全国人大常委会第十次会议表决通过了什么法？"
+NEW_DOC = "2025年5月6日，市政协召开城市防涝专题协商会，副市长周海平出席会议并讲话。"
+NEW_Q = "城市防涝专题协商会哪位副市长出席？"
+
+
+def ask(index: Path, question: str) -> dict:
+    run = rag_cli("ask", question, "--index", str(index), "--json")
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, Path, dict]:
+    """An index of the small corpus in old/, its answer to OLD_Q; new/ holds one document more."""
+    root = tmp_path_factory.mktemp("crash")
+    old, new = root / "old", root / "new"
+    old.mkdir()
+    new.mkdir()
+    for name, text in REPORTS.items():
+        (old / name).write_text(text, encoding="utf-8")
+    (new / "防涝协商会.txt").write_text(NEW_DOC, encoding="utf-8")
+    index = root / "index"
+    run = rag_cli("index", str(old), "--index", str(index))
+    assert run.returncode == 0, run.stderr
+    return index, root, ask(index, OLD_Q)
+
+
+def kill_at(point: str, *args: str) -> None:
+    with subprocess.Popen(
+        [sys.executable, "-m", "tests.crash_target", point, *args],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            assert line.strip() == f"PAUSED {point}", f"the build ended without reaching {point}: {line!r}"
+            os.kill(proc.pid, signal.SIGKILL)
+            assert proc.wait(timeout=30) == -signal.SIGKILL
+        finally:
+            proc.kill()
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_sigkill_during_a_rebuild_leaves_an_index_that_answers(point, built, tmp_path):
+    original, root, before = built
+    index = tmp_path / "index"
+    shutil.copytree(original, index)
+    sources = [str(root / "old"), str(root / "new")]
+    kill_at(point, "index", *sources, "--index", str(index))
+
+    after = ask(index, OLD_Q)
+    assert after["answer"] == before["answer"] and after["citations"] == before["citations"]
+    added = ask(index, NEW_Q)
+    # the new manifest is the moment of truth: before it the old index, from it on the new one
+    assert added["found"] is (point == "cleanup")
+    assert ("周海平" in added["answer"]) is (point == "cleanup")
+
+    run = rag_cli("index", *sources, "--index", str(index))
+    assert run.returncode == 0, run.stderr
+    assert "周海平" in ask(index, NEW_Q)["answer"]
+    leftovers = sorted(p.name for p in index.iterdir() if p.name not in ("manifest.json", ".lock"))
+    assert len(leftovers) == 1 and leftovers[0].startswith("gen-"), leftovers
+
+
+def damage(index: Path, name: str) -> Path:
+    gen = next(index.glob("gen-*"))
+    target = index / name if name == "manifest.json" else gen / name
+    if name == "dense.faiss":
+        target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])  # truncated
+    elif name == "chunks.sqlite":
+        data = bytearray(target.read_bytes())
+        data[-300:-200] = bytes(b ^ 0x55 for b in data[-300:-200])  # damaged in place, same size
+        target.write_bytes(bytes(data))
+    elif name == "bm25/vocab.index.json":
+        target.unlink()
+    elif name == "manifest.json":
+        target.write_text('{"format": 1, "generation": ', encoding="utf-8")
+    return target
+
+
+@pytest.mark.parametrize("name", ["dense.faiss", "chunks.sqlite", "bm25/vocab.index.json", "manifest.json"])
+def test_a_damaged_index_file_is_named_with_the_command_that_rebuilds(name, built, tmp_path):
+    original, _, _ = built
+    index = tmp_path / "index"
+    shutil.copytree(original, index)
+    target = damage(index, name)
+    run = rag_cli("ask", OLD_Q, "--index", str(index))
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert f"'{target}'" in lines[0]
+    assert "rag index" in lines[0] and f"--index {index}" in lines[0]
+    if name != "manifest.json":  # the manifest names the sources it was built from
+        assert str(original.parent / "old") in lines[0]
