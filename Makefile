@@ -34,6 +34,7 @@ bench: setup
 	$(BIN)/python bench/bench_retrieval.py
 	$(BIN)/python bench/bench_meetings.py
 	$(BIN)/python bench/bench_scale.py
+	$(BIN)/python bench/reliability.py
 
 clean:
 	rm -rf $(VENV) index bench/.cache

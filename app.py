@@ -3,30 +3,37 @@
     python app.py            # http://127.0.0.1:7860 (GRADIO_SERVER_PORT), index in RAG_INDEX_DIR or ./index
 
 The index is built from corpus/ first when it is missing or does not match corpus/. Uploaded files
-are saved under corpus/uploads/ and added to the index. With RAG_ADMIN_PASSWORD set, uploading needs it.
+are checked (plain name, size limit RAG_MAX_FILE_MB, type by content) and saved under corpus/uploads/,
+then added to the index. With RAG_ADMIN_PASSWORD set, uploading needs it. RAG_CONCURRENCY (default 8)
+questions are answered at once; uploads one at a time.
 """
 
 from __future__ import annotations
 
+import hmac
 import html
 import os
 import queue
 import re
 import shutil
 import sys
+import tempfile
 import threading
 import time
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
 import gradio as gr
 
 from rag import Answer, Assistant, RagError, Settings
-from rag.loaders import SUPPORTED
+from rag.loaders import SUPPORTED, load
 
 ROOT = Path(__file__).resolve().parent
 CORPUS = Path(os.environ.get("RAG_CORPUS_DIR") or ROOT / "corpus")
 UPLOADS = CORPUS / "uploads"
+# questions answered at the same time (each takes a few ms of CPU; streaming the answer takes longer)
+CONCURRENCY = int(os.environ.get("RAG_CONCURRENCY") or 8)
 _MARKER = re.compile(r"\[(\d+)\]")
 
 CSS = """
@@ -144,6 +151,59 @@ def examples_for(a: Assistant, n: int = 4) -> list[str]:
     return out
 
 
+# -------------------------------------------------------------------------------------------- uploads
+
+
+class UploadRefused(ValueError):
+    """An uploaded file is not accepted; the message says why (shown to the user)."""
+
+
+def upload_target(name: str, uploads: Path) -> Path:
+    """Where an uploaded file called ``name`` is saved: directly inside ``uploads``. Names with a
+    folder part (``../../x``, ``a/b``, ``C:\\x``), absolute names, hidden or empty names and names
+    with control characters are refused, not cleaned up."""
+    if not name or name in (".", "..") or name != name.strip() or len(name.encode()) > 200:
+        raise UploadRefused("文件名无效")
+    if "/" in name or "\\" in name or os.path.isabs(name) or re.match(r"^[A-Za-z]:", name):
+        raise UploadRefused("文件名不能包含路径")
+    if name.startswith(".") or any(unicodedata.category(c) in ("Cc", "Cf", "Cs") for c in name):
+        raise UploadRefused("文件名无效")
+    target = (uploads / unicodedata.normalize("NFC", name)).resolve()
+    if target.parent != uploads.resolve():
+        raise UploadRefused("文件名不能包含路径")
+    return target
+
+
+def check_upload(src: Path, uploads: Path, max_bytes: int) -> Path:
+    """The target of an upload after checking its name, size, type and content: it must be a file
+    the loaders read into at least one document. Raises `UploadRefused`."""
+    target = upload_target(src.name, uploads)
+    if src.suffix.lower() not in SUPPORTED:
+        raise UploadRefused(f"不支持的文件类型，支持 {' '.join(sorted(SUPPORTED))}")
+    size = src.stat().st_size
+    if size > max_bytes:
+        raise UploadRefused(f"文件过大（{size / 2**20:.1f} MB，上限 {max_bytes / 2**20:.0f} MB）")
+    loaded = load([src], max_bytes=max_bytes)
+    if not loaded.documents:
+        reason = loaded.skipped[0][1] if loaded.skipped else "no text"
+        raise UploadRefused(f"内容无法读取（{reason}）")
+    return target
+
+
+def save_upload(src: Path, target: Path) -> Path:
+    """Copy an accepted upload into place atomically (a reader never sees half a file)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".upload-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, src.open("rb") as f:
+            shutil.copyfileobj(f, out)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
 # ------------------------------------------------------------------------------------------------ app
 
 
@@ -216,36 +276,32 @@ def build_app(a: Assistant) -> gr.Blocks:
         yield history, cards, ""
 
     def upload(files, pw, progress=gr.Progress()):  # noqa: B008  (Gradio injects it)
-        if password and pw != password:
+        if password and not hmac.compare_digest((pw or "").encode(), password.encode()):
             return "上传需要管理员密码：密码不正确。", gr.skip()
         if not files:
             return "请选择要上传的文件。", gr.skip()
-        paths = [Path(f if isinstance(f, str) else f.name) for f in files]
-        refused = [p.name for p in paths if p.suffix.lower() not in SUPPORTED]
-        if refused:
-            return (
-                f"不支持的文件类型：{'、'.join(refused)}。支持 {' '.join(sorted(SUPPORTED))}。",
-                gr.skip(),
-            )
-        UPLOADS.mkdir(parents=True, exist_ok=True)
-        saved = []
-        for p in paths:
-            target = UPLOADS / p.name
-            shutil.copyfile(p, target)
-            saved.append(target)
-        total = {"n": 0, "done": 0}
+        accepted, lines = [], []
+        for f in files:
+            src = Path(f if isinstance(f, str) else f.name)
+            try:
+                accepted.append((src, check_upload(src, UPLOADS, a.settings.max_file_bytes)))
+            except UploadRefused as exc:
+                lines.append(f"未接收 {src.name}：{exc}")
+        saved = [save_upload(src, target) for src, target in accepted]
+        if saved:
+            total = {"n": 0, "done": 0}
 
-        def on_plan(n: int) -> None:
-            total["n"] = n
-            progress(0, desc=f"正在为 {n} 个段落建立索引")
+            def on_plan(n: int) -> None:
+                total["n"] = n
+                progress(0, desc=f"正在为 {n} 个段落建立索引")
 
-        def step(n: int) -> None:
-            total["done"] += n
-            progress(total["done"] / max(total["n"], 1), desc="正在建立索引")
+            def step(n: int) -> None:
+                total["done"] += n
+                progress(total["done"] / max(total["n"], 1), desc="正在建立索引")
 
-        loaded = a.add(saved, on_plan=on_plan, progress=step)
-        lines = [f"已加入 {len(loaded.documents)} 篇文档：" + "、".join(d.title for d in loaded.documents)]
-        lines += [f"未能读取 {Path(w).name}：{r}" for w, r in loaded.skipped]
+            loaded = a.add(saved, on_plan=on_plan, progress=step)
+            lines.insert(0, f"已加入 {len(loaded.documents)} 篇文档：" + "、".join(d.title for d in loaded.documents))
+            lines += [f"未能读取 {Path(w).name}：{r}" for w, r in loaded.skipped]
         return "\n\n".join(_md_text(x) for x in lines), gr.update(choices=doc_choices())
 
     def api_ask(question: str, k: int = 5) -> dict:
@@ -300,7 +356,7 @@ def build_app(a: Assistant) -> gr.Blocks:
         clear.click(
             lambda: ([], cards_html(a, Answer(text="", found=False))), None, [chat, cards], api_visibility="private"
         )
-        add.click(upload, [files, pw], [status, docs], api_visibility="private")
+        add.click(upload, [files, pw], [status, docs], api_name="upload", concurrency_limit=1)
         gr.api(api_ask, api_name="ask")
     return demo
 
@@ -325,12 +381,13 @@ def main() -> None:
             bar.close()
     a.search("预热", k=1)  # load the model before the first visitor
     demo = build_app(a)
-    demo.queue().launch(
+    demo.queue(default_concurrency_limit=CONCURRENCY).launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         css=CSS,
         head=f"<script>{CARDS_JS}</script>",
         footer_links=["api"],
+        max_file_size=a.settings.max_file_bytes,
     )
 
 

@@ -146,6 +146,11 @@ class ExtractiveAnswerer:
         body = self.document_text(hit.chunk.doc_id) if self.document_text else hit.chunk.text
         return f"{index_text(hit.chunk)[: -len(hit.chunk.text) or None]}\n{body}"
 
+    def _lead(self, hit: Hit) -> str:
+        body = self.document_text(hit.chunk.doc_id) if self.document_text else hit.chunk.text
+        spans = split_sentences(body[:300])
+        return body[spans[0][0] : spans[0][1]] if spans else ""
+
     @staticmethod
     def _dates_supported(question: str, hits: Sequence[Hit]) -> bool:
         """False when the question names a year and no passage is of, or mentions, that date."""
@@ -179,9 +184,9 @@ class ExtractiveAnswerer:
         for h in usable:
             hit = hits[h]
             text = hit.chunk.text
-            # the title and date name the meeting for every sentence of the passage, so a sentence
-            # is chosen for what it adds to them (who attended, what was passed)
-            context = index_text(hit.chunk)[: -len(text)]
+            # the title, the date and the lead sentence of the report (who met when, about what) name
+            # the meeting for every sentence, so a sentence is chosen for what it adds to them
+            context = index_text(hit.chunk)[: -len(text)] + self._lead(hit)
             for s, e in split_sentences(text):
                 sent = text[s:e]
                 if sent in seen or len(sent) < 4 or sent == hit.chunk.title:

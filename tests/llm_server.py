@@ -18,6 +18,7 @@ class Reply:
     delay: float = 0.0
     pace: float = 0.005  # seconds between streamed chunks
     raw: bytes | None = None  # sent as is (a malformed reply)
+    echo: bool = False  # reply with the prompt received: its messages' contents, one after another
 
 
 class ScriptedLLM:
@@ -50,6 +51,8 @@ class ScriptedLLM:
                     self.wfile.write(payload)
                     return
                 model = body.get("model", "scripted")
+                if reply.echo:
+                    reply = Reply("\n".join(str(m.get("content", "")) for m in body.get("messages", [])))
                 if reply.raw is not None:
                     self.send_response(200)
                     self.send_header("Content-Type", "application/json")

@@ -7,18 +7,13 @@ inside documents is shown as text and never runs, and calls the /ask API with gr
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from .conftest import REPO
+from .load import running_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -35,45 +30,6 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def running_app(root: Path, **extra_env: str):
-    """``python app.py`` over a copy of corpus/ in ``root``, on a free port; yields its URL."""
-    shutil.copytree(REPO / "corpus", root / "corpus")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "RAG_CORPUS_DIR": str(root / "corpus"),
-        "RAG_INDEX_DIR": str(root / "index"),
-        "GRADIO_SERVER_PORT": str(port),
-        "GRADIO_ANALYTICS_ENABLED": "False",
-        **extra_env,
-    }
-    with (root / "app.log").open("w") as log:
-        proc = subprocess.Popen([sys.executable, str(REPO / "app.py")], env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.time() + 180
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"app.py exited: {(root / 'app.log').read_text()[-2000:]}")
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=1):
-                        break
-                except OSError:
-                    if time.time() > deadline:
-                        pytest.fail("app.py did not start in time")
-                    time.sleep(0.5)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")

@@ -114,3 +114,27 @@ def test_a_damaged_index_file_is_named_with_the_command_that_rebuilds(name, buil
     assert "rag index" in lines[0] and f"--index {index}" in lines[0]
     if name != "manifest.json":  # the manifest names the sources it was built from
         assert str(original.parent / "old") in lines[0]
+
+
+def test_a_second_build_waits_for_the_first(built, tmp_path):
+    from rag.store import build_lock
+
+    original, root, _ = built
+    index = tmp_path / "index"
+    shutil.copytree(original, index)
+    with build_lock(index):  # a build in progress (this process holds the lock)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.run_cli", "index", str(root / "old"), "--index", str(index)],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            proc.wait(timeout=8)
+            pytest.fail("the second build did not wait")
+        except subprocess.TimeoutExpired:
+            pass
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "another build of the index" in err and "waiting" in err
