@@ -122,12 +122,54 @@ class LoadReport:
         return xs[min(len(xs) - 1, int(p / 100 * len(xs)))] if xs else float("nan")
 
 
+class HttpAsker:
+    """Asks /ask over Gradio's plain HTTP API (POST /gradio_api/call/ask, then read its event
+    stream): the lightest client, so that a load run measures the server rather than the client."""
+
+    def __init__(self, url: str) -> None:
+        import httpx
+
+        self.url = url
+        self.http = httpx.Client(timeout=120)
+
+    def ask(self, question: str) -> dict:
+        import json
+
+        r = self.http.post(f"{self.url}/gradio_api/call/ask", json={"data": [question, 5]})
+        r.raise_for_status()
+        lines = self.http.get(f"{self.url}/gradio_api/call/ask/{r.json()['event_id']}").text.strip().splitlines()
+        event = next(x for x in reversed(lines) if x.startswith("event: "))
+        data = next(x for x in reversed(lines) if x.startswith("data: "))
+        if event != "event: complete":
+            raise RuntimeError(f"{event}: {data[:200]}")
+        return dict(json.loads(data[len("data: ") :])[0])
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class ClientAsker:
+    """Asks /ask with gradio_client, as a Python script would."""
+
+    def __init__(self, url: str) -> None:
+        from gradio_client import Client
+
+        self.client = Client(url, verbose=False)
+
+    def ask(self, question: str) -> dict:
+        return dict(self.client.predict(question, 5, api_name="/ask"))
+
+    def close(self) -> None:
+        self.client.close()
+
+
 def run_load(
     url: str,
     probes: list[Probe],
     clients: int = 20,
     seconds: float = 60.0,
     upload: tuple[Path, str, str] | None = None,
+    asker: type[HttpAsker] | type[ClientAsker] = HttpAsker,
 ) -> LoadReport:
     """``clients`` threads, client i asking probe i mod len(probes) for ``seconds``. ``upload`` is
     (file, question, expected): the file is uploaded half-way, then the question must be answered."""
@@ -136,13 +178,18 @@ def run_load(
     report = LoadReport()
     lock = threading.Lock()
     people = {p.expected for p in probes}
-    stop = time.monotonic() + seconds
-    start = threading.Barrier(clients + (1 if upload else 0))
+    stop = 0.0
+
+    def set_stop() -> None:  # when every client is connected and ready
+        nonlocal stop
+        stop = time.monotonic() + seconds
+
+    start = threading.Barrier(clients + (1 if upload else 0), action=set_stop)
 
     def client(i: int) -> None:
         probe = probes[i % len(probes)]
         try:
-            c = Client(url, verbose=False)
+            c = asker(url)
         except Exception as exc:  # counted, not raised: the run reports every failure
             with lock:
                 report.failed += 1
@@ -153,7 +200,7 @@ def run_load(
         while time.monotonic() < stop:
             t0 = time.perf_counter()
             try:
-                result = c.predict(probe.question, 5, api_name="/ask")
+                result = c.ask(probe.question)
             except Exception as exc:
                 with lock:
                     report.failed += 1
