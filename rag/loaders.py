@@ -1,50 +1,67 @@
 """Files and folders → normalized `Document`s, with title, date and source.
 
-Supported: ``.txt`` ``.md`` (encoding detected), ``.jsonl`` (one record per line: ``id``, ``title``,
-``date``, ``content`` or ``text``), ``.docx``, ``.pdf`` (text layer), ``.html``/``.htm``.
-A file or record that cannot be read is reported in ``LoadResult.skipped`` with its reason and
-loading goes on: every entry under a source is either read or reported, nothing is skipped silently.
+Supported: ``.txt`` ``.md`` (encoding detected, see `rag.decode`), ``.jsonl`` (one record per line:
+``id``, ``title``, ``date``, ``content`` or ``text``), ``.docx``, ``.pdf`` (text layer),
+``.html``/``.htm``. A file or record that cannot be read is reported in ``LoadResult.skipped`` with
+its reason and loading goes on: every entry under a source is either read or reported.
 
-Hostile or broken input is expected: files larger than ``max_bytes`` are refused before they are
-read (so memory stays bounded), content must match the file type (a ZIP named ``.txt`` or a text
-file named ``.pdf`` is refused), FIFOs and devices are never opened, folder symlinks are not
-followed (no loops), and a parser failing in any way on one file costs only that file.
+Hostile or broken input is expected. A file is opened once, without blocking, and checked on the
+open descriptor: FIFOs and devices are never read, even when swapped in after the folder was
+listed. Files larger than ``max_bytes`` are refused before they are read, so memory stays bounded,
+and so is the text a file may unpack into (ZIP bombs, PDFs). Content must match the type (a ZIP
+named ``.txt``, text named ``.pdf`` are refused). Folder symlinks are not followed (no loops); file
+symlinks are read only when they point inside the folder being read. Front matter is read as plain
+strings without YAML aliases. A parser failing in any way on one file or record costs only that one.
 """
 
 from __future__ import annotations
 
-import codecs
+import io
 import json
 import os
 import re
 import stat
-import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from .decode import Unreadable, bom_encoding, decode, utf16_without_bom
 from .normalize import normalize
 from .types import Document
 
+__all__ = [
+    "MAX_BYTES",
+    "SUPPORTED",
+    "LoadResult",
+    "Unreadable",
+    "date_from_text",
+    "decode",
+    "display",
+    "iter_files",
+    "load",
+    "parse_date",
+    "walk",
+]
+
 SUPPORTED = (".txt", ".md", ".markdown", ".jsonl", ".docx", ".pdf", ".html", ".htm")
 MAX_BYTES = 10 * 1024 * 1024  # per file (per record for .jsonl); larger ones are refused unread
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _TEXT_TYPES = (".txt", ".md", ".markdown", ".jsonl", ".html", ".htm")
+_OLE = "an old Office file (.doc, .xls) or a password-protected Office document"
 # Signatures of binary formats often found renamed or misnamed on shared drives.
 _MAGIC = (
     (b"%PDF-", "a PDF"),
     (b"PK\x03\x04", "a ZIP archive (.docx, .xlsx …)"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office file (.doc, .xls); save it as .docx"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", _OLE),
     (b"\x89PNG", "a PNG image"),
     (b"\xff\xd8\xff", "a JPEG image"),
     (b"GIF8", "a GIF image"),
     (b"\x7fELF", "a program"),
-    (b"MZ", "a Windows program"),
     (b"\x1f\x8b", "a gzip archive"),
     (b"Rar!", "a RAR archive"),
     (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"SQLite format 3\x00", "an SQLite database"),
 )
 
 
@@ -54,10 +71,6 @@ class LoadResult:
 
     documents: list[Document] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
-
-
-class Unreadable(Exception):
-    """A file or record cannot be turned into a document; the message is the reason."""
 
 
 # ---------------------------------------------------------------------------------------------- dates
@@ -112,121 +125,53 @@ def _year_hint(*values: Any) -> int | None:
     return None
 
 
-# ------------------------------------------------------------------------------------------- decoding
+# --------------------------------------------------------------------------------------- front matter
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-
-
-def _decode_line(line: bytes) -> str:
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return line.decode(encoding)
-        except UnicodeDecodeError:
-            pass
-    return line.decode("utf-8", errors="replace")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
 
 
-def _mixed(data: bytes) -> bool:
-    """Not UTF-8 as a whole, but with lines of Chinese in UTF-8: files pasted together from sources
-    in different encodings."""
-    for line in data.split(b"\n"):
-        if len(line) >= 9 and not line.isascii():
-            try:
-                line.decode("utf-8")
-                return True
-            except UnicodeDecodeError:
-                pass
-    return False
+def _yaml_loader() -> Any:
+    import yaml
 
+    class PlainLoader(yaml.BaseLoader):
+        """Every value a string; no aliases, so no self-references or billion laughs."""
 
-def _looks_binary(text: str) -> bool:
-    """Control, private-use, unassigned or replacement characters in more than 2% of the text."""
-    sample = text[:20000]
-    if not sample:
-        return False
-    bad = sum(
-        1
-        for ch in sample
-        if ch == "\ufffd" or (unicodedata.category(ch) in ("Cc", "Co", "Cn", "Cs") and ch not in "\t\n\r\f")
-    )
-    return bad > 0.02 * len(sample)
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                raise yaml.YAMLError("aliases are not allowed in front matter")
+            return super().compose_node(parent, index)
 
-
-def _utf16_without_bom(data: bytes) -> str | None:
-    """``utf-16-le`` or ``-be`` when NUL bytes sit mostly on one side of each pair, as in UTF-16
-    text without a byte-order mark (ASCII and line breaks have a zero high byte)."""
-    sample = data[:4096]
-    even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    if len(data) % 2 or max(even, odd) < 2:
-        return None
-    if odd >= 3 * max(even, 1) or even >= 3 * max(odd, 1):
-        return "utf-16-le" if odd > even else "utf-16-be"
-    return None
-
-
-def decode(data: bytes) -> str:
-    """Bytes of a text file → str: BOM, then UTF-8, then line by line for files mixing UTF-8 with
-    GB18030, then the best guess of charset-normalizer (GBK and GB2312 read as GB18030, their
-    superset). Raises `Unreadable` for data that is not text in any of these."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError as exc:
-                raise Unreadable(f"not valid {encoding} text after its byte-order mark") from exc
-    if b"\x00" in data[:4096]:
-        encoding16 = _utf16_without_bom(data)
-        if encoding16 is None:
-            raise Unreadable("binary file, not text")
-        try:
-            text = data.decode(encoding16)
-        except UnicodeDecodeError as exc:
-            raise Unreadable("binary file, not text") from exc
-        if _looks_binary(text):
-            raise Unreadable("binary file, not text")
-        return text
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    if _mixed(data):
-        text = "\n".join(_decode_line(line) for line in data.split(b"\n"))
-    else:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data).best()
-        if best is None:
-            raise Unreadable("not a text file (encoding could not be detected)")
-        encoding = best.encoding
-        if encoding.replace("_", "").lower() in {"gbk", "gb2312", "cp936", "hz"}:
-            encoding = "gb18030"
-        try:
-            text = data.decode(encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise Unreadable(f"cannot decode as {encoding}") from exc
-    if _looks_binary(text):
-        raise Unreadable("binary data or an unknown encoding, not text")
-    return text.replace("\ufffd", "")
-
-
-# -------------------------------------------------------------------------------------------- formats
-
-_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.S)
+    return PlainLoader
 
 
 def _front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """YAML front matter (``title``, ``date`` …) as plain values, and the text after it. Front
+    matter that is not a small mapping of plain values is left in the text."""
     m = _FRONT_MATTER.match(text)
-    if not m:
+    if not m or len(m.group(1)) > 8192:
         return {}, text
     import yaml
 
     try:
-        meta = yaml.safe_load(m.group(1))
-    except yaml.YAMLError:
+        meta = yaml.load(m.group(1), Loader=_yaml_loader())
+    except (yaml.YAMLError, RecursionError, ValueError):
         return {}, text
     if not isinstance(meta, dict):
         return {}, text
-    return {str(k): v for k, v in meta.items()}, text[m.end() :]
+    return _plain(meta), text[m.end() :]
+
+
+def _plain(meta: dict[Any, Any]) -> dict[str, Any]:
+    """Metadata kept with a document: fields whose value is a string, number, boolean or null, or
+    a short list of those; nested structures are dropped (they could be arbitrarily deep)."""
+    scalar = (str, int, float, bool, type(None))
+    out: dict[str, Any] = {}
+    for key, value in meta.items():
+        if isinstance(value, scalar) or (
+            isinstance(value, list) and len(value) <= 100 and all(isinstance(v, scalar) for v in value)
+        ):
+            out[str(key)] = value
+    return out
 
 
 def _first_line_title(text: str) -> str | None:
@@ -234,6 +179,9 @@ def _first_line_title(text: str) -> str | None:
     if 0 < len(first) <= 40 and not re.search(r"[。！？；，,]", first):
         return first
     return None
+
+
+# -------------------------------------------------------------------------------------------- formats
 
 
 def _kind(head: bytes) -> str | None:
@@ -244,24 +192,21 @@ def _kind(head: bytes) -> str | None:
 def check_content(path: Path, head: bytes) -> None:
     """Raise `Unreadable` when the first bytes of ``path`` do not fit its type (by suffix)."""
     suffix = path.suffix.lower()
+    what = _kind(head)
     if suffix == ".pdf":
         if b"%PDF-" not in head[:1024]:
-            what = _kind(head)
             raise Unreadable(f"not a PDF: {f'the content is {what}' if what else 'no %PDF header'}")
     elif suffix == ".docx":
+        if what == _OLE:
+            raise Unreadable(f"not a .docx file: the content is {what}; save an unprotected .docx")
         if not head.startswith(b"PK\x03\x04"):
-            what = _kind(head)
             raise Unreadable(f"not a .docx file: {f'the content is {what}' if what else 'not a ZIP package'}")
-    elif suffix in _TEXT_TYPES:
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return
-        what = _kind(head)
-        if what is not None and what != "a Windows program":  # "MZ" may well start a text
-            raise Unreadable(f"not a text file: the content is {what}")
+    elif suffix in _TEXT_TYPES and what is not None:
+        raise Unreadable(f"not a text file: the content is {what}")
 
 
-def _read_text(path: Path, limit: int) -> tuple[str, dict[str, Any]]:
-    meta, body = _front_matter(decode(path.read_bytes()))
+def _read_text(data: bytes, path: Path, limit: int) -> tuple[str, dict[str, Any]]:
+    meta, body = _front_matter(decode(data))
     if "title" not in meta and path.suffix.lower() in (".md", ".markdown"):
         m = re.search(r"^#\s+(.+)$", body, re.M)
         if m:
@@ -269,20 +214,35 @@ def _read_text(path: Path, limit: int) -> tuple[str, dict[str, Any]]:
     return body, meta
 
 
-def _read_docx(path: Path, limit: int) -> tuple[str, dict[str, Any]]:
-    import docx
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
+
+def _docx_xml_text(z: zipfile.ZipFile) -> str:
+    """The paragraphs of word/document.xml, read directly: for packages whose other parts
+    (styles, properties) python-docx cannot read."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(z.read("word/document.xml"))  # expat: no external entities are fetched
+    return "\n".join("".join(t.text or "" for t in p.iter(f"{_W}t")) for p in root.iter(f"{_W}p"))
+
+
+def _read_docx(data: bytes, path: Path, limit: int) -> tuple[str, dict[str, Any]]:
     try:
-        with zipfile.ZipFile(path) as z:
-            names = set(z.namelist())
-            unpacked = sum(i.file_size for i in z.infolist())
+        z = zipfile.ZipFile(io.BytesIO(data))
+        names = set(z.namelist())
+        unpacked = sum(i.file_size for i in z.infolist())
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise Unreadable(f"not a valid .docx file (broken or truncated ZIP: {exc})") from exc
     if "word/document.xml" not in names:
         raise Unreadable("not a .docx file (no word/document.xml in the package)")
     if unpacked > 10 * limit:
-        raise Unreadable(f"unpacks to {unpacked / 2**20:.0f} MB, over the limit of {10 * limit / 2**20:.0f} MB")
-    d = docx.Document(str(path))
+        raise Unreadable(f"unpacks to {_size(unpacked)}, over the limit of {_size(10 * limit)}")
+    import docx
+
+    try:
+        d = docx.Document(io.BytesIO(data))
+    except Exception:  # a damaged part beside the body: read the body alone
+        return _docx_xml_text(z), {}
     parts = [p.text for p in d.paragraphs]
     for table in d.tables:
         for row in table.rows:
@@ -304,17 +264,23 @@ def _read_docx(path: Path, limit: int) -> tuple[str, dict[str, Any]]:
     return "\n".join(parts), meta
 
 
-def _read_pdf(path: Path, limit: int) -> tuple[str, dict[str, Any]]:
+# a line break that a PDF's layout put inside a sentence: between two characters of Chinese text
+_PDF_WRAP = re.compile(r"(?<=[\u4e00-\u9fff，、“”（）《》])\n(?=[\u4e00-\u9fff，、。“”（）《》])")
+
+
+def _read_pdf(data: bytes, path: Path, limit: int) -> tuple[str, dict[str, Any]]:
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError
 
-    reader = PdfReader(str(path))
+    reader = PdfReader(io.BytesIO(data))
     if reader.is_encrypted:
         try:  # restrictions only (printing, copying) come with an empty password
             reader.decrypt("")
-            reader.pages[0] if len(reader.pages) else None
+            _ = len(reader.pages)
         except FileNotDecryptedError as exc:
             raise Unreadable("PDF is encrypted with a password; save an unprotected copy") from exc
+    if len(reader.pages) == 0:
+        raise Unreadable("PDF has no pages")
     pages, size = [], 0
     for page in reader.pages:
         text = page.extract_text() or ""
@@ -322,19 +288,22 @@ def _read_pdf(path: Path, limit: int) -> tuple[str, dict[str, Any]]:
         if size > limit:
             raise Unreadable(f"PDF holds more than {limit:,} characters of text, over the limit")
         pages.append(text)
-    text = "\n".join(pages)
+    text = _PDF_WRAP.sub("", "\n".join(pages))
     if not text.strip():
         raise Unreadable("PDF has no text layer (scanned? run OCR first)")
-    title = reader.metadata.title if reader.metadata else None
-    if title and title.strip().lower() in ("untitled", "无标题", "無標題"):  # a PDF writer's default
-        title = None
-    return text, ({"title": title} if title else {})
+    try:
+        title = str(reader.metadata.title or "") if reader.metadata else ""
+    except Exception:  # a damaged information dictionary: no title, the text is still good
+        title = ""
+    if title.strip().lower() in ("untitled", "无标题", "無標題"):  # a PDF writer's default
+        title = ""
+    return text, ({"title": title} if title.strip() else {})
 
 
-def _read_html(path: Path, limit: int) -> tuple[str, dict[str, Any]]:
+def _read_html(data: bytes, path: Path, limit: int) -> tuple[str, dict[str, Any]]:
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(decode(path.read_bytes()), "html.parser")
+    soup = BeautifulSoup(decode(data), "html.parser")
     for tag in soup(["script", "style", "noscript", "template", "nav", "header", "footer", "iframe", "object"]):
         tag.decompose()
     meta: dict[str, Any] = {}
@@ -346,7 +315,7 @@ def _read_html(path: Path, limit: int) -> tuple[str, dict[str, Any]]:
     return soup.get_text("\n"), meta
 
 
-_READERS: dict[str, Callable[[Path, int], tuple[str, dict[str, Any]]]] = {
+_READERS: dict[str, Callable[[bytes, Path, int], tuple[str, dict[str, Any]]]] = {
     ".txt": _read_text,
     ".md": _read_text,
     ".markdown": _read_text,
@@ -382,93 +351,162 @@ def _document(doc_id: str, raw_text: str, meta: dict[str, Any], source: str, pat
     date = parse_date(raw_date) or parse_date(path.name)
     if date is None:
         date = date_from_text(text, _year_hint(raw_date, path.name))
-    return Document(doc_id=doc_id, text=text, title=title, date=date, source=source, meta=meta)
+    return Document(doc_id=doc_id, text=text, title=title, date=date, source=source, meta=_plain(meta))
 
 
-def _lines(f: Any, limit: int) -> Iterator[bytes | None]:
-    """The lines of a binary file, None for a line longer than ``limit`` bytes (not kept in memory)."""
-    while True:
-        line = f.readline(limit + 1)
-        if not line:
-            return
-        if len(line) > limit and not line.endswith(b"\n"):
-            while (rest := f.readline(1 << 20)) and not rest.endswith(b"\n"):
+# ---------------------------------------------------------------------------------------------- JSONL
+
+
+def _text_lines(f: BinaryIO, limit: int) -> Iterator[bytes | str | None]:
+    """The lines of a .jsonl file: bytes (each decoded on its own), or str for a file in UTF-16/32;
+    None for a line longer than ``limit`` bytes, which is skipped without being held in memory."""
+    head = f.read(4096)
+    f.seek(0)
+    encoding = bom_encoding(head) or (utf16_without_bom(head) if b"\x00" in head else None)
+    if encoding not in (None, "utf-8-sig"):
+        text = io.TextIOWrapper(f, encoding=encoding, errors="replace", newline=None)
+        try:
+            while line := text.readline(limit + 1):
+                if len(line) > limit and not line.endswith("\n"):
+                    while (rest := text.readline(1 << 20)) and not rest.endswith("\n"):
+                        pass
+                    yield None
+                else:
+                    yield line
+        finally:
+            text.detach()  # the caller closes the file
+        return
+    while line_b := f.readline(limit + 1):
+        if len(line_b) > limit and not line_b.endswith(b"\n"):
+            while (rest_b := f.readline(1 << 20)) and not rest_b.endswith(b"\n"):
                 pass
             yield None
-            continue
-        yield line
+        else:
+            yield line_b
 
 
-def _jsonl_documents(path: Path, result: LoadResult, limit: int) -> None:
+def _record(line: bytes | str, lineno: int, source: str, path: Path) -> Document | None:
+    """One line of a .jsonl file → a document; None for a blank line; `Unreadable` otherwise."""
+    text = line.decode("utf-8-sig") if isinstance(line, bytes) and line.startswith(b"\xef\xbb\xbf") else line
+    if not text.strip():
+        return None
+    try:
+        record = json.loads(text if isinstance(text, str) else decode(text))
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, too-long integers, deep nesting
+        raise Unreadable(f"invalid JSON ({str(exc)[:120]})") from exc
+    if not isinstance(record, dict):
+        raise Unreadable("record is not a JSON object")
+    fields = {k: record.pop(k) for k in ("content", "text") if k in record}
+    content = next((v for v in fields.values() if isinstance(v, str) and v.strip()), None)
+    if content is None:
+        if any(v is not None and not isinstance(v, str) for v in fields.values()):
+            raise Unreadable("the record's 'content' is not text")
+        raise Unreadable("record has no 'content' or 'text'")
+    doc_id = display(str(record.pop("id", "") or f"{source}#{lineno}"))
+    return _document(doc_id, content, record, source, path)
+
+
+def _jsonl_documents(f: BinaryIO, path: Path, result: LoadResult, limit: int) -> None:
     source = display(path)
-    with path.open("rb") as f:
-        for lineno, line in enumerate(_lines(f, limit), 1):
-            where = f"{source}:{lineno}"
-            if line is None:
-                result.skipped.append((where, f"record larger than {_size(limit)}"))
-                continue
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(decode(line))
-            except (json.JSONDecodeError, RecursionError, Unreadable) as exc:
-                result.skipped.append((where, f"invalid JSON ({exc})"))
-                continue
-            if not isinstance(record, dict):
-                result.skipped.append((where, "record is not a JSON object"))
-                continue
-            content = record.pop("content", None)
-            if content is None:
-                content = record.pop("text", None)
-            if not isinstance(content, str) or not content.strip():
-                result.skipped.append((where, "record has no 'content' or 'text'"))
-                continue
-            doc_id = display(str(record.pop("id", "") or f"{source}#{lineno}"))
-            try:
-                result.documents.append(_document(doc_id, content, record, source, path))
-            except Unreadable as exc:
-                result.skipped.append((where, str(exc)))
+    for lineno, line in enumerate(_text_lines(f, limit), 1):
+        where = f"{source}:{lineno}"
+        if line is None:
+            result.skipped.append((where, f"record larger than {_size(limit)}"))
+            continue
+        try:
+            doc = _record(line, lineno, source, path)
+        except Unreadable as exc:
+            result.skipped.append((where, str(exc)))
+            continue
+        except Exception as exc:  # whatever one record does, the next ones are read
+            result.skipped.append((where, _failure(exc)))
+            continue
+        if doc is not None:
+            result.documents.append(doc)
+
+
+# -------------------------------------------------------------------------------------------- walking
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def display(path: Path | str) -> str:
-    """A path or id as printable text: lone surrogates (bytes of a file name that are not UTF-8,
-    broken escapes in JSON) become U+FFFD."""
-    return _SURROGATE.sub("\ufffd", str(path))
+    """A path or id as one printable line, distinct for distinct names: bytes of a file name that
+    are not UTF-8 and lone surrogates become ``\\udcff``-style escapes, control and bidi characters
+    ``\\x1b``-style ones (a name cannot start a new line of output or reorder it)."""
+    text = str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+    return _UNPRINTABLE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
 
 
 def _size(n: int) -> str:
     return f"{n / 2**20:.0f} MB" if n >= 2**20 else f"{n:,} bytes"
 
 
+def _failure(exc: BaseException) -> str:
+    detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+    return f"cannot be parsed ({type(exc).__name__}{': ' + detail if detail else ''})"
+
+
 def walk(sources: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, str | None]]:
     """Every entry under each source as ``(path, None)`` to read or ``(path, reason)`` not to.
 
-    Folders are walked recursively in name order. Hidden files and folders (``.name``) and symlinks
-    to folders (which may loop) are reported, not entered.
+    Folders are walked recursively in name order. Hidden files and folders (``.name``), folders
+    that cannot be opened, symlinks to folders (which may loop) and symlinks to files outside the
+    source folder are reported, not read. A source given as a file is read as given.
     """
     for src in sources:
         p = Path(os.path.normpath(src))
         if not p.is_dir():
             yield p, None
             continue
-        for root, dirs, files in os.walk(p, onerror=None):
-            here = Path(root)
+        root = os.path.realpath(p)
+        errors: list[OSError] = []
+        for here_s, dirs, files in os.walk(p, onerror=errors.append):
+            while errors:
+                err = errors.pop()
+                yield Path(str(err.filename)), f"cannot open folder ({err.strerror or err})"
+            here = Path(here_s)
             keep = []
             for d in sorted(dirs):
+                entry = here / d
                 if d.startswith("."):
-                    yield here / d, "hidden folder, not read"
-                elif (here / d).is_symlink():
-                    yield here / d, "symbolic link to a folder, not followed"
+                    yield entry, "hidden folder, not read"
+                elif _is_link(entry):
+                    yield entry, "symbolic link to a folder, not followed"
                 else:
                     keep.append(d)
             dirs[:] = keep
             for name in sorted(files):
-                yield here / name, ("hidden file, not read" if name.startswith(".") else None)
+                entry = here / name
+                if name.startswith("."):
+                    yield entry, "hidden file, not read"
+                elif _is_link(entry) and not _inside(entry, root):
+                    yield entry, f"symbolic link to a file outside {display(p)}, not followed"
+                else:
+                    yield entry, None
+        while errors:
+            err = errors.pop()
+            yield Path(str(err.filename)), f"cannot open folder ({err.strerror or err})"
+
+
+def _is_link(path: Path) -> bool:
+    try:
+        return path.is_symlink()
+    except OSError:  # e.g. a path too long to look at: reading it will say so
+        return False
+
+
+def _inside(link: Path, root: str) -> bool:
+    target = os.path.realpath(link)
+    return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def iter_files(sources: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
     """The files under ``sources`` that `load` tries to read."""
     return (path for path, reason in walk(sources) if reason is None)
+
+
+# -------------------------------------------------------------------------------------------- loading
 
 
 def load(
@@ -478,7 +516,9 @@ def load(
 ) -> LoadResult:
     """Read every supported file under ``sources``. Never raises for one bad file or record.
 
-    ``max_bytes`` bounds each file (each record of a .jsonl file); ``progress`` gets 1 per entry.
+    ``max_bytes`` bounds each file (each record of a .jsonl file) and the text it may hold;
+    ``progress`` gets 1 per entry. When two files or records have the same id, the later one is
+    kept and the earlier one reported.
     """
     result = LoadResult()
     for path, reason in walk(sources):
@@ -497,31 +537,72 @@ def load(
         except MemoryError:
             result.skipped.append((where, "too large to read in memory"))
         except Exception as exc:  # a parser failing on hostile input costs that file only
-            detail = str(exc).splitlines()[0][:200] if str(exc) else ""
-            result.skipped.append((where, f"cannot be parsed ({type(exc).__name__}{': ' + detail if detail else ''})"))
+            result.skipped.append((where, _failure(exc)))
+    _drop_replaced(result)
     return result
 
 
-def _load_file(path: Path, result: LoadResult, max_bytes: int) -> None:
+def _drop_replaced(result: LoadResult) -> None:
+    last = {d.doc_id: i for i, d in enumerate(result.documents)}
+    if len(last) == len(result.documents):
+        return
+    kept = []
+    for i, d in enumerate(result.documents):
+        if last[d.doc_id] == i:
+            kept.append(d)
+        else:
+            later = result.documents[last[d.doc_id]].source
+            result.skipped.append(
+                (f"{d.source} (id {d.doc_id})", f"replaced by a later record with that id in {later}")
+            )
+    result.documents = kept
+
+
+def _open(path: Path) -> BinaryIO:
+    """A regular file opened for reading, checked on the open descriptor (a FIFO or device is
+    refused without blocking, even one swapped in after the folder was listed)."""
     try:
-        st = path.stat()  # follows file symlinks; a loop raises ELOOP
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
         raise Unreadable(f"cannot open ({exc.strerror or exc})") from exc
-    if not stat.S_ISREG(st.st_mode):
-        kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device or socket"
-        raise Unreadable(f"{'a folder' if stat.S_ISDIR(st.st_mode) else kind}, not a regular file")
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "a device or socket"
+            raise Unreadable(f"{kind}, not a regular file")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _load_file(path: Path, result: LoadResult, max_bytes: int) -> None:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
-        raise Unreadable(f"unsupported file type '{suffix or path.name}'")
-    if st.st_size == 0:
-        raise Unreadable("empty file")
-    with path.open("rb") as f:
+        try:
+            mode = path.stat().st_mode
+        except OSError as exc:
+            raise Unreadable(f"cannot open ({exc.strerror or exc})") from exc
+        if not stat.S_ISREG(mode):
+            raise Unreadable("a FIFO, not a regular file" if stat.S_ISFIFO(mode) else "not a regular file")
+        raise Unreadable(f"unsupported file type '{suffix or display(path.name)}'")
+    with _open(path) as f:
+        size = os.fstat(f.fileno()).st_size
+        if size == 0:
+            raise Unreadable("empty file")
         head = f.read(4096)
-    check_content(path, head)
-    if suffix == ".jsonl":
-        _jsonl_documents(path, result, max_bytes)
-        return
-    if st.st_size > max_bytes:
-        raise Unreadable(f"{_size(st.st_size)}, over the limit of {_size(max_bytes)} per file (see --max-file-mb)")
-    text, meta = _READERS[suffix](path, max_bytes)
+        check_content(path, head)
+        f.seek(0)
+        if suffix == ".jsonl":
+            _jsonl_documents(f, path, result, max_bytes)
+            return
+        if size > max_bytes:
+            raise Unreadable(f"{_size(size)}, over the limit of {_size(max_bytes)} per file (see --max-file-mb)")
+        data = f.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise Unreadable(f"grew over the limit of {_size(max_bytes)} while being read")
+    text, meta = _READERS[suffix](data, path, max_bytes)
+    if len(text) > max_bytes:
+        raise Unreadable(f"holds more than {max_bytes:,} characters of text, over the limit (see --max-file-mb)")
     result.documents.append(_document(display(path), text, meta, display(path), path))

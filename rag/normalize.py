@@ -22,8 +22,10 @@ _SYLLABLE = re.compile(
 # "(xié)" or "（xié）" right after a Chinese character, one or two syllables.
 _LETTER = r"a-zA-ZüÜ\u00c0-\u024f\u0300-\u036f"
 _PINYIN = re.compile(rf"(?<=[\u3400-\u9fff])[(（]([{_LETTER}]{{1,7}}(?: [{_LETTER}]{{1,7}})?)[)）]")
-# zero-width and soft-hyphen characters, and lone surrogates (from broken JSON escapes or file names)
-_ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad\ud800-\udfff]")
+# zero-width and soft-hyphen characters; control characters other than line breaks and tabs (a
+# terminal escape in a document must not reach a terminal); lone surrogates and U+FFFD (from broken
+# JSON escapes, file names or decoding)
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffd]")
 _CJK = r"\u3400-\u9fff\u3000-\u303f\uff00-\uffef“”‘’"
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
 _PUNCT_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])[,;:?!()]|[,;:?!()](?=[{_CJK}])")

@@ -29,7 +29,7 @@ GOOD = {
     "records.jsonl": "2025年3月14日，县人大常委会召开主任会议，决定召开第十五次会议。",
     "good.docx": "2025年3月15日，市政协召开数字经济发展座谈会，六位委员发言。",
     "restricted.pdf": "2025年3月16日，国务院常务会议研究部署春耕生产工作。",
-    "bad-name-\ufffd.txt": "2025年3月17日，乡政府召开秸秆综合利用现场会。",
+    "bad-name-\\udcff.txt": "2025年3月17日，乡政府召开秸秆综合利用现场会。",
 }
 
 
@@ -142,8 +142,8 @@ def make_bad_corpus(folder: Path, huge_mb: int = 50, seed: int = 7) -> dict[str,
     expect["huge-one-line.txt"] = False
     put(".hidden.txt", GOOD["good.txt"].encode(), False)
     # a file name that is not UTF-8: reported and shown with U+FFFD in place of the byte
-    (folder / os.fsdecode(b"bad-name-\xff.txt")).write_bytes(GOOD["bad-name-\ufffd.txt"].encode())
-    expect["bad-name-\ufffd.txt"] = True
+    (folder / os.fsdecode(b"bad-name-\xff.txt")).write_bytes(GOOD["bad-name-\\udcff.txt"].encode())
+    expect["bad-name-\\udcff.txt"] = True
 
     # ---- things that are not regular files
     os.mkfifo(folder / "fifo.txt")

@@ -3,6 +3,7 @@ process; what is readable is answered, everything else is reported, nothing cras
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tracemalloc
@@ -130,3 +131,147 @@ def test_decode_reads_text_without_a_bom_and_mixed_encodings(data, text):
 def test_decode_refuses_binary_data(data):
     with pytest.raises(Unreadable):
         decode(data)
+
+
+# ---- found by a second team, with their own folder of bad files
+
+
+def test_deep_or_huge_json_costs_one_record_not_the_build(tmp_path, embedder):
+    lines = [
+        '{"id": "deep", "content": "2025年3月1日召开会议。", "x": ' + "[" * 900 + "]" * 900 + "}",
+        '{"id": "bigint", "content": "会议", "n": ' + "9" * 5000 + "}",
+        json.dumps({"id": "after", "content": "2025年3月2日，区政协召开协商会，审议了年度计划。"}, ensure_ascii=False),
+        json.dumps({"id": "empty-content", "content": "", "text": "2025年3月3日召开座谈会。"}, ensure_ascii=False),
+        json.dumps({"id": "number", "content": 12}),
+        json.dumps({"id": "after", "content": "同一编号的后一条记录。"}, ensure_ascii=False),
+    ]
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "records.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    a = Assistant.build([tmp_path / "docs"], tmp_path / "index", embedder=embedder)
+    docs = {d.doc_id: d for d in a.documents()}
+    assert set(docs) == {"deep", "after", "empty-content"}
+    assert docs["deep"].meta == {} and docs["after"].text == "同一编号的后一条记录。"
+    assert docs["empty-content"].text == "2025年3月3日召开座谈会。"
+    reasons = dict(a.last_load.skipped)
+    assert "invalid JSON" in reasons[f"{tmp_path / 'docs' / 'records.jsonl'}:2"]
+    assert "not text" in reasons[f"{tmp_path / 'docs' / 'records.jsonl'}:5"]
+    assert any("replaced by a later record" in r for r in reasons.values())
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        "self: &a {x: *a}",
+        "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b]",
+        "date: 2024-02-30\ntitle: 会议",
+        "title: [[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]",
+    ],
+)
+def test_hostile_front_matter_leaves_the_document(tmp_path, front):
+    p = tmp_path / "纪要.md"
+    p.write_text(f"---\n{front}\n---\n2025年3月4日，市政协召开协商会。", encoding="utf-8")
+    result = load([p])
+    assert len(result.documents) == 1 and "市政协召开协商会" in result.documents[0].text
+
+
+def test_names_that_are_not_utf8_stay_distinct_and_printable(tmp_path):
+    import os
+
+    for raw in (b"a\xff.txt", b"a\xfe.txt", b"line\nbreak.txt", b"\x1b]0;title\x07.txt"):
+        (tmp_path / os.fsdecode(raw)).write_text("2025年3月5日，市政协召开协商会。" + raw.hex(), encoding="utf-8")
+    result = load([tmp_path])
+    ids = [d.doc_id for d in result.documents]
+    assert len(set(ids)) == 4
+    assert all(id_.isprintable() for id_ in ids)
+
+
+def test_a_path_too_long_is_reported_and_the_rest_read(tmp_path):
+    deep = tmp_path
+    for _ in range(20):
+        deep = deep / ("长" * 80)  # 240 bytes a level: past PATH_MAX
+        try:
+            deep.mkdir()
+        except OSError:
+            break
+    (tmp_path / "good.txt").write_text("2025年3月6日，市政协召开协商会。", encoding="utf-8")
+    result = load([tmp_path])
+    assert [Path(d.doc_id).name for d in result.documents] == ["good.txt"]
+
+
+def test_symlinks_to_files_outside_the_folder_are_not_followed(tmp_path):
+    import os
+
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.txt").write_text("机密：口令是 12345。", encoding="utf-8")
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    (folder / "inside.txt").write_text("2025年3月7日，市政协召开协商会。", encoding="utf-8")
+    os.symlink(tmp_path / "outside" / "secret.txt", folder / "secret.txt")
+    os.symlink(folder / "inside.txt", folder / "alias.txt")
+    result = load([folder])
+    assert sorted(Path(d.doc_id).name for d in result.documents) == ["alias.txt", "inside.txt"]
+    assert "outside" in dict(result.skipped)[str(folder / "secret.txt")]
+
+
+def test_encodings_seen_on_office_drives(tmp_path):
+    cases = {
+        "short-gbk.txt": "审议通过".encode("gbk"),
+        "gbk-cut.txt": "会议审议通过了河道保护条例，部署了汛期工作。".encode("gbk") + b"\xb5",
+        "utf32.txt": "会议审议通过条例。".encode("utf-32"),
+        "ctrl.txt": "会议\x1b[2J审议\x07通过条例。".encode(),
+    }
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "records.jsonl").write_text('{"id": "ps", "content": "会议审议通过条例。"}\r\n', encoding="utf-16")
+    texts = {Path(d.source).name: d.text for d in load([tmp_path]).documents}
+    assert texts == {
+        "short-gbk.txt": "审议通过",
+        "gbk-cut.txt": "会议审议通过了河道保护条例，部署了汛期工作。",
+        "utf32.txt": "会议审议通过条例。",
+        "ctrl.txt": "会议[2J审议通过条例。",
+        "records.jsonl": "会议审议通过条例。",
+    }
+
+
+def test_damaged_docx_and_pdf_parts_around_good_text(tmp_path):
+    import io
+    import zipfile
+
+    from .hostile import _docx_bytes, _pdf
+
+    src = zipfile.ZipFile(io.BytesIO(_docx_bytes("2025年3月8日，市政协召开协商会。")))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for item in src.infolist():
+            z.writestr(item, b"<broken" if item.filename == "word/styles.xml" else src.read(item))
+    (tmp_path / "styles.docx").write_bytes(out.getvalue())
+    _pdf(tmp_path / "wrapped.pdf", "市长孙立平主持会议并讲话" * 5)
+    (tmp_path / "encrypted.docx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+    result = load([tmp_path])
+    texts = {Path(d.source).name: d.text for d in result.documents}
+    assert "市政协召开协商会" in texts["styles.docx"]
+    assert "\n" not in texts["wrapped.pdf"]  # the layout's line breaks inside sentences are gone
+    assert "password-protected" in dict(result.skipped)[str(tmp_path / "encrypted.docx")]
+
+
+def test_text_limit_applies_to_what_a_docx_unpacks_to(tmp_path):
+    from .hostile import _docx_bytes
+
+    (tmp_path / "big.docx").write_bytes(_docx_bytes("会议审议通过了条例。" * 60_000))  # 600k characters
+    assert (tmp_path / "big.docx").stat().st_size < 2**20
+    result = load([tmp_path], max_bytes=2**20 // 2)
+    assert "over the limit" in dict(result.skipped)[str(tmp_path / "big.docx")]
+
+
+def test_output_cut_short_by_the_reader_is_quiet(tmp_path):
+    (tmp_path / "a.txt").write_text("2025年3月9日，市政协召开协商会。" * 50, encoding="utf-8")
+    assert rag_cli("index", str(tmp_path), "--index", str(tmp_path / "i")).returncode == 0
+    run = subprocess.run(
+        f"{sys.executable} -m tests.run_cli ask 协商会 --index {tmp_path / 'i'} | head -c 1",
+        shell=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "error" not in run.stderr and "Traceback" not in run.stderr

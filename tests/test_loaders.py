@@ -112,7 +112,10 @@ def test_pdf_without_text_and_broken_files_are_skipped_with_reasons(tmp_path):
     from reportlab.pdfgen import canvas
 
     empty = tmp_path / "scan.pdf"
-    canvas.Canvas(str(empty)).save()
+    scan = canvas.Canvas(str(empty))
+    scan.rect(50, 50, 200, 200, fill=1)  # a page with a picture and no text
+    scan.showPage()
+    scan.save()
     (tmp_path / "broken.docx").write_bytes(b"not a zip")
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
     (tmp_path / "photo.png").write_bytes(b"\x89PNG\r\n")
