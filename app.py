@@ -364,7 +364,6 @@ def build_app(a: Assistant) -> gr.Blocks:
 def main() -> None:
     from tqdm import tqdm
 
-    index_dir = Settings().index_dir
     bar: tqdm | None = None
 
     def on_plan(n: int) -> None:
@@ -373,12 +372,15 @@ def main() -> None:
         bar = tqdm(total=n, unit="chunk", desc="embedding", file=sys.stderr)
 
     try:
+        index_dir = Settings().index_dir
         a = Assistant.open([CORPUS], index_dir, on_plan=on_plan, progress=lambda n: bar.update(n) if bar else None)
     except RagError as exc:
         sys.exit(f"app: error: {exc}")
     finally:
         if bar is not None:
             bar.close()
+    for where, reason in a.last_load.skipped if a.last_load else []:
+        print(f"skipped {where}: {reason}", file=sys.stderr)
     a.search("预热", k=1)  # load the model before the first visitor
     demo = build_app(a)
     demo.queue(default_concurrency_limit=CONCURRENCY).launch(

@@ -241,9 +241,17 @@ class OnnxEmbedder:
             (tmp / "pre.onnx").unlink()
             shutil.copy(folder / "tokenizer.json", tmp / "tokenizer.json")
             (tmp / "max_length").write_text(str(min(int(st.max_seq_length or 512), 512)))
-            if out.exists():
+            if (out / "model-int8.onnx").is_file():  # another process finished the same export first
+                shutil.rmtree(tmp, ignore_errors=True)
+                return
+            if out.exists():  # an incomplete folder of an older version
                 shutil.rmtree(out)
-            os.replace(tmp, out)
+            try:
+                os.replace(tmp, out)
+            except OSError:
+                if not (out / "model-int8.onnx").is_file():
+                    raise
+                shutil.rmtree(tmp, ignore_errors=True)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
