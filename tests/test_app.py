@@ -112,17 +112,29 @@ def test_upload_then_answer_from_it_and_markup_stays_text(page, tmp_path):
         '会议记录原文：<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">由李明主持记录。\n',
         encoding="utf-8",
     )
+    titled = tmp_path / "标题.md"  # markup in the title: shown in cards, the status line and the filter
+    titled.write_text(
+        '# <img src=x onerror="window.__xss = 3">园区协商会\n2026年9月2日，园区召开协商会，议定由周立新牵头。\n',
+        encoding="utf-8",
+    )
     page.click("text=上传文档")
-    page.set_input_files("#upload input[type=file]", str(report))
+    page.set_input_files("#upload input[type=file]", [str(report), str(titled)])
     page.wait_for_timeout(500)
     page.click("#add")
     page.wait_for_function("document.querySelector('#upload-status').innerText.includes('已加入')", timeout=120_000)
+    assert "<img src=x" in page.locator("#upload-status").inner_text()
     ask(page, "出席示范区政协常委会议的副主任是谁？", "王晓明")
     ask(page, "示范区会议记录由谁主持记录？", "李明")
+    ask(page, "园区协商会议定由谁牵头？", "周立新")
+    page.locator("#cards .cite").first.click()  # open the card: the whole document
+    page.click("text=筛选")
+    page.click("#docs input")  # the document filter lists the titles
+    page.wait_for_timeout(500)
     chat = page.locator("#chat").inner_text()
     assert "<script>" in chat and "onerror" in chat  # shown literally
+    assert "<img src=x" in page.locator("#cards").inner_text()
     assert page.evaluate("window.__xss") is None  # and nothing ran
-    assert page.locator("#chat script, #cards script, #chat img[src=x], #cards img").count() == 0
+    assert page.locator("#chat script, #cards script, #chat img[src=x], #cards img, img[src=x]").count() == 0
 
 
 def test_other_file_types_are_refused(page, tmp_path):
