@@ -16,11 +16,14 @@ strings without YAML aliases. A parser failing in any way on one file or record 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import re
+import signal
 import stat
+import threading
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -354,6 +357,37 @@ def _document(doc_id: str, raw_text: str, meta: dict[str, Any], source: str, pat
     return Document(doc_id=doc_id, text=text, title=title, date=date, source=source, meta=_plain(meta))
 
 
+# ------------------------------------------------------------------------------------------- time limit
+
+FILE_SECONDS = 60.0  # longest a parser may work on one file (in the main thread)
+
+
+class _TookTooLong(BaseException):  # not an Exception: a parser's own "except Exception" must not swallow it
+    pass
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise `_TookTooLong` in the code inside after ``seconds`` (a parser looping on a crafted
+    file). Uses SIGALRM, so only in the main thread, where the command line reads; elsewhere (the
+    web app's worker threads) there is no limit."""
+    usable = seconds > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise _TookTooLong
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 # ---------------------------------------------------------------------------------------------- JSONL
 
 
@@ -406,7 +440,7 @@ def _record(line: bytes | str, lineno: int, source: str, path: Path) -> Document
     return _document(doc_id, content, record, source, path)
 
 
-def _jsonl_documents(f: BinaryIO, path: Path, result: LoadResult, limit: int) -> None:
+def _jsonl_documents(f: BinaryIO, path: Path, result: LoadResult, limit: int, seconds: float) -> None:
     source = display(path)
     for lineno, line in enumerate(_text_lines(f, limit), 1):
         where = f"{source}:{lineno}"
@@ -414,7 +448,11 @@ def _jsonl_documents(f: BinaryIO, path: Path, result: LoadResult, limit: int) ->
             result.skipped.append((where, f"record larger than {_size(limit)}"))
             continue
         try:
-            doc = _record(line, lineno, source, path)
+            with _time_limit(seconds):
+                doc = _record(line, lineno, source, path)
+        except _TookTooLong:
+            result.skipped.append((where, f"reading took over {seconds:g} s, given up"))
+            continue
         except Unreadable as exc:
             result.skipped.append((where, str(exc)))
             continue
@@ -513,12 +551,13 @@ def load(
     sources: Iterable[str | os.PathLike[str]],
     max_bytes: int = MAX_BYTES,
     progress: Callable[[int], None] | None = None,
+    file_seconds: float = FILE_SECONDS,
 ) -> LoadResult:
     """Read every supported file under ``sources``. Never raises for one bad file or record.
 
     ``max_bytes`` bounds each file (each record of a .jsonl file) and the text it may hold;
-    ``progress`` gets 1 per entry. When two files or records have the same id, the later one is
-    kept and the earlier one reported.
+    ``file_seconds`` the time spent parsing one file or record (main thread only); ``progress`` gets 1 per entry. When two files or records have the same id,
+    the later one is kept and the earlier one reported.
     """
     result = LoadResult()
     for path, reason in walk(sources):
@@ -529,7 +568,9 @@ def load(
             result.skipped.append((where, reason))
             continue
         try:
-            _load_file(path, result, max_bytes)
+            _load_file(path, result, max_bytes, file_seconds)
+        except _TookTooLong:
+            result.skipped.append((where, f"reading took over {file_seconds:g} s, given up"))
         except Unreadable as exc:
             result.skipped.append((where, str(exc)))
         except OSError as exc:
@@ -577,7 +618,7 @@ def _open(path: Path) -> BinaryIO:
         raise
 
 
-def _load_file(path: Path, result: LoadResult, max_bytes: int) -> None:
+def _load_file(path: Path, result: LoadResult, max_bytes: int, seconds: float) -> None:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         try:
@@ -595,14 +636,16 @@ def _load_file(path: Path, result: LoadResult, max_bytes: int) -> None:
         check_content(path, head)
         f.seek(0)
         if suffix == ".jsonl":
-            _jsonl_documents(f, path, result, max_bytes)
+            _jsonl_documents(f, path, result, max_bytes, seconds)
             return
         if size > max_bytes:
             raise Unreadable(f"{_size(size)}, over the limit of {_size(max_bytes)} per file (see --max-file-mb)")
         data = f.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise Unreadable(f"grew over the limit of {_size(max_bytes)} while being read")
-    text, meta = _READERS[suffix](data, path, max_bytes)
-    if len(text) > max_bytes:
-        raise Unreadable(f"holds more than {max_bytes:,} characters of text, over the limit (see --max-file-mb)")
-    result.documents.append(_document(display(path), text, meta, display(path), path))
+    with _time_limit(seconds):
+        text, meta = _READERS[suffix](data, path, max_bytes)
+        if len(text) > max_bytes:
+            raise Unreadable(f"holds more than {max_bytes:,} characters of text, over the limit (see --max-file-mb)")
+        doc = _document(display(path), text, meta, display(path), path)
+    result.documents.append(doc)

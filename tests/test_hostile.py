@@ -275,3 +275,18 @@ def test_output_cut_short_by_the_reader_is_quiet(tmp_path):
         timeout=120,
     )
     assert "error" not in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_parser_that_never_ends_costs_its_file_only(tmp_path, monkeypatch):
+    import rag.loaders
+
+    def loops(data, path, limit):
+        while True:
+            pass
+
+    monkeypatch.setitem(rag.loaders._READERS, ".html", loops)
+    (tmp_path / "a-crafted.html").write_text("<p>会议</p>", encoding="utf-8")
+    (tmp_path / "b-good.txt").write_text("2025年3月10日，市政协召开协商会。", encoding="utf-8")
+    result = load([tmp_path], file_seconds=0.5)
+    assert [Path(d.doc_id).name for d in result.documents] == ["b-good.txt"]
+    assert dict(result.skipped)[str(tmp_path / "a-crafted.html")] == "reading took over 0.5 s, given up"
