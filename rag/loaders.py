@@ -50,6 +50,7 @@ __all__ = [
 
 SUPPORTED = (".txt", ".md", ".markdown", ".jsonl", ".docx", ".pdf", ".html", ".htm")
 MAX_BYTES = 10 * 1024 * 1024  # per file (per record for .jsonl); larger ones are refused unread
+MAX_TITLE = 200  # characters: a title is repeated in the indexed text of every chunk
 _TEXT_TYPES = (".txt", ".md", ".markdown", ".jsonl", ".html", ".htm")
 _OLE = "an old Office file (.doc, .xls) or a password-protected Office document"
 # Signatures of binary formats often found renamed or misnamed on shared drives.
@@ -349,7 +350,8 @@ def _document(doc_id: str, raw_text: str, meta: dict[str, Any], source: str, pat
     text = drop_repeated_lines(normalize(raw_text))
     if not text:
         raise Unreadable("no text")
-    title = normalize(str(meta.pop("title", "") or "")) or _first_line_title(text) or normalize(display(path.stem))
+    title = normalize(str(meta.pop("title", "") or ""))[:MAX_TITLE] or _first_line_title(text)
+    title = title or normalize(display(path.stem))[:MAX_TITLE]
     raw_date = meta.pop("date", None)
     date = parse_date(raw_date) or parse_date(path.name)
     if date is None:
