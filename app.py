@@ -35,6 +35,7 @@ UPLOADS = CORPUS / "uploads"
 # questions answered at the same time (each takes a few ms of CPU; streaming the answer takes longer)
 CONCURRENCY = int(os.environ.get("RAG_CONCURRENCY") or 8)
 _MARKER = re.compile(r"\[(\d+)\]")
+CONTEXT_CHARS = 6000  # of a document shown before and after a cited passage
 
 CSS = """
 .gradio-container {max-width: 1280px !important; margin: auto;}
@@ -123,8 +124,14 @@ def cards_html(a: Assistant, ans: Answer) -> str:
         whole = ""
         if doc is not None:
             inner = _highlight(c.text, spans)
+            # the document around the passage; a very long one is cut, so that a card stays small
+            lo, hi = max(0, c.start - CONTEXT_CHARS), min(len(doc.text), c.end + CONTEXT_CHARS)
             whole = (
-                html.escape(doc.text[: c.start]) + f'<mark class="span">{inner}</mark>' + html.escape(doc.text[c.end :])
+                ("…（前文从略）\n" if lo else "")
+                + html.escape(doc.text[lo : c.start])
+                + f'<mark class="span">{inner}</mark>'
+                + html.escape(doc.text[c.end : hi])
+                + ("\n…（后文从略）" if hi < len(doc.text) else "")
             )
         meta = " · ".join(html.escape(x) for x in (c.date or "日期不详", c.source) if x)
         badge = "引用" if spans else "参考"

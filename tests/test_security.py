@@ -98,3 +98,19 @@ def test_the_keyword_index_is_loaded_without_pickle(assistant):
     gen = assistant.store.path / assistant.store.manifest["generation"] / "bm25"
     for npy in gen.glob("*.npy"):
         np.load(npy, allow_pickle=False)  # raises if an array needed pickle
+
+
+def test_a_very_long_document_gives_small_citation_cards(tmp_path, embedder):
+    from rag import Assistant
+
+    (tmp_path / "docs").mkdir()
+    filler = "".join(f"第{i}项议程按计划推进，各部门按职责分工落实。" for i in range(20_000))  # ~500k characters
+    (tmp_path / "docs" / "长文.txt").write_text(
+        filler[:250_000] + "会议决定由副市长周海平牵头成立工作专班。" + filler[250_000:], encoding="utf-8"
+    )
+    a = Assistant.build([tmp_path / "docs"], tmp_path / "index", embedder=embedder)
+    ans = a.ask("会议决定由谁牵头成立工作专班？")
+    assert ans.found and "周海平" in ans.text
+    cards = app.cards_html(a, ans)
+    assert "周海平" in cards and "前文从略" in cards and "后文从略" in cards
+    assert len(cards) < len(ans.citations) * (2 * app.CONTEXT_CHARS + 3000)  # not 500,000 a card
