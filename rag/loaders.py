@@ -221,13 +221,34 @@ def _read_text(data: bytes, path: Path, limit: int) -> tuple[str, dict[str, Any]
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
+def _docx_lines(body: Any) -> list[str]:
+    """The text of a document body in reading order, from its XML (lxml or ElementTree elements):
+    a paragraph per line, a table row per line with its cells separated by spaces. Linear in the
+    size of the XML, whatever the merged cells (python-docx's ``row.cells`` is not)."""
+
+    def text(element: Any) -> str:
+        return "".join(t.text or "" for t in element.iter(f"{_W}t"))
+
+    lines = []
+    for child in body:
+        if child.tag == f"{_W}tbl":
+            for row in child.iter(f"{_W}tr"):
+                lines.append(" ".join(text(cell) for cell in row if cell.tag == f"{_W}tc"))
+        elif child.tag == f"{_W}p":
+            lines.append(text(child))
+        else:  # content controls and the like hold paragraphs too
+            lines.extend(text(p) for p in child.iter(f"{_W}p"))
+    return lines
+
+
 def _docx_xml_text(z: zipfile.ZipFile) -> str:
-    """The paragraphs of word/document.xml, read directly: for packages whose other parts
-    (styles, properties) python-docx cannot read."""
+    """The body of word/document.xml, read directly: for packages whose other parts (styles,
+    properties) python-docx cannot read."""
     import xml.etree.ElementTree as ET
 
     root = ET.fromstring(z.read("word/document.xml"))  # expat: no external entities are fetched
-    return "\n".join("".join(t.text or "" for t in p.iter(f"{_W}t")) for p in root.iter(f"{_W}p"))
+    body = root.find(f"{_W}body")
+    return "\n".join(_docx_lines(body if body is not None else root))
 
 
 def _read_docx(data: bytes, path: Path, limit: int) -> tuple[str, dict[str, Any]]:
@@ -247,10 +268,7 @@ def _read_docx(data: bytes, path: Path, limit: int) -> tuple[str, dict[str, Any]
         d = docx.Document(io.BytesIO(data))
     except Exception:  # a damaged part beside the body: read the body alone
         return _docx_xml_text(z), {}
-    parts = [p.text for p in d.paragraphs]
-    for table in d.tables:
-        for row in table.rows:
-            parts.append(" ".join(cell.text for cell in row.cells))
+    parts = _docx_lines(d.element.body)
     meta: dict[str, Any] = {}
     if d.core_properties.title:
         meta["title"] = d.core_properties.title
@@ -258,7 +276,7 @@ def _read_docx(data: bytes, path: Path, limit: int) -> tuple[str, dict[str, Any]
         heading = next(
             (
                 p.text
-                for p in d.paragraphs
+                for p in d.paragraphs[:50]
                 if p.style is not None and p.style.name.lower().startswith(("title", "heading")) and p.text.strip()
             ),
             None,
