@@ -368,6 +368,8 @@ def _document(doc_id: str, raw_text: str, meta: dict[str, Any], source: str, pat
     text = drop_repeated_lines(normalize(raw_text))
     if not text:
         raise Unreadable("no text")
+    if len(text) > 2 * len(raw_text) + 100:  # compatibility characters that unfold into many (NFKC)
+        raise Unreadable(f"text grows {len(text) / len(raw_text):.0f} times when normalized (NFKC); refused")
     title = normalize(str(meta.pop("title", "") or ""))[:MAX_TITLE] or _first_line_title(text)
     title = title or normalize(display(path.stem))[:MAX_TITLE]
     raw_date = meta.pop("date", None)

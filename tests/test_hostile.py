@@ -290,3 +290,9 @@ def test_a_parser_that_never_ends_costs_its_file_only(tmp_path, monkeypatch):
     result = load([tmp_path], file_seconds=0.5)
     assert [Path(d.doc_id).name for d in result.documents] == ["b-good.txt"]
     assert dict(result.skipped)[str(tmp_path / "a-crafted.html")] == "reading took over 0.5 s, given up"
+
+
+def test_text_that_unfolds_many_times_when_normalized_is_refused(tmp_path):
+    (tmp_path / "ligatures.txt").write_text("会议纪要\n" + "\ufdfa" * 20_000, encoding="utf-8")  # 1 → 18 characters
+    result = load([tmp_path])
+    assert not result.documents and "when normalized" in result.skipped[0][1]
