@@ -181,9 +181,10 @@ def upload_target(name: str, uploads: Path) -> Path:
     return target
 
 
-def check_upload(src: Path, uploads: Path, max_bytes: int) -> Path:
+def check_upload(src: Path, uploads: Path, max_bytes: int, existing: dict[str, str] | None = None) -> Path:
     """The target of an upload after checking its name, size, type and content: it must be a file
-    the loaders read into at least one document. Raises `UploadRefused`."""
+    the loaders read into at least one document, none of which may take the id of a document from
+    another file (``existing``: id → source). Raises `UploadRefused`."""
     target = upload_target(src.name, uploads)
     if src.suffix.lower() not in SUPPORTED:
         raise UploadRefused(f"不支持的文件类型，支持 {' '.join(sorted(SUPPORTED))}")
@@ -194,6 +195,9 @@ def check_upload(src: Path, uploads: Path, max_bytes: int) -> Path:
     if not loaded.documents:
         reason = loaded.skipped[0][1] if loaded.skipped else "no text"
         raise UploadRefused(f"内容无法读取（{reason}）")
+    taken = [d.doc_id for d in loaded.documents if (existing or {}).get(d.doc_id, str(target)) != str(target)]
+    if taken:
+        raise UploadRefused(f"记录编号与已收录的其他文档重复（{'、'.join(taken[:3])}），不能替换它们")
     return target
 
 
@@ -288,12 +292,17 @@ def build_app(a: Assistant) -> gr.Blocks:
         if not files:
             return "请选择要上传的文件。", gr.skip()
         accepted, lines = [], []
+        existing = {d.doc_id: d.source for d in a.documents()}
         for f in files:
             src = Path(f if isinstance(f, str) else f.name)
             try:
-                accepted.append((src, check_upload(src, UPLOADS, a.settings.max_file_bytes)))
+                target = check_upload(src, UPLOADS, a.settings.max_file_bytes, existing)
             except UploadRefused as exc:
                 lines.append(f"未接收 {src.name}：{exc}")
+                continue
+            if target.exists():
+                lines.append(f"{target.name} 已存在，已用新上传的文件替换")
+            accepted.append((src, target))
         saved = [save_upload(src, target) for src, target in accepted]
         if saved:
             total = {"n": 0, "done": 0}

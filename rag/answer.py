@@ -45,6 +45,7 @@ _IDENTIFIER = re.compile(
 )
 # A local body named with its place: 深圳市委, 浙江省政协, 成都市人大常委会.
 _LOCAL_BODY = re.compile(r"([\u4e00-\u9fff]{2,4}?)([省市县区州](?:委|政协|人大常委会|人大|政府|人民政府))")
+_BRACKETS = str.maketrans({"[": "［", "]": "］"})
 _WH = re.compile(r"谁|什么|哪|多少|几")
 
 
@@ -223,6 +224,7 @@ class ExtractiveAnswerer:
         for h in usable:
             if cov[h] >= self.min_coverage / 2:
                 numbers.setdefault(h, len(numbers) + 1)
-        text = "".join(f"{c.text}[{numbers[c.hit]}]" for c in chosen)
+        # brackets inside a quoted sentence are made full-width: only our markers read as [n]
+        text = "".join(f"{c.text.translate(_BRACKETS)}[{numbers[c.hit]}]" for c in chosen)
         citations = tuple(Citation.of(n, hits[h]) for h, n in sorted(numbers.items(), key=lambda kv: kv[1]))
         return Answer(text=text, found=True, citations=citations)

@@ -290,6 +290,7 @@ class Assistant:
         doc_ids: Sequence[str] | None = None,
     ) -> list[Hit]:
         """The passages most relevant to ``question`` (hybrid BM25 + dense), best first."""
+        _check_question(question)
         return self.retriever.search(
             question, k or self.settings.k, date_from=date_from, date_to=date_to, doc_ids=doc_ids
         )
@@ -309,6 +310,7 @@ class Assistant:
         holds nothing relevant. ``history`` holds the earlier questions of a conversation: a
         follow-up ("那次会议还审议了什么？") is read in their context. With a chat model,
         ``on_token`` receives its reply as it streams (before the citation check)."""
+        _check_question(question)
         live, llm = self._live, self.llm  # one index for the whole question
         if history:
             question = llm.rewrite(question, history) if llm else standalone(question, history)
@@ -342,6 +344,14 @@ class _Live:
             return doc.text if doc else ""
 
         return cls(store, Retriever(store, embedder), ExtractiveAnswerer(store.idf, document_text=text))
+
+
+MAX_QUESTION = 1000  # characters; a question is a sentence or two, and its cost grows with its length
+
+
+def _check_question(question: str) -> None:
+    if len(question) > MAX_QUESTION:
+        raise RagError(f"the question is {len(question):,} characters long; at most {MAX_QUESTION:,} are read")
 
 
 def _load(sources: Sources, max_file_mb: float | None = None) -> LoadResult:

@@ -30,6 +30,9 @@ def _index(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.update(n)
 
+    size = args.chunk_size or Settings().chunk_size
+    if args.chunk_overlap is not None and args.chunk_overlap >= size:
+        raise RagError(f"--chunk-overlap ({args.chunk_overlap}) must be smaller than the chunk size ({size})")
     print(f"reading {', '.join(args.sources)} …", file=sys.stderr)
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings name no file; skipped files are listed
     try:
@@ -172,6 +175,22 @@ def _positive(value: str) -> int:
     return n
 
 
+def _non_negative(value: str) -> int:
+    n = int(value)
+    if n < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return n
+
+
+def _megabytes(value: str) -> float:
+    import math
+
+    n = float(value)
+    if not math.isfinite(n) or n <= 0 or n > 2**20:
+        raise argparse.ArgumentTypeError("must be a positive number of megabytes")
+    return n
+
+
 def _iso_date(value: str) -> str:
     import datetime as dt
 
@@ -211,10 +230,10 @@ def parser() -> argparse.ArgumentParser:
     pi = sub.add_parser("index", parents=[common], help="build or update the index so that it mirrors SOURCES")
     pi.add_argument("sources", nargs="+", help="files or folders (.txt .md .jsonl .docx .pdf .html)")
     pi.add_argument("--chunk-size", type=_positive, default=None, help="characters per chunk (default 400)")
-    pi.add_argument("--chunk-overlap", type=int, default=None, help="overlap in characters (default 80)")
+    pi.add_argument("--chunk-overlap", type=_non_negative, default=None, help="overlap in characters (default 80)")
     pi.add_argument(
         "--max-file-mb",
-        type=float,
+        type=_megabytes,
         default=None,
         help="larger files (records of .jsonl) are reported, not read (default 10, $RAG_MAX_FILE_MB)",
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 
@@ -16,9 +17,12 @@ def _env_number(name: str, default: float) -> float:
     if not value:
         return default
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         raise RagError(f"{name} must be a number, not '{value}'") from None
+    if not math.isfinite(number) or number <= 0:
+        raise RagError(f"{name} must be a positive number, not '{value}'")
+    return number
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ strings without YAML aliases. A parser failing in any way on one file or record 
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import json
 import os
@@ -50,6 +51,7 @@ __all__ = [
 
 SUPPORTED = (".txt", ".md", ".markdown", ".jsonl", ".docx", ".pdf", ".html", ".htm")
 MAX_BYTES = 10 * 1024 * 1024  # per file (per record for .jsonl); larger ones are refused unread
+_DEFAULT_TITLES = ("untitled", "无标题", "無標題", "word document")  # what writers put when there is none
 MAX_TITLE = 200  # characters: a title is repeated in the indexed text of every chunk
 _TEXT_TYPES = (".txt", ".md", ".markdown", ".jsonl", ".html", ".htm")
 _OLE = "an old Office file (.doc, .xls) or a password-protected Office document"
@@ -270,7 +272,7 @@ def _read_docx(data: bytes, path: Path, limit: int) -> tuple[str, dict[str, Any]
         return _docx_xml_text(z), {}
     parts = _docx_lines(d.element.body)
     meta: dict[str, Any] = {}
-    if d.core_properties.title:
+    if d.core_properties.title and d.core_properties.title.strip().lower() not in _DEFAULT_TITLES:
         meta["title"] = d.core_properties.title
     else:
         heading = next(
@@ -317,7 +319,7 @@ def _read_pdf(data: bytes, path: Path, limit: int) -> tuple[str, dict[str, Any]]
         title = str(reader.metadata.title or "") if reader.metadata else ""
     except Exception:  # a damaged information dictionary: no title, the text is still good
         title = ""
-    if title.strip().lower() in ("untitled", "无标题", "無標題"):  # a PDF writer's default
+    if title.strip().lower() in _DEFAULT_TITLES:
         title = ""
     return text, ({"title": title} if title.strip() else {})
 
@@ -511,15 +513,14 @@ def walk(sources: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, str 
     """Every entry under each source as ``(path, None)`` to read or ``(path, reason)`` not to.
 
     Folders are walked recursively in name order. Hidden files and folders (``.name``), folders
-    that cannot be opened, symlinks to folders (which may loop) and symlinks to files outside the
-    source folder are reported, not read. A source given as a file is read as given.
+    that cannot be opened and symbolic links (which may loop, or lead out of the folder) are
+    reported, not read. A source given as a file is read as given, a link included.
     """
     for src in sources:
         p = Path(os.path.normpath(src))
         if not p.is_dir():
             yield p, None
             continue
-        root = os.path.realpath(p)
         errors: list[OSError] = []
         for here_s, dirs, files in os.walk(p, onerror=errors.append):
             while errors:
@@ -540,8 +541,8 @@ def walk(sources: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, str 
                 entry = here / name
                 if name.startswith("."):
                     yield entry, "hidden file, not read"
-                elif _is_link(entry) and not _inside(entry, root):
-                    yield entry, f"symbolic link to a file outside {display(p)}, not followed"
+                elif _is_link(entry):
+                    yield entry, "symbolic link, not followed"
                 else:
                     yield entry, None
         while errors:
@@ -554,11 +555,6 @@ def _is_link(path: Path) -> bool:
         return path.is_symlink()
     except OSError:  # e.g. a path too long to look at: reading it will say so
         return False
-
-
-def _inside(link: Path, root: str) -> bool:
-    target = os.path.realpath(link)
-    return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def iter_files(sources: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
@@ -582,6 +578,8 @@ def load(
     the later one is kept and the earlier one reported.
     """
     result = LoadResult()
+    sources = list(sources)
+    given = {os.path.normpath(src) for src in sources}
     for path, reason in walk(sources):
         if progress:
             progress(1)
@@ -590,7 +588,7 @@ def load(
             result.skipped.append((where, reason))
             continue
         try:
-            _load_file(path, result, max_bytes, file_seconds)
+            _load_file(path, result, max_bytes, file_seconds, follow=str(path) in given)
         except _TookTooLong:
             result.skipped.append((where, f"reading took over {file_seconds:g} s, given up"))
         except Unreadable as exc:
@@ -621,12 +619,16 @@ def _drop_replaced(result: LoadResult) -> None:
     result.documents = kept
 
 
-def _open(path: Path) -> BinaryIO:
+def _open(path: Path, follow: bool) -> BinaryIO:
     """A regular file opened for reading, checked on the open descriptor (a FIFO or device is
-    refused without blocking, even one swapped in after the folder was listed)."""
+    refused without blocking, even one swapped in after the folder was listed). Unless ``follow``,
+    a symbolic link is not opened, even one swapped in after the listing."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | (0 if follow else os.O_NOFOLLOW)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        fd = os.open(path, flags)
     except OSError as exc:
+        if exc.errno == errno.ELOOP and not follow:
+            raise Unreadable("symbolic link, not followed") from exc
         raise Unreadable(f"cannot open ({exc.strerror or exc})") from exc
     try:
         mode = os.fstat(fd).st_mode
@@ -640,7 +642,7 @@ def _open(path: Path) -> BinaryIO:
         raise
 
 
-def _load_file(path: Path, result: LoadResult, max_bytes: int, seconds: float) -> None:
+def _load_file(path: Path, result: LoadResult, max_bytes: int, seconds: float, follow: bool) -> None:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         try:
@@ -650,7 +652,7 @@ def _load_file(path: Path, result: LoadResult, max_bytes: int, seconds: float) -
         if not stat.S_ISREG(mode):
             raise Unreadable("a FIFO, not a regular file" if stat.S_ISFIFO(mode) else "not a regular file")
         raise Unreadable(f"unsupported file type '{suffix or display(path.name)}'")
-    with _open(path) as f:
+    with _open(path, follow) as f:
         size = os.fstat(f.fileno()).st_size
         if size == 0:
             raise Unreadable("empty file")

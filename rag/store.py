@@ -244,10 +244,13 @@ class IndexStore:
             raise IndexNotFound(f"no index in '{path}': build one with `rag index SOURCES --index {path}`")
         try:
             manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+        except (OSError, ValueError) as exc:  # JSON errors, bytes that are not UTF-8
             raise IndexCorrupt(f"index file '{path / MANIFEST}' is unreadable ({exc}); {_rebuild_hint(path)}") from exc
         if not isinstance(manifest, dict):
             raise IndexCorrupt(f"index file '{path / MANIFEST}' is not a manifest; {_rebuild_hint(path)}")
+        problem = _manifest_problem(manifest)
+        if problem:
+            raise IndexCorrupt(f"index file '{path / MANIFEST}' is damaged ({problem}); {_rebuild_hint(path)}")
         fmt = manifest.get("format")
         if fmt != FORMAT_VERSION:
             raise IndexMismatch(
@@ -288,7 +291,7 @@ class IndexStore:
         gen = path / str(manifest.get("generation", ""))
         if not gen.is_dir():
             raise IndexCorrupt(f"index folder '{gen}' named by '{path / MANIFEST}' is missing; {hint}")
-        _verify(gen, manifest.get("files"), hint)
+        _verify(gen, manifest["files"], hint)
 
         def read(file: Path, reader: Callable[[], Any]) -> Any:
             try:
@@ -574,6 +577,29 @@ def _write(
                 entry.unlink(missing_ok=True)
 
 
+def _manifest_problem(m: dict[str, Any]) -> str | None:
+    """What is wrong with the shape of a manifest, or None."""
+    gen = m.get("generation")
+    if not isinstance(gen, str) or not gen.startswith("gen-") or "/" in gen or "\\" in gen or ".." in gen:
+        return "no valid generation name"
+    if not isinstance(m.get("model"), dict) or not isinstance(m["model"].get("name"), str):
+        return "no model"
+    if not isinstance(m.get("counts"), dict) or not isinstance(m["counts"].get("chunks"), int):
+        return "no counts"
+    if not isinstance(m.get("documents"), dict) or not isinstance(m.get("chunking"), dict):
+        return "no documents or chunking"
+    files = m.get("files")
+    if not isinstance(files, dict) or not files:
+        return "no file checksums"
+    for name, entry in files.items():
+        bad_name = not isinstance(name, str) or name.startswith("/") or ".." in name
+        if bad_name or not isinstance(entry, dict) or not isinstance(entry.get("size"), int):
+            return f"bad checksum entry {name!r}"
+        if not isinstance(entry.get("sha256"), str):
+            return f"bad checksum entry {name!r}"
+    return None
+
+
 def _digests(folder: Path) -> dict[str, dict[str, Any]]:
     """Size and SHA-256 of every file under ``folder``, by relative path; each file fsynced."""
     out: dict[str, dict[str, Any]] = {}
@@ -585,10 +611,8 @@ def _digests(folder: Path) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _verify(gen: Path, files: dict[str, dict[str, Any]] | None, hint: str) -> None:
+def _verify(gen: Path, files: dict[str, dict[str, Any]], hint: str) -> None:
     """Check the generation's files against the sizes and digests in the manifest."""
-    if not files:  # an index written before digests were recorded
-        return
     for name, expected in files.items():
         file = gen / name
         try:

@@ -108,10 +108,17 @@ def test_nothing_readable_exits_non_zero_and_lists_every_file(tmp_path):
     assert not (tmp_path / "index" / "manifest.json").exists()
 
 
-def test_bad_size_limits_are_one_line_errors(tmp_path):
+@pytest.mark.parametrize(
+    "args",
+    [["--max-file-mb", "0"], ["--max-file-mb", "nan"], ["--max-file-mb", "inf"], ["--chunk-overlap", "-5"],
+     ["--chunk-overlap", "400"], ["--chunk-size", "100", "--chunk-overlap", "500"]],
+)  # fmt: skip
+def test_bad_limits_are_one_line_errors(tmp_path, args):
     (tmp_path / "a.txt").write_text("会议。", encoding="utf-8")
-    run = rag_cli("index", str(tmp_path), "--index", str(tmp_path / "i"), "--max-file-mb", "0")
-    assert run.returncode == 2 and run.stderr.strip().splitlines()[-1].startswith("rag: error: the file size limit")
+    run = rag_cli("index", str(tmp_path), "--index", str(tmp_path / "i"), *args)
+    lines = run.stderr.strip().splitlines()
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert len(lines) == 1 and "error:" in lines[0] and args[-2] in lines[0]
 
 
 @pytest.mark.parametrize(
@@ -198,7 +205,7 @@ def test_a_path_too_long_is_reported_and_the_rest_read(tmp_path):
     assert [Path(d.doc_id).name for d in result.documents] == ["good.txt"]
 
 
-def test_symlinks_to_files_outside_the_folder_are_not_followed(tmp_path):
+def test_symlinks_in_a_folder_are_not_followed(tmp_path):
     import os
 
     (tmp_path / "outside").mkdir()
@@ -209,8 +216,10 @@ def test_symlinks_to_files_outside_the_folder_are_not_followed(tmp_path):
     os.symlink(tmp_path / "outside" / "secret.txt", folder / "secret.txt")
     os.symlink(folder / "inside.txt", folder / "alias.txt")
     result = load([folder])
-    assert sorted(Path(d.doc_id).name for d in result.documents) == ["alias.txt", "inside.txt"]
-    assert "outside" in dict(result.skipped)[str(folder / "secret.txt")]
+    assert [Path(d.doc_id).name for d in result.documents] == ["inside.txt"]
+    reasons = dict(result.skipped)
+    assert reasons[str(folder / "secret.txt")] == reasons[str(folder / "alias.txt")] == "symbolic link, not followed"
+    assert [d.text for d in load([folder / "alias.txt"]).documents]  # a link given by name is read
 
 
 def test_encodings_seen_on_office_drives(tmp_path):

@@ -114,3 +114,14 @@ def test_a_very_long_document_gives_small_citation_cards(tmp_path, embedder):
     cards = app.cards_html(a, ans)
     assert "周海平" in cards and "前文从略" in cards and "后文从略" in cards
     assert len(cards) < len(ans.citations) * (2 * app.CONTEXT_CHARS + 3000)  # not 500,000 a card
+
+
+def test_an_upload_cannot_take_the_id_of_a_document_from_another_file(tmp_path):
+    uploads = tmp_path / "uploads"
+    notes = tmp_path / "notes.jsonl"
+    notes.write_text('{"id": "/srv/corpus/official.txt", "content": "伪造的会议纪要。"}\n', encoding="utf-8")
+    with pytest.raises(app.UploadRefused, match="重复"):
+        app.check_upload(notes, uploads, 2**20, {"/srv/corpus/official.txt": "/srv/corpus/official.txt"})
+    # the same file uploaded again replaces its own records
+    own = {"/srv/corpus/official.txt": str((uploads / "notes.jsonl").resolve())}
+    assert app.check_upload(notes, uploads, 2**20, own) == (uploads / "notes.jsonl").resolve()
