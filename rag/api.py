@@ -117,6 +117,7 @@ class Assistant:
         """Make the index at ``index_dir`` mirror ``sources``: new and changed documents are embedded,
         unchanged ones reused, vanished ones removed. Unreadable files, and files over ``max_file_mb``
         (default 10, ``RAG_MAX_FILE_MB``), are listed with their reasons in ``last_load``."""
+        sources = list(sources)  # read twice: loaded, then recorded in the manifest
         loaded = _load(sources, max_file_mb)
         if not loaded.documents:
             reasons = "; ".join(f"{w}: {r}" for w, r in loaded.skipped[:3]) or "no supported files found"
@@ -149,6 +150,7 @@ class Assistant:
         """The index at ``index_dir``, first built from ``sources`` when it is missing, unreadable
         or does not hold exactly their current documents."""
         index_dir = index_dir if index_dir is not None else Settings().index_dir
+        sources = list(sources)
         loaded = _load(sources)
         if IndexStore.exists(index_dir):
             try:
@@ -222,6 +224,7 @@ class Assistant:
         progress: Callable[[int], None] | None = None,
     ) -> LoadResult:
         """Add (or update) the documents in ``sources``; the others stay. Returns what was read."""
+        sources = list(sources)
         loaded = _load(sources, self.settings.max_file_mb)
         if loaded.documents:
             added = [os.path.abspath(src) for src in sources]

@@ -43,7 +43,6 @@ __all__ = [
     "date_from_text",
     "decode",
     "display",
-    "iter_files",
     "load",
     "parse_date",
     "walk",
@@ -523,9 +522,7 @@ def walk(sources: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, str 
             continue
         errors: list[OSError] = []
         for here_s, dirs, files in os.walk(p, onerror=errors.append):
-            while errors:
-                err = errors.pop()
-                yield Path(str(err.filename)), f"cannot open folder ({err.strerror or err})"
+            yield from _unopened(errors)
             here = Path(here_s)
             keep = []
             for d in sorted(dirs):
@@ -545,9 +542,14 @@ def walk(sources: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, str 
                     yield entry, "symbolic link, not followed"
                 else:
                     yield entry, None
-        while errors:
-            err = errors.pop()
-            yield Path(str(err.filename)), f"cannot open folder ({err.strerror or err})"
+        yield from _unopened(errors)
+
+
+def _unopened(errors: list[OSError]) -> Iterator[tuple[Path, str]]:
+    """The folders that os.walk could not open since last asked, with their reasons."""
+    while errors:
+        err = errors.pop()
+        yield Path(str(err.filename)), f"cannot open folder ({err.strerror or err})"
 
 
 def _is_link(path: Path) -> bool:
@@ -557,18 +559,12 @@ def _is_link(path: Path) -> bool:
         return False
 
 
-def iter_files(sources: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
-    """The files under ``sources`` that `load` tries to read."""
-    return (path for path, reason in walk(sources) if reason is None)
-
-
 # -------------------------------------------------------------------------------------------- loading
 
 
 def load(
     sources: Iterable[str | os.PathLike[str]],
     max_bytes: int = MAX_BYTES,
-    progress: Callable[[int], None] | None = None,
     file_seconds: float = FILE_SECONDS,
 ) -> LoadResult:
     """Read every supported file under ``sources``. Never raises for one bad file or record.
@@ -581,8 +577,6 @@ def load(
     sources = list(sources)
     given = {os.path.normpath(src) for src in sources}
     for path, reason in walk(sources):
-        if progress:
-            progress(1)
         where = display(path)
         if reason is not None:
             result.skipped.append((where, reason))

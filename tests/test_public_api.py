@@ -19,3 +19,14 @@ def test_importing_rag_loads_no_model_ui_or_langchain():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_sources_may_be_a_generator(corpus, tmp_path, embedder):
+    from rag import Assistant
+
+    a = Assistant.build((p for p in [corpus]), tmp_path / "index", embedder=embedder)
+    assert a.store.manifest["sources"] == [str(corpus)]
+    extra = tmp_path / "extra.txt"
+    extra.write_text("2025年3月4日，市政协召开协商会。", encoding="utf-8")
+    a.add(p for p in [extra])
+    assert a.store.manifest["sources"] == [str(corpus), str(extra)]
