@@ -16,8 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .chunking import index_text, split_sentences
+from .dates import MENTION as _DATE
+from .dates import date_hints
 from .normalize import normalize
-from .retrieve import date_hints
 from .tokenize import bigrams, tokenize
 from .types import Answer, Citation, Hit
 
@@ -33,7 +34,6 @@ _ROLE = re.compile(
 )
 # a count or amount, not a date: 9件, 14位, 1758万亩, 二十条; not 26日, not 第一次
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?![\d.年月日号时])|(?<!第)[一二三四五六七八九十百千万亿两]+[个项名位条家所件万亿]")
-_DATE = re.compile(r"\d{1,4}年|\d{1,2}月|\d{1,2}日")
 _ORDINAL = re.compile(r"第[一二三四五六七八九十百零〇两\d]+[次届讲期批轮名位]")
 _REASON = re.compile(r"因为|由于|因此|所以|为了|原因|以致|导致")
 # Words that single out one meeting or one text: "第二十次会议", "十二届五次", "十四届", "《……》".
@@ -159,8 +159,7 @@ class ExtractiveAnswerer:
         if not hints:
             return True
         for hint in hints:
-            written = f"{hint.year}年{f'{hint.month}月' if hint.month else ''}{f'{hint.day}日' if hint.day else ''}"
-            if any(hint.matches(h.chunk.date) or written in index_text(h.chunk) for h in hits):
+            if any(hint.matches(h.chunk.date) or hint.written() in index_text(h.chunk) for h in hits):
                 return True
         return False
 

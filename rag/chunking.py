@@ -8,6 +8,7 @@ characters' worth of sentences of the previous one. A sentence longer than ``siz
 
 from __future__ import annotations
 
+from .dates import format_cn
 from .types import Chunk, Document
 
 _ENDS = set("。！？；!?;…")
@@ -103,6 +104,5 @@ def index_text(chunk: Chunk) -> str:
     different meetings stay apart."""
     head = chunk.title
     if chunk.date:
-        y, m, d = chunk.date.split("-")
-        head = f"{head}（{int(y)}年{int(m)}月{int(d)}日）"
+        head = f"{head}（{format_cn(chunk.date)}）"
     return f"{head}\n{chunk.text}" if head else chunk.text

@@ -11,15 +11,14 @@ import re
 from collections.abc import Sequence
 
 from .answer import identifiers
+from .dates import date_hints, date_phrases, without_dates
 from .normalize import normalize
-from .retrieve import date_hints
 from .tokenize import names
 
 # words that point back at something said before
 _ANAPHORA = re.compile(
     r"那次|这次|此次|该次|上述|上次|那场|这场|那个|这个|该会|本次|同一次|那天|当天|它|其中|他们|她们|还|另外|此外"
 )
-_DATE_TEXT = re.compile(r"\d{4}年(?:\d{1,2}月(?:\d{1,2}[日号])?)?|\d{1,2}月\d{1,2}[日号]")
 _MEETING = re.compile(
     r"[\u4e00-\u9fff]{2,14}?(?:会议|座谈会|常委会|集体学习|全会|协商活动|协商会|论坛|峰会|发布会|工作会|活动)"
 )
@@ -37,13 +36,13 @@ def standalone(question: str, previous: Sequence[str]) -> str:
     q, prev = normalize(question), normalize(previous[-1])
     carried: list[str] = []
     if not date_hints(q):
-        carried += _DATE_TEXT.findall(prev)
+        carried += date_phrases(prev)
     carried += [x for x in identifiers(prev) if x not in q]
     if re.search(r"他|她|其|此人|该同志", q):  # a person referred back to
         carried += [n for n in names(prev) if n not in q]
     own = _MEETING.search(q)
     if own is None or _ANAPHORA.match(own.group(0)):  # no meeting of its own, or only "那次会议"
-        meeting = _MEETING.search(_DATE_TEXT.sub(" ", prev))
+        meeting = _MEETING.search(without_dates(prev))
         if meeting:
             carried.append(meeting.group(0))
     return f"{' '.join(carried)} {question}".strip() if carried else question

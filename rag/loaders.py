@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .dates import date_from_text, parse_date, year_hint
 from .decode import Unreadable, bom_encoding, decode, utf16_without_bom
 from .normalize import normalize
 from .types import Document
@@ -40,11 +41,9 @@ __all__ = [
     "SUPPORTED",
     "LoadResult",
     "Unreadable",
-    "date_from_text",
     "decode",
     "display",
     "load",
-    "parse_date",
     "walk",
 ]
 
@@ -76,58 +75,6 @@ class LoadResult:
 
     documents: list[Document] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------------------------------------- dates
-
-_FULL_DATE = re.compile(r"((?:19|20)\d{2})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*[日号]?")
-_COMPACT_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})(\d{2})(\d{2})(?!\d)")
-_MONTH_DAY = re.compile(r"(?<![\d年])(\d{1,2})月(\d{1,2})[日号]")
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-
-
-def _valid(y: int, m: int, d: int) -> str | None:
-    import datetime as dt
-
-    try:
-        return dt.date(y, m, d).isoformat()
-    except ValueError:
-        return None
-
-
-def parse_date(value: Any) -> str | None:
-    """A date written as ``2024-07-19``, ``2024/7/19``, ``2024年7月19日`` or ``20240719`` → ISO."""
-    if value is None:
-        return None
-    s = normalize(str(value))
-    for pattern in (_FULL_DATE, _COMPACT_DATE):
-        m = pattern.search(s)
-        if m:
-            return _valid(*(int(g) for g in m.groups()))
-    return None
-
-
-def date_from_text(text: str, year: int | None) -> str | None:
-    """The first full date in the text, else the first ``7月14日`` when the year is known."""
-    head = text[:1000]
-    m = _FULL_DATE.search(head)
-    if m and "年" in m.group(0):
-        return _valid(*(int(g) for g in m.groups()))
-    if year is not None:
-        m = _MONTH_DAY.search(head)
-        if m:
-            return _valid(year, int(m.group(1)), int(m.group(2)))
-    return None
-
-
-def _year_hint(*values: Any) -> int | None:
-    for v in values:
-        if v is None:
-            continue
-        m = _YEAR.search(str(v))
-        if m:
-            return int(m.group(1))
-    return None
 
 
 # --------------------------------------------------------------------------------------- front matter
@@ -376,7 +323,7 @@ def _document(doc_id: str, raw_text: str, meta: dict[str, Any], source: str, pat
     raw_date = meta.pop("date", None)
     date = parse_date(raw_date) or parse_date(path.name)
     if date is None:
-        date = date_from_text(text, _year_hint(raw_date, path.name))
+        date = date_from_text(text, year_hint(raw_date, path.name))
     return Document(doc_id=doc_id, text=text, title=title, date=date, source=source, meta=_plain(meta))
 
 

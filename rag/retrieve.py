@@ -9,60 +9,16 @@ exact keyword evidence. A date, month or year written in the question boosts doc
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
+from .dates import date_hints
 from .embed import Embedder
 from .normalize import normalize
 from .store import IndexStore
 from .tokenize import tokenize
 from .types import Hit
-
-_Q_DATE = re.compile(r"(?:(\d{4})年)?(?:(\d{1,2})月)?(?:(\d{1,2})[日号])?")
-
-
-@dataclass(frozen=True)
-class DateHint:
-    """A date written in a question: any of year, month and day may be missing."""
-
-    year: int | None
-    month: int | None
-    day: int | None
-
-    def matches(self, iso: str | None) -> bool:
-        """Whether a document dated ``iso`` fits; a day also admits the next day (reported the day after)."""
-        if not iso:
-            return False
-        d = dt.date.fromisoformat(iso)
-        candidates = [d, d - dt.timedelta(days=1)] if self.day is not None else [d]
-        return any(
-            (self.year is None or c.year == self.year)
-            and (self.month is None or c.month == self.month)
-            and (self.day is None or c.day == self.day)
-            for c in candidates
-        )
-
-
-def date_hints(question: str) -> list[DateHint]:
-    """Dates in a normalized question: ``2024年7月19日``, ``2024年11月``, ``2023年``, ``7月19日``.
-
-    A lone day (``19日``) or month (``7月``) says too little and is ignored.
-    """
-    hints = []
-    for m in _Q_DATE.finditer(question):
-        y, mo, d = (int(g) if g else None for g in m.groups())
-        if y is None and (mo is None or d is None):
-            continue
-        if (mo is not None and not 1 <= mo <= 12) or (d is not None and not 1 <= d <= 31):
-            continue
-        if y is not None and mo is None and d is not None:
-            continue
-        hints.append(DateHint(y, mo, d))
-    return hints
 
 
 class Retriever:

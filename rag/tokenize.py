@@ -11,12 +11,9 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-TOKENIZER_VERSION = "4"
+from .dates import date_spans, date_tokens
 
-# Dates become tokens a question can match whatever else surrounds them: "2024年7月19日" yields
-# "2024年", "7月", "19日" and "7月19日", so a report saying only "19日" still matches on the day.
-_DATE = re.compile(r"(?:(\d{4})年)?(?:(\d{1,2})月)?(?:(\d{1,2})[日号])?")
-_DATE_HINT = re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}[日号]")
+TOKENIZER_VERSION = "4"
 
 
 def _data_lines(name: str) -> list[str]:
@@ -48,24 +45,6 @@ def _jieba():
     with (resources.files("rag") / "data" / "userdict.txt").open("rb") as f:
         tok.load_userdict(f)
     return tok
-
-
-def date_tokens(text: str) -> list[str]:
-    """Canonical tokens of each date written in ``text`` ("2024年7月19日" → 2024年, 7月, 19日, 7月19日)."""
-    out: list[str] = []
-    for m in _DATE.finditer(text):
-        if not m.group(0):
-            continue
-        y, mo, d = m.groups()
-        if y:
-            out.append(f"{y}年")
-        if mo:
-            out.append(f"{int(mo)}月")
-        if d:
-            out.append(f"{int(d)}日")
-        if mo and d:
-            out.append(f"{int(mo)}月{int(d)}日")
-    return out
 
 
 _QUESTION_WORD = re.compile(r"几[个名位次项条天年月人家所届种批]?|多少[个名位次项条人家所]?|哪[一个些位里年天]*")
@@ -111,8 +90,7 @@ def tokenize(text: str, with_bigrams: bool = True) -> list[str]:
     """
     tokens: list[str] = []
     pos = 0
-    spans = [m.span() for m in _DATE.finditer(text) if m.group(0) and _DATE_HINT.search(m.group(0))]
-    for start, end in [*spans, (len(text), len(text))]:
+    for start, end in [*date_spans(text), (len(text), len(text))]:
         piece = _ALIAS.sub(lambda m: ALIASES[m.group(0)], text[pos:start])
         for word in _jieba().cut_for_search(piece):
             if _is_token(word):

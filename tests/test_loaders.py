@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.loaders import date_from_text, load, parse_date
+from rag.dates import date_from_text, parse_date
+from rag.loaders import load
 
 TEXT = "市政协召开双周协商座谈会。主席薛登峰出席会议。"
 

@@ -1,4 +1,4 @@
-from rag.retrieve import DateHint, date_hints
+from rag.dates import DateHint, date_hints
 
 
 def test_traditional_question_finds_simplified_passages_and_back(assistant):

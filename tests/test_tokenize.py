@@ -1,4 +1,5 @@
-from rag.tokenize import date_tokens, tokenize
+from rag.dates import date_tokens
+from rag.tokenize import tokenize
 
 
 def test_dates_are_whole_tokens():

@@ -1,0 +1,170 @@
+"""Every date rule in one place: dates in documents and questions, keyword tokens, formatting.
+
+Documents: a record's date field, a file name or the text gives the document's ISO date
+(`parse_date`, `date_from_text`, `year_hint`). Questions: ``2024年7月19日``, ``2024年11月``,
+``2023年`` and ``7月19日`` become `DateHint`s that retrieval boosts and the answerer checks.
+Keyword index: a written date becomes whole tokens (`date_tokens`). Display: `format_cn`.
+Pure functions over normalized text; stdlib only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+# A date as written in Chinese text, any of its parts optional: 2024年7月19日, 7月19日, 2024年, 19号.
+_YMD = re.compile(r"(?:(\d{4})年)?(?:(\d{1,2})月)?(?:(\d{1,2})[日号])?")
+# What makes a match of _YMD a date worth a token (a bare number is not).
+_HAS_PART = re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}[日号]")
+# A date that pins something down: a year (with month and day), or a month with its day.
+_PHRASE = re.compile(r"\d{4}年(?:\d{1,2}月(?:\d{1,2}[日号])?)?|\d{1,2}月\d{1,2}[日号]")
+# Any date part, as a sentence that states a date has one.
+MENTION = re.compile(r"\d{1,4}年|\d{1,2}月|\d{1,2}日")
+
+_FULL_DATE = re.compile(r"((?:19|20)\d{2})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*[日号]?")
+_COMPACT_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})(\d{2})(\d{2})(?!\d)")
+_MONTH_DAY = re.compile(r"(?<![\d年])(\d{1,2})月(\d{1,2})[日号]")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+
+
+# ------------------------------------------------------------------------------------------ documents
+
+
+def _valid(y: int, m: int, d: int) -> str | None:
+    try:
+        return dt.date(y, m, d).isoformat()
+    except ValueError:
+        return None
+
+
+def parse_date(value: Any) -> str | None:
+    """A date written as ``2024-07-19``, ``2024/7/19``, ``2024年7月19日`` or ``20240719`` → ISO."""
+    if value is None:
+        return None
+    s = unicodedata.normalize("NFKC", str(value))  # full-width digits and separators
+    for pattern in (_FULL_DATE, _COMPACT_DATE):
+        m = pattern.search(s)
+        if m:
+            return _valid(*(int(g) for g in m.groups()))
+    return None
+
+
+def date_from_text(text: str, year: int | None) -> str | None:
+    """The first full date in the text, else the first ``7月14日`` when the year is known."""
+    head = text[:1000]
+    m = _FULL_DATE.search(head)
+    if m and "年" in m.group(0):
+        return _valid(*(int(g) for g in m.groups()))
+    if year is not None:
+        m = _MONTH_DAY.search(head)
+        if m:
+            return _valid(year, int(m.group(1)), int(m.group(2)))
+    return None
+
+
+def year_hint(*values: Any) -> int | None:
+    """The first four-digit year (1900–2099) written in any of ``values``."""
+    for v in values:
+        if v is None:
+            continue
+        m = _YEAR.search(str(v))
+        if m:
+            return int(m.group(1))
+    return None
+
+
+# ------------------------------------------------------------------------------------------ questions
+
+
+@dataclass(frozen=True)
+class DateHint:
+    """A date written in a question: any of year, month and day may be missing."""
+
+    year: int | None
+    month: int | None
+    day: int | None
+
+    def matches(self, iso: str | None) -> bool:
+        """Whether a document dated ``iso`` fits; a day also admits the next day (reported the day after)."""
+        if not iso:
+            return False
+        d = dt.date.fromisoformat(iso)
+        candidates = [d, d - dt.timedelta(days=1)] if self.day is not None else [d]
+        return any(
+            (self.year is None or c.year == self.year)
+            and (self.month is None or c.month == self.month)
+            and (self.day is None or c.day == self.day)
+            for c in candidates
+        )
+
+    def written(self) -> str:
+        """The hint as Chinese text: ``2024年7月``, ``7月19日``."""
+        parts = ((self.year, "年"), (self.month, "月"), (self.day, "日"))
+        return "".join(f"{v}{unit}" for v, unit in parts if v is not None)
+
+
+def date_hints(question: str) -> list[DateHint]:
+    """Dates in a normalized question: ``2024年7月19日``, ``2024年11月``, ``2023年``, ``7月19日``.
+
+    A lone day (``19日``) or month (``7月``) says too little and is ignored.
+    """
+    hints = []
+    for m in _YMD.finditer(question):
+        y, mo, d = (int(g) if g else None for g in m.groups())
+        if y is None and (mo is None or d is None):
+            continue
+        if (mo is not None and not 1 <= mo <= 12) or (d is not None and not 1 <= d <= 31):
+            continue
+        if y is not None and mo is None and d is not None:
+            continue
+        hints.append(DateHint(y, mo, d))
+    return hints
+
+
+def date_phrases(text: str) -> list[str]:
+    """The dates written in ``text`` that pin a time down (``2024年7月19日``, ``7月19日``), as written."""
+    return _PHRASE.findall(text)
+
+
+def without_dates(text: str) -> str:
+    """``text`` with those dates blanked out."""
+    return _PHRASE.sub(" ", text)
+
+
+# ------------------------------------------------------------------------------------ keyword tokens
+
+
+def date_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the dates written in ``text``, each to be indexed as whole tokens."""
+    return [m.span() for m in _YMD.finditer(text) if m.group(0) and _HAS_PART.search(m.group(0))]
+
+
+def date_tokens(text: str) -> list[str]:
+    """Canonical tokens of each date written in ``text`` (``2024年7月19日`` → 2024年, 7月, 19日, 7月19日):
+    a report saying only ``19日`` still matches on the day."""
+    out: list[str] = []
+    for m in _YMD.finditer(text):
+        if not m.group(0):
+            continue
+        y, mo, d = m.groups()
+        if y:
+            out.append(f"{y}年")
+        if mo:
+            out.append(f"{int(mo)}月")
+        if d:
+            out.append(f"{int(d)}日")
+        if mo and d:
+            out.append(f"{int(mo)}月{int(d)}日")
+    return out
+
+
+# ------------------------------------------------------------------------------------------ display
+
+
+def format_cn(iso: str) -> str:
+    """``2024-07-19`` → ``2024年7月19日``."""
+    y, m, d = (int(x) for x in iso.split("-"))
+    return f"{y}年{m}月{d}日"
