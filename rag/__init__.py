@@ -1,29 +1,54 @@
 """Offline question answering over Chinese meeting records, with numbered citations.
 
-from rag import Assistant
-a = Assistant.build(["corpus/"], index_dir="index/")
-ans = a.ask("出席活动的副市长是谁？")
+    from rag import Assistant
+    a = Assistant.build(["corpus/"], index_dir="index/")
+    ans = a.ask("出席活动的副市长是谁？")
+
+The names in ``__all__`` are the public API. The submodules are internal: their names may change
+between versions (the command line, ``rag.web`` for the web app, and the index format are kept
+stable as documented in the README).
 """
 
-__version__ = "0.1.0"
-
 from .api import Assistant
-from .config import Settings
-from .errors import IndexCorrupt, IndexMismatch, IndexNotFound, ModelNotFound, NoDocuments, RagError
-from .types import Answer, Chunk, Citation, Document, Hit
+from .config import LLMConfig, Settings, __version__
+from .embed import Embedder
+from .errors import (
+    IndexCorrupt,
+    IndexMismatch,
+    IndexNotFound,
+    ModelNotFound,
+    NoDocuments,
+    RagError,
+    SettingsError,
+)
+from .loaders import SUPPORTED as SUPPORTED_SUFFIXES
+from .loaders import LoadResult
+from .loaders import load as load_documents
+from .store import BuildStats
+from .types import MARKER, Answer, Chunk, Citation, Document, Hit, Quote
 
 __all__ = [
+    "MARKER",
+    "SUPPORTED_SUFFIXES",
     "Answer",
     "Assistant",
+    "BuildStats",
     "Chunk",
     "Citation",
     "Document",
+    "Embedder",
     "Hit",
     "IndexCorrupt",
     "IndexMismatch",
     "IndexNotFound",
+    "LLMConfig",
+    "LoadResult",
     "ModelNotFound",
     "NoDocuments",
+    "Quote",
     "RagError",
     "Settings",
+    "SettingsError",
+    "__version__",
+    "load_documents",
 ]

@@ -20,7 +20,7 @@ from .dates import MENTION as _DATE
 from .dates import date_hints
 from .normalize import normalize
 from .tokenize import bigrams, tokenize
-from .types import Answer, Citation, Hit
+from .types import Answer, Citation, Hit, Quote
 
 NOT_FOUND = "未在资料中找到相关内容。"
 
@@ -73,6 +73,34 @@ def _has_identifier(identifier: str, title: str, text: str) -> bool:
 
 
 @dataclass(frozen=True)
+class SentenceWeights:
+    """How the extractive answerer scores a sentence of a retrieved passage. Tuned on the meeting
+    development set and CMRC2018 dev (BENCHMARKS.md); the held-out sets were not used.
+
+    Attributes:
+        context: IDF-weighted share of the question's terms found in the sentence together with its
+            report's title, date and lead sentence (which name the meeting for every sentence).
+        focus: share of the terms next to the question word (谁, 多少 …) found in the sentence itself.
+        asked_kind: when the question asks for a person, number, date, ordinal or reason, and the
+            sentence has one.
+        identifier: the sentence names the session or title the question names (第二十次, 《…》).
+        passage: the relevance of the sentence's passage to the whole question.
+        retrieval: the passage's fused retrieval score.
+        rank: subtracted per rank of the passage (the first passage wins ties).
+        keep: a further sentence is quoted only if it scores at least this share of the best one.
+    """
+
+    context: float = 0.4
+    focus: float = 0.6
+    asked_kind: float = 0.15
+    identifier: float = 0.15
+    passage: float = 0.3
+    retrieval: float = 0.1
+    rank: float = 0.02
+    keep: float = 0.85
+
+
+@dataclass(frozen=True)
 class _Sentence:
     hit: int  # index into the hits
     start: int  # span within the chunk text
@@ -95,6 +123,16 @@ def _covered(term: str, text: str, loose: bool = False) -> float:
     return 0.0
 
 
+# what a question asks for, and how a sentence shows that it has it
+_ASKED = (
+    (_ASKS_PERSON, _ROLE),
+    (_ASKS_NUMBER, _NUMBER),
+    (_ASKS_DATE, _DATE),
+    (_ASKS_ORDINAL, _ORDINAL),
+    (_ASKS_REASON, _REASON),
+)
+
+
 class ExtractiveAnswerer:
     """Builds a short answer from verbatim sentences of the passages.
 
@@ -105,6 +143,7 @@ class ExtractiveAnswerer:
             and date) must contain; below it the answer is "not found".
         max_sentences: at most this many sentences are quoted.
         max_chars: the answer stops growing past this length.
+        weights: how sentences are scored (`SentenceWeights`).
     """
 
     def __init__(
@@ -115,12 +154,14 @@ class ExtractiveAnswerer:
         min_coverage: float = 0.5,
         max_sentences: int = 3,
         max_chars: int = 260,
+        weights: SentenceWeights | None = None,
     ) -> None:
         self.idf = idf
         self.document_text = document_text
         self.min_coverage = min_coverage
         self.max_sentences = max_sentences
         self.max_chars = max_chars
+        self.sentence_weights = weights or SentenceWeights()
 
     def weights(self, question: str) -> dict[str, float]:
         """IDF weight of each distinct key term of a normalized question."""
@@ -143,12 +184,14 @@ class ExtractiveAnswerer:
         focus = {t: w for t, w in weights.items() if t in near}
         return focus or weights
 
+    def _body(self, hit: Hit) -> str:
+        return self.document_text(hit.chunk.doc_id) if self.document_text else hit.chunk.text
+
     def _document(self, hit: Hit) -> str:
-        body = self.document_text(hit.chunk.doc_id) if self.document_text else hit.chunk.text
-        return f"{index_text(hit.chunk)[: -len(hit.chunk.text) or None]}\n{body}"
+        return f"{_heading(hit)}\n{self._body(hit)}"
 
     def _lead(self, hit: Hit) -> str:
-        body = self.document_text(hit.chunk.doc_id) if self.document_text else hit.chunk.text
+        body = self._body(hit)
         spans = split_sentences(body[:300])
         return body[spans[0][0] : spans[0][1]] if spans else ""
 
@@ -158,72 +201,87 @@ class ExtractiveAnswerer:
         hints = [h for h in date_hints(question) if h.year is not None]
         if not hints:
             return True
-        for hint in hints:
-            if any(hint.matches(h.chunk.date) or hint.written() in index_text(h.chunk) for h in hits):
-                return True
-        return False
+        return any(hint.matches(h.chunk.date) or hint.written() in index_text(h.chunk) for hint in hints for h in hits)
 
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
+        """The best sentences of ``hits`` with their markers, or the not-found answer."""
         q = normalize(question)
         weights = self.weights(q)
         if not hits or not weights or not self._dates_supported(q, hits):
             return Answer(text=NOT_FOUND, found=False)
-        # only documents that contain every identifying word of the question can answer it
         ids = identifiers(q)
+        # only documents that contain every identifying word of the question can answer it
         usable = [
             i for i, h in enumerate(hits) if all(_has_identifier(x, h.chunk.title, self._document(h)) for x in ids)
         ]
         cov = {i: self.coverage(weights, index_text(hits[i].chunk)) for i in usable}
         if not cov or max(cov.values()) < self.min_coverage:
             return Answer(text=NOT_FOUND, found=False)
+        sentences = self._scored(q, weights, ids, hits, cov)
+        if not sentences:
+            return Answer(text=NOT_FOUND, found=False)
+        return self._compose(self._choose(sentences), hits, cov)
 
+    def _scored(
+        self, q: str, weights: dict[str, float], ids: list[str], hits: Sequence[Hit], cov: dict[int, float]
+    ) -> list[_Sentence]:
+        """Every sentence of the usable passages (``cov``'s keys), scored once (`SentenceWeights`)."""
+        w = self.sentence_weights
         focus = self._focus(q, weights)
-        asks = [bool(p.search(q)) for p in (_ASKS_PERSON, _ASKS_NUMBER, _ASKS_DATE, _ASKS_ORDINAL, _ASKS_REASON)]
+        asked = [shows for asks, shows in _ASKED if asks.search(q)]
         sentences: list[_Sentence] = []
         seen: set[str] = set()
-        for h in usable:
+        for h, passage_cov in cov.items():
             hit = hits[h]
             text = hit.chunk.text
             # the title, the date and the lead sentence of the report (who met when, about what) name
             # the meeting for every sentence, so a sentence is chosen for what it adds to them
-            context = index_text(hit.chunk)[: -len(text)] + self._lead(hit)
+            context = _heading(hit) + self._lead(hit)
             for s, e in split_sentences(text):
                 sent = text[s:e]
                 if sent in seen or len(sent) < 4 or sent == hit.chunk.title:
                     continue
                 seen.add(sent)
-                score = 0.4 * self.coverage(weights, context + sent) + 0.6 * self.coverage(focus, sent, loose=True)
-                for wanted, pattern in zip(asks, (_ROLE, _NUMBER, _DATE, _ORDINAL, _REASON), strict=True):
-                    if wanted and pattern.search(sent):
-                        score += 0.15
-                if any(x in sent for x in ids):
-                    score += 0.15
-                # the passage's own relevance and rank carry over to its sentences
-                score += 0.3 * cov[h] + 0.1 * hit.score - 0.02 * h
+                score = w.context * self.coverage(weights, context + sent) + w.focus * self.coverage(
+                    focus, sent, loose=True
+                )
+                score += w.asked_kind * sum(bool(shows.search(sent)) for shows in asked)
+                score += w.identifier * any(x in sent for x in ids)
+                score += w.passage * passage_cov + w.retrieval * hit.score - w.rank * h
                 sentences.append(_Sentence(h, s, sent, score))
-        if not sentences:
-            return Answer(text=NOT_FOUND, found=False)
+        return sentences
 
+    def _choose(self, sentences: list[_Sentence]) -> list[_Sentence]:
+        """The best sentence, then others close to it in score while the answer stays short; in
+        passage rank, then reading order."""
         ranked = sorted(sentences, key=lambda x: -x.score)
         chosen = [ranked[0]]
         length = len(ranked[0].text)
         for cand in ranked[1:]:
             if len(chosen) >= self.max_sentences or length >= self.max_chars:
                 break
-            if cand.score < 0.85 * ranked[0].score or length + len(cand.text) > self.max_chars:
+            if cand.score < self.sentence_weights.keep * ranked[0].score or length + len(cand.text) > self.max_chars:
                 continue
             chosen.append(cand)
             length += len(cand.text)
-        chosen.sort(key=lambda x: (x.hit, x.start))  # passage rank, then reading order
+        return sorted(chosen, key=lambda x: (x.hit, x.start))
 
+    def _compose(self, chosen: list[_Sentence], hits: Sequence[Hit], cov: dict[int, float]) -> Answer:
+        """The quoted sentences with their markers; the other relevant passages follow as further,
+        unquoted citations."""
         numbers: dict[int, int] = {}
         for c in chosen:
             numbers.setdefault(c.hit, len(numbers) + 1)
-        # the other relevant passages follow as further, unquoted sources
-        for h in usable:
-            if cov[h] >= self.min_coverage / 2:
+        for h, passage_cov in cov.items():
+            if passage_cov >= self.min_coverage / 2:
                 numbers.setdefault(h, len(numbers) + 1)
         # brackets inside a quoted sentence are made full-width: only our markers read as [n]
         text = "".join(f"{c.text.translate(_BRACKETS)}[{numbers[c.hit]}]" for c in chosen)
+        quotes = tuple(Quote(numbers[c.hit], c.start, c.start + len(c.text)) for c in chosen)
         citations = tuple(Citation.of(n, hits[h]) for h, n in sorted(numbers.items(), key=lambda kv: kv[1]))
-        return Answer(text=text, found=True, citations=citations)
+        return Answer(text=text, found=True, citations=citations, quotes=quotes)
+
+
+def _heading(hit: Hit) -> str:
+    """The title and date line that `index_text` puts before the passage."""
+    return index_text(hit.chunk)[: -len(hit.chunk.text) or None]

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .answer import ExtractiveAnswerer
-from .config import Settings
+from .config import LLMConfig, Settings
 from .embed import Embedder, make_embedder
 from .errors import IndexMismatch, NoDocuments, RagError
 from .followup import standalone
-from .generate import LLMAnswerer, LLMConfig, chat_model
+from .generate import LLMAnswerer, chat_model, final
 from .loaders import LoadResult, load
 from .retrieve import Retriever
 from .store import BuildStats, IndexStore, build_lock
@@ -34,11 +34,11 @@ class Assistant:
         self, store: IndexStore, embedder: Embedder, settings: Settings | None = None, llm: LLMConfig | None = None
     ) -> None:
         self.embedder = embedder
-        self.settings = settings or Settings(index_dir=str(store.path))
+        self.settings = settings or Settings.from_env(index_dir=str(store.path))
         self._live = _Live.of(store, embedder)
         self.last_build: BuildStats | None = None
         self.last_load: LoadResult | None = None
-        self.llm_config = llm or LLMConfig.from_env()
+        self.llm_config = llm or self.settings.llm
         self._llm: LLMAnswerer | None = None
 
     # The index in use, its retriever and its answerer change together, in one assignment, when
@@ -65,7 +65,7 @@ class Assistant:
         if self.llm_config is None:
             return None
         if self._llm is None:
-            self._llm = LLMAnswerer(chat_model(self.llm_config), self.answerer)
+            self._llm = LLMAnswerer(chat_model(self.llm_config), self.answerer, timeout=self.llm_config.timeout)
         return self._llm
 
     def as_retriever(self, k: int = 5) -> Any:
@@ -87,10 +87,12 @@ class Assistant:
     ) -> Assistant:
         """Open an existing index. The model and backend recorded in its manifest are used unless
         others are given, which must then be the same."""
-        settings = Settings() if index_dir is None else Settings(index_dir=str(index_dir))
+        settings = Settings.from_env(index_dir=None if index_dir is None else str(index_dir))
         store = IndexStore.load(settings.index_dir)
-        embedder = embedder or make_embedder(model or store.model_name, backend or store.model_backend)
-        used = (embedder.name, str(getattr(embedder, "backend", "custom")))
+        embedder = embedder or make_embedder(
+            model or store.model_name, backend or store.model_backend, cache_dir=settings.cache_dir
+        )
+        used = (embedder.name, embedder.backend)
         if used != (store.model_name, store.model_backend):
             raise IndexMismatch(
                 f"index in '{settings.index_dir}' was built with model '{store.model_name}' "
@@ -149,7 +151,7 @@ class Assistant:
     ) -> Assistant:
         """The index at ``index_dir``, first built from ``sources`` when it is missing, unreadable
         or does not hold exactly their current documents."""
-        index_dir = index_dir if index_dir is not None else Settings().index_dir
+        index_dir = index_dir if index_dir is not None else Settings.from_env().index_dir
         sources = list(sources)
         loaded = _load(sources)
         if IndexStore.exists(index_dir):
@@ -191,15 +193,14 @@ class Assistant:
         """Like `build`, from `Document` objects made elsewhere (e.g. an evaluation set)."""
         if not documents:
             raise NoDocuments("no documents to index")
-        defaults = Settings()
-        settings = Settings(
-            index_dir=str(index_dir) if index_dir is not None else defaults.index_dir,
-            model=embedder.name if embedder else (model or defaults.model),
-            backend=backend or defaults.backend,
-            chunk_size=chunk_size or defaults.chunk_size,
-            chunk_overlap=defaults.chunk_overlap if chunk_overlap is None else chunk_overlap,
+        settings = Settings.from_env(
+            index_dir=None if index_dir is None else str(index_dir),
+            model=embedder.name if embedder else model,
+            backend=None if embedder else backend,
+            chunk_size=chunk_size,
+            chunk_overlap=chunk_overlap,
         )
-        embedder = embedder or make_embedder(settings.model, settings.backend)
+        embedder = embedder or make_embedder(settings.model, settings.backend, cache_dir=settings.cache_dir)
         with build_lock(settings.index_dir):
             store, stats = IndexStore.build(
                 settings.index_dir,
@@ -298,6 +299,35 @@ class Assistant:
             question, k or self.settings.k, date_from=date_from, date_to=date_to, doc_ids=doc_ids
         )
 
+    def stream(
+        self,
+        question: str,
+        k: int | None = None,
+        *,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        doc_ids: Sequence[str] | None = None,
+        history: Sequence[str] = (),
+    ) -> Iterator[str | Answer]:
+        """Answer ``question`` as a stream: a chat model's reply in pieces as it arrives (before the
+        citation check), then the checked `Answer` as the last item. Without a chat model only the
+        `Answer` comes. Arguments as for `ask`.
+
+            for part in assistant.stream("出席活动的副市长是谁？"):
+                print(part if isinstance(part, str) else part.text)
+        """
+        _check_question(question)
+        live, llm = self._live, self.llm  # one index for the whole question
+        if history:
+            question = llm.rewrite(question, history) if llm else standalone(question, history)
+        hits = live.retriever.search(
+            question, k or self.settings.k, date_from=date_from, date_to=date_to, doc_ids=doc_ids
+        )
+        if llm is not None:
+            yield from llm.stream(question, hits, fallback=live.answerer)
+        else:
+            yield live.answerer.answer(question, hits)
+
     def ask(
         self,
         question: str,
@@ -307,22 +337,12 @@ class Assistant:
         date_to: str | None = None,
         doc_ids: Sequence[str] | None = None,
         history: Sequence[str] = (),
-        on_token: Callable[[str], None] | None = None,
     ) -> Answer:
         """A short answer with ``[n]`` markers and its citations; ``found`` is False when the index
         holds nothing relevant. ``history`` holds the earlier questions of a conversation: a
-        follow-up ("那次会议还审议了什么？") is read in their context. With a chat model,
-        ``on_token`` receives its reply as it streams (before the citation check)."""
-        _check_question(question)
-        live, llm = self._live, self.llm  # one index for the whole question
-        if history:
-            question = llm.rewrite(question, history) if llm else standalone(question, history)
-        hits = live.retriever.search(
-            question, k or self.settings.k, date_from=date_from, date_to=date_to, doc_ids=doc_ids
-        )
-        if llm is not None:
-            return llm.answer(question, hits, on_token=on_token, fallback=live.answerer)
-        return live.answerer.answer(question, hits)
+        follow-up ("那次会议还审议了什么？") is read in their context. ``k`` passages are retrieved
+        (default 5); ``date_from`` / ``date_to`` (``YYYY-MM-DD``) and ``doc_ids`` restrict them."""
+        return final(self.stream(question, k, date_from=date_from, date_to=date_to, doc_ids=doc_ids, history=history))
 
     def document(self, doc_id: str) -> Document | None:
         """A whole normalized document, e.g. to show a citation in context."""
@@ -358,10 +378,7 @@ def _check_question(question: str) -> None:
 
 
 def _load(sources: Sources, max_file_mb: float | None = None) -> LoadResult:
-    limit = Settings().max_file_mb if max_file_mb is None else max_file_mb
-    if limit <= 0:
-        raise RagError(f"the file size limit must be positive, not {limit} MB")
-    return load(sources, max_bytes=int(limit * 2**20))
+    return load(sources, max_bytes=Settings.from_env(max_file_mb=max_file_mb).max_file_bytes)
 
 
 def _previous(index_dir: str) -> IndexStore | None:

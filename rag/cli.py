@@ -10,8 +10,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from .config import Settings
-from .embed import BACKENDS
+from .config import BACKENDS, Settings
 from .errors import NoDocuments, RagError
 
 
@@ -30,7 +29,7 @@ def _index(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.update(n)
 
-    size = args.chunk_size or Settings().chunk_size
+    size = args.chunk_size or args.settings.chunk_size
     if args.chunk_overlap is not None and args.chunk_overlap >= size:
         raise RagError(f"--chunk-overlap ({args.chunk_overlap}) must be smaller than the chunk size ({size})")
     print(f"reading {', '.join(args.sources)} …", file=sys.stderr)
@@ -72,12 +71,12 @@ def _print_skipped(skipped: list[tuple[str, str]]) -> None:
 
 def _ask(args: argparse.Namespace) -> int:
     from .api import Assistant
+    from .config import LLMConfig
+    from .types import Answer
 
     question = sys.stdin.read() if args.question == "-" else args.question
     if not question.strip():
         raise RagError("the question is empty")
-    from .generate import LLMConfig
-
     a = Assistant.load(args.index, model=args.model, backend=args.backend)
     a.use_llm(
         None
@@ -88,20 +87,17 @@ def _ask(args: argparse.Namespace) -> int:
     )
     out = sys.stderr if args.json else sys.stdout
     streamed: list[str] = []
-
-    def on_token(token: str) -> None:
-        streamed.append(token)
-        out.write(token)
-        out.flush()
-
-    ans = a.ask(
-        question.strip(),
-        k=args.k,
-        date_from=args.date_from,
-        date_to=args.date_to,
-        doc_ids=args.doc or None,
-        on_token=on_token if args.stream else None,
-    )
+    ans: Answer | None = None
+    for part in a.stream(
+        question.strip(), k=args.k, date_from=args.date_from, date_to=args.date_to, doc_ids=args.doc or None
+    ):
+        if isinstance(part, Answer):
+            ans = part
+        elif args.stream:
+            streamed.append(part)
+            out.write(part)
+            out.flush()
+    assert ans is not None  # a stream ends with its answer
     if streamed:
         out.write("\n")
     if ans.note:
@@ -129,7 +125,7 @@ def _eval(args: argparse.Namespace) -> int:
 
     dataset = load_dataset(args.dataset)
     if dataset.documents is not None:  # SQuAD: index the contexts (reused while unchanged)
-        settings = Settings()
+        settings = args.settings
         model, backend = args.model or settings.model, args.backend or settings.backend
         index = args.index_given or str(default_index_dir(dataset, f"{model}-{backend}"))
         with tqdm(unit="chunk", desc="embedding contexts", file=sys.stderr) as bar:
@@ -154,17 +150,12 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import runpy
-    from pathlib import Path
+    try:
+        from .web import main as serve
+    except ImportError as exc:  # gradio missing from a slim install
+        raise RagError(f"the web app needs gradio ({exc}): pip install gradio") from exc
 
-    app = Path(__file__).resolve().parents[1] / "app.py"
-    if not app.is_file():
-        raise RagError("app.py is not next to the rag package: run `python app.py` in the project folder")
-    if args.index_given:
-        os.environ["RAG_INDEX_DIR"] = args.index_given
-    if args.port:
-        os.environ["GRADIO_SERVER_PORT"] = str(args.port)
-    runpy.run_path(str(app), run_name="__main__")
+    serve(settings=Settings.from_env(index_dir=args.index_given, port=args.port))
     return 0
 
 
@@ -281,8 +272,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _log_to_stderr()
     args.index_given = args.index
     try:
+        args.settings = Settings.from_env()  # every environment variable checked once, at start
         if getattr(args, "index", None) is None:
-            args.index = Settings().index_dir
+            args.index = args.settings.index_dir
         return int(args.func(args))
     except RagError as exc:
         print(f"rag: error: {exc}", file=sys.stderr)

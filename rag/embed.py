@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from .config import DEFAULT_MODEL
+from .config import BACKENDS, DEFAULT_MODEL
 from .errors import ModelNotFound
 
 Progress = Callable[[int], None]
@@ -23,9 +22,14 @@ Progress = Callable[[int], None]
 
 @runtime_checkable
 class Embedder(Protocol):
-    """Turns texts into L2-normalized float32 vectors; queries and documents may be encoded apart."""
+    """Turns texts into L2-normalized float32 vectors; queries and documents may be encoded apart.
+
+    ``name`` and ``backend`` are recorded in the index's manifest: an index is queried with the
+    model that built it.
+    """
 
     name: str
+    backend: str
 
     @property
     def dim(self) -> int: ...
@@ -54,17 +58,14 @@ def resolve_model(name: str) -> str:
     return name
 
 
-BACKENDS = ("onnx-int8", "onnx-fp32", "torch")
-
-
-def make_embedder(model: str = DEFAULT_MODEL, backend: str = "onnx-int8") -> Embedder:
+def make_embedder(model: str = DEFAULT_MODEL, backend: str = "onnx-int8", cache_dir: Path | None = None) -> Embedder:
     """The embedder for a model and a backend: ``onnx-int8`` (default, fastest), ``onnx-fp32``, or
-    ``torch`` (plain sentence-transformers)."""
+    ``torch`` (plain sentence-transformers). ONNX graphs are cached under ``cache_dir``."""
     if backend == "torch":
         return SentenceTransformerEmbedder(model)
     if backend in ("onnx-int8", "onnx-fp32"):
-        return OnnxEmbedder(model, quantize=backend == "onnx-int8")
-    raise ValueError(f"unknown backend '{backend}': use one of {', '.join(BACKENDS)}")
+        return OnnxEmbedder(model, quantize=backend == "onnx-int8", cache_dir=cache_dir)
+    raise ModelNotFound(f"unknown backend '{backend}': use one of {', '.join(BACKENDS)}")
 
 
 class SentenceTransformerEmbedder:
@@ -82,10 +83,10 @@ class SentenceTransformerEmbedder:
         self.name = model
         self.batch_size = batch_size
         self.query_prefix = query_prefix
-        self._model = None
+        self._model: Any = None
 
     @property
-    def model(self):
+    def model(self) -> Any:
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -93,7 +94,7 @@ class SentenceTransformerEmbedder:
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging
 
-            hf_logging.disable_progress_bar()
+            hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
             try:
                 self._model = SentenceTransformer(path, device="cpu")
             except (OSError, ValueError) as exc:
@@ -135,10 +136,11 @@ class SentenceTransformerEmbedder:
 class OnnxEmbedder:
     """The same sentence-transformers model run by ONNX Runtime, int8-quantized by default.
 
-    The model is exported with ``torch.onnx.export`` (mean pooling and normalization inside the
-    graph), checked against the fp32 sentence-transformers output on padded batches, quantized with
-    ``onnxruntime.quantization.quantize_dynamic``, and cached under ``$RAG_CACHE_DIR/onnx`` (default
-    ``~/.cache/rag``). That happens once, locally, on first use; nothing is downloaded. Texts are
+    On first use the model is exported once (`rag._export`: mean pooling and normalization inside
+    the graph, checked against sentence-transformers, int8 per-channel weights) into
+    ``cache_dir/onnx`` (default ``~/.cache/rag``). The export runs in a child process whose working
+    folder is a temporary one, so that nothing the exporting libraries write lands in the caller's
+    folder and torch is never loaded into the serving process. Nothing is downloaded. Texts are
     embedded in batches of similar length so that little padding is computed.
 
     Args:
@@ -146,6 +148,7 @@ class OnnxEmbedder:
         quantize: int8 weights (default) or the exported fp32 graph.
         batch_size: texts per run.
         threads: ONNX Runtime intra-op threads (default: all cores).
+        cache_dir: where exported graphs are kept (default ``$RAG_CACHE_DIR`` or ``~/.cache/rag``).
     """
 
     def __init__(
@@ -156,6 +159,7 @@ class OnnxEmbedder:
         batch_size: int = 16,
         threads: int | None = None,
         query_prefix: str = "",
+        cache_dir: Path | None = None,
     ) -> None:
         self.name = model
         self.backend = "onnx-int8" if quantize else "onnx-fp32"
@@ -163,6 +167,7 @@ class OnnxEmbedder:
         self.batch_size = batch_size
         self.threads = threads or os.cpu_count() or 1
         self.query_prefix = query_prefix
+        self.cache_dir = cache_dir
         self._session: Any = None
         self._tokenizer: Any = None
         self._dim = 0
@@ -172,89 +177,40 @@ class OnnxEmbedder:
     def _cache_folder(self, folder: Path) -> Path:
         import hashlib
 
-        h = hashlib.sha256()
+        from ._export import VERSION
+        from .config import Settings
+
+        h = hashlib.sha256(f"export {VERSION}".encode())
         for name in ("config.json", "tokenizer.json"):
             f = folder / name
             if f.is_file():
                 h.update(f.read_bytes())
         for f in sorted(folder.glob("*.bin")) + sorted(folder.glob("*.safetensors")):
             h.update(f"{f.name}:{f.stat().st_size}".encode())
-        root = Path(os.environ.get("RAG_CACHE_DIR") or Path.home() / ".cache" / "rag")
+        root = self.cache_dir or Settings.from_env().cache_dir
         return root / "onnx" / f"{folder.name}-{h.hexdigest()[:12]}"
 
     def _export(self, folder: Path, out: Path) -> None:
-        """Export fp32 and int8 graphs into ``out`` (written to a temporary folder, then renamed)."""
-        import shutil
+        """Export into ``out`` in a child process working in a temporary folder (see `rag._export`)."""
+        import subprocess
+        import sys
         import tempfile
 
-        import torch
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-        from onnxruntime.quantization.shape_inference import quant_pre_process
-        from sentence_transformers import SentenceTransformer
-
-        st = SentenceTransformer(str(folder), device="cpu")
-        bert = st[0].auto_model.eval()  # type: ignore[union-attr]
-
-        class Pooled(torch.nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.bert = bert
-
-            def forward(self, input_ids, attention_mask, token_type_ids):
-                hidden = self.bert(
-                    input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-                ).last_hidden_state
-                mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                return torch.nn.functional.normalize(pooled, p=2, dim=1)
-
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=out.parent))
-        try:
-            sample = ["国务院常务会议审议通过条例草案。", "市政协主席薛登峰出席活动并讲话，强调要统筹协调。" * 3]
-            enc = st.tokenizer(sample, padding=True, return_tensors="pt")
-            args = (enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
-            names = ["input_ids", "attention_mask", "token_type_ids"]
-            with torch.no_grad(), warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # tracer notes about shape-dependent Python code
-                torch.onnx.export(
-                    Pooled(),
-                    args,
-                    str(tmp / "model.onnx"),
-                    input_names=names,
-                    output_names=["embedding"],
-                    dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names}, "embedding": {0: "batch"}},
-                    opset_version=17,
-                    dynamo=False,
-                )
-            # the exported graph must reproduce sentence-transformers on padded batches
-            reference = st.encode(sample, normalize_embeddings=True, convert_to_numpy=True)
-            got = _run(_session(tmp / "model.onnx", 1), {n: enc[n].numpy() for n in names})
-            worst = float(np.min(np.sum(reference * got, axis=1)))
-            if worst < 0.9999:
-                raise ModelNotFound(f"ONNX export of '{self.name}' does not match the model (cosine {worst:.5f})")
-            # per-channel int8 weights: cosine to fp32 ≈ 0.996 here, against ≈ 0.989 per-tensor
-            quant_pre_process(str(tmp / "model.onnx"), str(tmp / "pre.onnx"), skip_symbolic_shape=True)
-            quantize_dynamic(
-                str(tmp / "pre.onnx"), str(tmp / "model-int8.onnx"), weight_type=QuantType.QInt8, per_channel=True
+        path = os.pathsep.join(filter(None, [_package_root(), os.environ.get("PYTHONPATH")]))
+        with tempfile.TemporaryDirectory(prefix="rag-export-") as cwd:
+            done = subprocess.run(
+                [sys.executable, "-m", "rag._export", str(folder), str(out)],
+                cwd=cwd,
+                capture_output=True,
+                text=True,
+                env={**os.environ, "PYTHONPATH": path},
             )
-            (tmp / "pre.onnx").unlink()
-            shutil.copy(folder / "tokenizer.json", tmp / "tokenizer.json")
-            (tmp / "max_length").write_text(str(min(int(st.max_seq_length or 512), 512)))
-            if (out / "model-int8.onnx").is_file():  # another process finished the same export first
-                shutil.rmtree(tmp, ignore_errors=True)
-                return
-            if out.exists():  # an incomplete folder of an older version
-                shutil.rmtree(out)
-            try:
-                os.replace(tmp, out)
-            except OSError:
-                if not (out / "model-int8.onnx").is_file():
-                    raise
-                shutil.rmtree(tmp, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        if done.returncode != 0:
+            lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+            raise ModelNotFound(
+                f"cannot export embedding model '{self.name}' to ONNX ({lines[-1] if lines else done.returncode}); "
+                "use --backend torch"
+            )
 
     def _load(self) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -306,7 +262,12 @@ class OnnxEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         if self._session is None:
             self._load()
-        return self._encode([self.query_prefix + text])[0]
+        return np.asarray(self._encode([self.query_prefix + text])[0])
+
+
+def _package_root() -> str:
+    """The folder that holds the ``rag`` package, for the export's child process."""
+    return str(Path(__file__).resolve().parents[1])
 
 
 def _session(path: Path, threads: int) -> Any:

@@ -5,6 +5,10 @@ class RagError(Exception):
     """Base class: the CLI prints the message on one line and exits non-zero."""
 
 
+class SettingsError(RagError):
+    """A setting (an environment variable or an option) has a value that cannot be used."""
+
+
 class IndexNotFound(RagError):
     """No index at the given place yet."""
 

@@ -26,18 +26,18 @@ from typing import Any
 import numpy as np
 
 from .api import Assistant
+from .config import Settings
 from .errors import RagError
 from .normalize import normalize
-from .types import Document
+from .types import MARKER, Document
 
-_MARKER = re.compile(r"\[(\d+)\]")
 _PUNCT_OR_SPACE = re.compile(r"[\s\W_]+")
 
 
 def answer_key(text: str) -> str:
     """Text compared for an answer hit: normalized, markers, punctuation and spaces removed (as the
     CMRC 2018 evaluation does), so that 卡基达（Kaji Dha) matches 卡基达（Kaji Dha）."""
-    return _PUNCT_OR_SPACE.sub("", _MARKER.sub("", normalize(text))).lower()
+    return _PUNCT_OR_SPACE.sub("", MARKER.sub("", normalize(text))).lower()
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def load_dataset(path: str | os.PathLike[str]) -> Dataset:
 
 def default_index_dir(dataset: Dataset, model: str) -> Path:
     """Where the index over a SQuAD set's contexts is cached: ``$RAG_CACHE_DIR/eval/…``."""
-    cache = Path(os.environ.get("RAG_CACHE_DIR") or Path.home() / ".cache" / "rag")
+    cache = Settings.from_env().cache_dir
     safe_model = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(model).name)
     return cache / "eval" / f"{dataset.name}-{dataset.fingerprint}-{safe_model}"
 
@@ -154,7 +154,7 @@ def evaluate(
             gold = [answer_key(g) for g in q.answers]
             abstained_answerable += not ans.found
             answer_hit += ans.found and any(g in answer_key(ans.text) for g in gold)
-            quoted = {int(n) for n in _MARKER.findall(ans.text)}
+            quoted = {int(n) for n in MARKER.findall(ans.text)}
             for c in ans.citations:
                 if c.n in quoted:
                     cited += 1

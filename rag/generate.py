@@ -12,17 +12,18 @@ LangChain is imported here only, and only when a model is configured.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from .answer import NOT_FOUND, ExtractiveAnswerer
 from .chunking import split_sentences
+from .config import LLMConfig
 from .followup import standalone
 from .tokenize import names
-from .types import Answer, Citation, Hit
+from .types import MARKER, Answer, Citation, Hit
 
 SYSTEM_PROMPT = """你是会议记录问答助手，只根据用户给出的编号资料回答问题。
 每份资料放在 <资料 编号="n"> 与 </资料> 之间。
@@ -38,42 +39,8 @@ REWRITE_PROMPT = """把用户的追问改写成一个不依赖上下文、可以
 {history}
 追问：{question}"""
 
-_MARKER = re.compile(r"\[(\d+)\]")
 # what a sentence claims that must be in the passage it cites
 _FACT = re.compile(r"\d+(?:\.\d+)?%?|《[^》]{1,40}》")
-
-
-@dataclass(frozen=True)
-class LLMConfig:
-    """Where the chat model is. ``provider`` is ``openai`` (any OpenAI-compatible server) or ``ollama``."""
-
-    base_url: str
-    model: str
-    api_key: str | None = None
-    timeout: float = 60.0
-    provider: str = "openai"
-
-    @classmethod
-    def from_env(cls, **overrides: Any) -> LLMConfig | None:
-        """From ``RAG_LLM_BASE_URL``, ``RAG_LLM_MODEL``, ``RAG_LLM_API_KEY``, ``RAG_LLM_TIMEOUT`` and
-        ``RAG_LLM_PROVIDER``, with non-None ``overrides`` first; None when no model is configured."""
-        values = {
-            "base_url": os.environ.get("RAG_LLM_BASE_URL"),
-            "model": os.environ.get("RAG_LLM_MODEL"),
-            "api_key": os.environ.get("RAG_LLM_API_KEY"),
-            "timeout": os.environ.get("RAG_LLM_TIMEOUT"),
-            "provider": os.environ.get("RAG_LLM_PROVIDER"),
-        }
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        if not values["base_url"] or not values["model"]:
-            return None
-        return cls(
-            base_url=str(values["base_url"]),
-            model=str(values["model"]),
-            api_key=values["api_key"] or None,
-            timeout=float(values["timeout"] or 60.0),
-            provider=str(values["provider"] or ("ollama" if ":11434" in str(values["base_url"]) else "openai")),
-        )
 
 
 def chat_model(config: LLMConfig) -> Any:
@@ -129,7 +96,7 @@ def _supported(fact: str, support: str) -> bool:
 
 def _keep_markers(sentence: str, valid: set[int]) -> str:
     """The sentence with markers outside ``valid`` removed."""
-    return _MARKER.sub(lambda m: m.group(0) if int(m.group(1)) in valid else "", sentence)
+    return MARKER.sub(lambda m: m.group(0) if int(m.group(1)) in valid else "", sentence)
 
 
 def check_citations(
@@ -145,9 +112,9 @@ def check_citations(
     dropped: list[str] = []
     for s, e in split_sentences(text):
         sentence = text[s:e]
-        numbers = [int(n) for n in _MARKER.findall(sentence)]
+        numbers = [int(n) for n in MARKER.findall(sentence)]
         valid = [n for n in dict.fromkeys(numbers) if 1 <= n <= k]
-        bare = _MARKER.sub("", sentence).strip()
+        bare = MARKER.sub("", sentence).strip()
         if not bare:
             continue
         if not valid:
@@ -168,9 +135,10 @@ def check_citations(
 class LLMAnswerer:
     """Answers with a chat model; falls back to ``fallback`` (extractive) whenever that is safer."""
 
-    def __init__(self, model: Any, fallback: ExtractiveAnswerer) -> None:
+    def __init__(self, model: Any, fallback: ExtractiveAnswerer, timeout: float = 60.0) -> None:
         self.model = model
         self.fallback = fallback
+        self.timeout = timeout
 
     def rewrite(self, question: str, history: Sequence[str]) -> str:
         """A follow-up as a standalone question, by the model; by the rules if the model fails."""
@@ -183,35 +151,42 @@ class LLMAnswerer:
             return standalone(question, history)
         return out.splitlines()[0].strip() if out and len(out) < 200 else standalone(question, history)
 
-    def answer(
-        self,
-        question: str,
-        hits: Sequence[Hit],
-        on_token: Callable[[str], None] | None = None,
-        fallback: ExtractiveAnswerer | None = None,
-    ) -> Answer:
-        """The model's answer, citations checked; ``fallback`` (default: the one given at creation)
-        answers when the model fails or cites nothing valid."""
+    def stream(
+        self, question: str, hits: Sequence[Hit], fallback: ExtractiveAnswerer | None = None
+    ) -> Iterator[str | Answer]:
+        """The model's reply as it arrives (text pieces, before any check), then the checked
+        `Answer`. ``fallback`` (default: the one given at creation) answers when the model fails,
+        runs past its deadline (``timeout`` for the whole reply) or cites nothing valid."""
         base = (fallback or self.fallback).answer(question, hits)
         if not base.found:  # nothing relevant retrieved: no call
-            return base
+            yield base
+            return
+        parts: list[str] = []
+        deadline = time.monotonic() + self.timeout
         try:
-            if on_token is not None:
-                parts = []
-                for chunk in self.model.stream(messages(question, hits)):
-                    piece = chunk.content if isinstance(chunk.content, str) else ""
-                    if piece:
-                        on_token(piece)
-                        parts.append(piece)
-                text = "".join(parts)
-            else:
-                text = self.model.invoke(messages(question, hits)).content
+            for chunk in self.model.stream(messages(question, hits)):
+                piece = chunk.content if isinstance(chunk.content, str) else ""
+                if piece:
+                    parts.append(piece)
+                    yield piece
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"no complete reply within {self.timeout:g} s")
         except Exception as exc:  # timeouts, refused connections, HTTP errors, malformed replies
-            return replace(base, note=f"the language model failed ({type(exc).__name__}); extractive answer given")
-        if not isinstance(text, str) or not text.strip():
+            yield replace(base, note=f"the language model failed ({type(exc).__name__}); extractive answer given")
+            return
+        yield self._checked("".join(parts), hits, base)
+
+    def answer(self, question: str, hits: Sequence[Hit], fallback: ExtractiveAnswerer | None = None) -> Answer:
+        """The checked answer, without the pieces."""
+        return final(self.stream(question, hits, fallback))
+
+    @staticmethod
+    def _checked(text: str, hits: Sequence[Hit], base: Answer) -> Answer:
+        """The model's reply with unsupported sentences dropped; ``base`` when nothing is left."""
+        if not text.strip():
             return replace(base, note="the language model gave an empty reply; extractive answer given")
         text = text.strip()
-        if NOT_FOUND.rstrip("。") in text and not _MARKER.search(text):
+        if NOT_FOUND.rstrip("。") in text and not MARKER.search(text):
             return Answer(text=NOT_FOUND, found=False, answerer="llm")
         checked, cited, dropped = check_citations(text, hits)
         if not cited:
@@ -219,3 +194,14 @@ class LLMAnswerer:
         citations = tuple(Citation.of(n, hits[n - 1]) for n in sorted(cited))
         note = f"{len(dropped)} unsupported sentence(s) removed" if dropped else None
         return Answer(text=checked, found=True, citations=citations, answerer="llm", note=note)
+
+
+def final(parts: Iterable[str | Answer]) -> Answer:
+    """The `Answer` that ends a stream."""
+    answer = None
+    for part in parts:
+        if isinstance(part, Answer):
+            answer = part
+    if answer is None:
+        raise RuntimeError("the answer stream ended without an answer")
+    return answer

@@ -517,8 +517,8 @@ def load(
     """Read every supported file under ``sources``. Never raises for one bad file or record.
 
     ``max_bytes`` bounds each file (each record of a .jsonl file) and the text it may hold;
-    ``file_seconds`` the time spent parsing one file or record (main thread only); ``progress`` gets 1 per entry. When two files or records have the same id,
-    the later one is kept and the earlier one reported.
+    ``file_seconds`` the time spent parsing one file or record (main thread only). When two files or
+    records have the same id, the later one is kept and the earlier one reported.
     """
     result = LoadResult()
     sources = list(sources)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 NORMALIZER_VERSION = "1"
 
@@ -47,7 +48,7 @@ def strip_pinyin(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _t2s():
+def _t2s() -> Any:
     import opencc
 
     return opencc.OpenCC("t2s")
@@ -55,7 +56,7 @@ def _t2s():
 
 def to_simplified(text: str) -> str:
     """Traditional → Simplified characters (OpenCC ``t2s``); Simplified text passes unchanged."""
-    return _t2s().convert(text)
+    return str(_t2s().convert(text))
 
 
 def normalize(text: str) -> str:

@@ -1,15 +1,18 @@
-"""Hybrid retrieval: BM25 (jieba) and dense (FAISS) scores fused, with date awareness.
+"""Hybrid retrieval: BM25 (jieba) and dense (FAISS) candidates, fused, with date awareness.
 
 Plain reciprocal-rank fusion gives the weak leg as much say as the strong one: on Chinese meeting
 reports the keyword leg is far stronger (names, dates, bill titles), and RRF of the two lands
-between them. Here each leg's scores are scaled to [0, 1] over the candidates of the query and
-combined with weights, so the dense leg breaks ties and rescues paraphrases without overruling
-exact keyword evidence. A date, month or year written in the question boosts documents of that date.
+between them. `WeightedFusion`, the default, scales each leg's scores to [0, 1] over the candidates
+of the query and combines them with weights, so the dense leg breaks ties and rescues paraphrases
+without overruling exact keyword evidence. `RRF` is kept as a strategy for comparison. A date,
+month or year written in the question boosts documents of that date.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -20,6 +23,46 @@ from .store import IndexStore
 from .tokenize import tokenize
 from .types import Hit
 
+Mode = Literal["hybrid", "bm25", "dense"]
+
+
+class Fusion(Protocol):
+    """Combines the two legs' scores of the same candidates into one score per candidate."""
+
+    def fuse(self, bm25: np.ndarray, dense: np.ndarray | None) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class WeightedFusion:
+    """Each leg min-max scaled over the candidates (BM25 by its maximum), then ``(1 - w)·bm25 + w·dense``."""
+
+    dense_weight: float = 0.3
+
+    def fuse(self, bm25: np.ndarray, dense: np.ndarray | None) -> np.ndarray:
+        b = bm25 / bm25.max() if bm25.max() > 0 else bm25
+        if dense is None:  # no dense leg: it counts as 0 for every candidate
+            return np.asarray((1 - self.dense_weight) * b)
+        lo, hi = dense.min(), dense.max()
+        d = (dense - lo) / (hi - lo) if hi > lo else np.ones_like(dense)
+        return np.asarray((1 - self.dense_weight) * b + self.dense_weight * d)
+
+
+@dataclass(frozen=True)
+class RRF:
+    """Reciprocal-rank fusion: ``Σ 1 / (k + rank)`` over the legs (a candidate absent from BM25 gets no
+    BM25 term)."""
+
+    k: int = 60
+
+    def fuse(self, bm25: np.ndarray, dense: np.ndarray | None) -> np.ndarray:
+        out = np.zeros(len(bm25))
+        legs = [(bm25, bm25 > 0)] + ([(dense, np.ones(len(dense), dtype=bool))] if dense is not None else [])
+        for scores, present in legs:
+            ranks = np.empty(len(scores))
+            ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
+            out += np.where(present, 1.0 / (self.k + ranks), 0.0)
+        return out
+
 
 class Retriever:
     """Hybrid search over an `IndexStore`.
@@ -27,7 +70,7 @@ class Retriever:
     Args:
         store: the loaded index.
         embedder: encodes questions; must be the model the index was built with.
-        dense_weight: share of the dense leg in the fused score (the rest is BM25).
+        fusion: how the legs' scores are combined (default `WeightedFusion` with dense weight 0.3).
         date_boost: added to the fused score of chunks whose document date fits a date in the question.
         candidates: how many top chunks of each leg enter the fusion.
         per_doc: at most this many chunks of one document in the results.
@@ -38,14 +81,14 @@ class Retriever:
         store: IndexStore,
         embedder: Embedder,
         *,
-        dense_weight: float = 0.3,
+        fusion: Fusion | None = None,
         date_boost: float = 0.3,
         candidates: int = 100,
         per_doc: int = 3,
     ) -> None:
         self.store = store
         self.embedder = embedder
-        self.dense_weight = dense_weight
+        self.fusion = fusion or WeightedFusion()
         self.date_boost = date_boost
         self.candidates = candidates
         self.per_doc = per_doc
@@ -58,71 +101,72 @@ class Retriever:
         date_from: str | None = None,
         date_to: str | None = None,
         doc_ids: Sequence[str] | None = None,
-        mode: str = "hybrid",
+        mode: Mode = "hybrid",
     ) -> list[Hit]:
         """The ``k`` best chunks for ``question``; ``mode`` is ``hybrid``, ``bm25`` or ``dense``."""
-        store = self.store
-        if k <= 0 or len(store) == 0:
+        if k <= 0 or len(self.store) == 0:
             return []
         q = normalize(question)
-        rows = store.rows_where(date_from, date_to, doc_ids)
-        allowed = None
-        if rows is not None:
-            allowed = np.zeros(len(store), dtype=bool)
-            allowed[rows] = True
-            if not allowed.any():
-                return []
-
-        bm25 = np.zeros(len(store), dtype=np.float32)
-        if mode in ("hybrid", "bm25"):
-            bm25 = store.bm25_scores(tokenize(q))
-            if allowed is not None:
-                bm25[~allowed] = 0.0
-        n = self.candidates
-        cand = [int(i) for i in np.argsort(-bm25)[:n] if bm25[i] > 0]
-
+        rows = self.store.rows_where(date_from, date_to, doc_ids)
+        if rows is not None and len(rows) == 0:
+            return []
+        bm25 = self._bm25(q, rows) if mode != "dense" else np.zeros(len(self.store), dtype=np.float32)
+        cand = [int(i) for i in np.argsort(-bm25)[: self.candidates] if bm25[i] > 0]
         dense: dict[int, float] = {}
-        if mode in ("hybrid", "dense"):
-            qv = self.embedder.embed_query(q)
-            ids, sims = store.dense_search(qv, n, rows)
-            dense = {int(i): float(s) for i, s in zip(ids, sims, strict=True)}
-            missing = [i for i in cand if i not in dense]
-            if missing:  # dense scores of keyword candidates outside the dense top n
-                dense.update(zip(missing, (store.vectors(missing) @ qv).tolist(), strict=True))
+        if mode != "bm25":
+            dense = self._dense(q, rows, cand)
             cand = list(dict.fromkeys([*cand, *dense]))
         if not cand:
             return []
+        fused = self._fuse(q, cand, bm25, dense, mode)
+        return self._top(cand, fused, bm25, dense, k)
 
-        idx = np.asarray(cand)
-        b = bm25[idx].astype(np.float64)
-        b = b / b.max() if b.max() > 0 else b
-        if dense:
-            d = np.array([dense[i] for i in cand])
-            lo, hi = d.min(), d.max()
-            d = (d - lo) / (hi - lo) if hi > lo else np.ones_like(d)
-        else:
-            d = np.zeros(len(cand))
-        w = {"hybrid": self.dense_weight, "bm25": 0.0, "dense": 1.0}[mode]
-        fused = (1 - w) * b + w * d
+    def _bm25(self, q: str, rows: np.ndarray | None) -> np.ndarray:
+        """BM25 score of every chunk row; rows outside the filter score 0."""
+        scores = self.store.bm25_scores(tokenize(q))
+        if rows is not None:
+            allowed = np.zeros(len(self.store), dtype=bool)
+            allowed[rows] = True
+            scores[~allowed] = 0.0
+        return scores
+
+    def _dense(self, q: str, rows: np.ndarray | None, keyword_candidates: list[int]) -> dict[int, float]:
+        """Inner products of the question with the dense top candidates and with the keyword
+        candidates outside them."""
+        qv = self.embedder.embed_query(q)
+        ids, sims = self.store.dense_search(qv, self.candidates, rows)
+        dense = {int(i): float(s) for i, s in zip(ids, sims, strict=True)}
+        missing = [i for i in keyword_candidates if i not in dense]
+        if missing:
+            dense.update(zip(missing, (self.store.vectors(missing) @ qv).tolist(), strict=True))
+        return dense
+
+    def _fuse(self, q: str, cand: list[int], bm25: np.ndarray, dense: dict[int, float], mode: Mode) -> np.ndarray:
+        b = bm25[np.asarray(cand)].astype(np.float64)
+        d = np.array([dense[i] for i in cand]) if dense else None
+        if mode == "bm25":
+            return WeightedFusion(dense_weight=0.0).fuse(b, None)
+        if mode == "dense":
+            return WeightedFusion(dense_weight=1.0).fuse(np.zeros_like(b), d)
+        fused = self.fusion.fuse(b, d)
         hints = date_hints(q)
-        if hints and mode == "hybrid":
-            fused += self.date_boost * np.array(
-                [any(h.matches(store.chunks[i].date) for h in hints) for i in cand], dtype=np.float64
-            )
+        if hints:
+            fits = [any(h.matches(self.store.chunks[i].date) for h in hints) for i in cand]
+            fused = fused + self.date_boost * np.array(fits, dtype=np.float64)
+        return fused
 
+    def _top(self, cand: list[int], fused: np.ndarray, bm25: np.ndarray, dense: dict[int, float], k: int) -> list[Hit]:
+        """The ``k`` best candidates, at most ``per_doc`` of one document."""
         hits: list[Hit] = []
         per_doc: dict[str, int] = {}
         for j in np.argsort(-fused, kind="stable"):
             i = cand[j]
-            chunk = store.chunks[i]
+            chunk = self.store.chunks[i]
             if per_doc.get(chunk.doc_id, 0) >= self.per_doc:
                 continue
             per_doc[chunk.doc_id] = per_doc.get(chunk.doc_id, 0) + 1
-            hits.append(
-                Hit(
-                    chunk=chunk, score=float(fused[j]), bm25=float(bm25[i]) if bm25[i] > 0 else None, dense=dense.get(i)
-                )
-            )
+            keyword = float(bm25[i]) if bm25[i] > 0 else None
+            hits.append(Hit(chunk=chunk, score=float(fused[j]), bm25=keyword, dense=dense.get(i)))
             if len(hits) == k:
                 break
         return hits

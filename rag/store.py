@@ -37,8 +37,8 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
 from .chunking import chunk_at, chunk_document, index_text
+from .config import __version__
 from .embed import Embedder
 from .errors import IndexCorrupt, IndexMismatch, IndexNotFound
 from .normalize import NORMALIZER_VERSION
@@ -190,7 +190,7 @@ class IndexStore:
         """The stored vectors of the given chunk rows."""
         if len(rows) == 0:
             return np.zeros((0, self.dense.d), dtype=np.float32)
-        return self.dense.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+        return np.asarray(self.dense.reconstruct_batch(np.asarray(rows, dtype=np.int64)), dtype=np.float32)
 
     @property
     def tokens(self) -> list[list[str]]:
@@ -367,7 +367,7 @@ class IndexStore:
             seen[doc.doc_id] = doc
         docs = list(seen.values())
 
-        backend = str(getattr(embedder, "backend", "custom"))
+        backend = embedder.backend
         reusable = (
             previous is not None
             and previous.model_name == embedder.name

@@ -10,6 +10,7 @@ import logging
 import re
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from .dates import date_spans, date_tokens
 
@@ -37,7 +38,7 @@ STOPWORDS = _load_stopwords()
 
 
 @lru_cache(maxsize=1)
-def _jieba():
+def _jieba() -> Any:
     import jieba
 
     jieba.setLogLevel(logging.WARNING)

@@ -6,8 +6,12 @@ All are frozen dataclasses; JSON output is derived from them in one place (`Answ
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+MARKER = re.compile(r"\[(\d+)\]")
+"""A citation marker ``[n]`` in an answer's text; group 1 is ``n``."""
 
 
 @dataclass(frozen=True)
@@ -102,9 +106,22 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Quote:
+    """A sentence quoted in an answer: ``citation.text[start:end]`` of citation ``n``."""
+
+    n: int
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {"n": self.n, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True)
 class Answer:
     """A short answer whose ``[n]`` markers refer to ``citations``.
 
+    ``quotes`` locate the sentences quoted verbatim inside their passages (for highlighting);
     ``answerer`` says what wrote it (``extractive`` or ``llm``); ``note`` why the LLM's answer was
     not used or was changed, when that happened.
     """
@@ -114,6 +131,7 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     answerer: str = "extractive"
     note: str | None = None
+    quotes: tuple[Quote, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``rag ask --json``."""
@@ -121,6 +139,7 @@ class Answer:
             "answer": self.text,
             "found": self.found,
             "citations": [c.to_dict() for c in self.citations],
+            "quotes": [q.to_dict() for q in self.quotes],
             "answerer": self.answerer,
         }
         if self.note:

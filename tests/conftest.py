@@ -19,6 +19,7 @@ class HashEmbedder:
     model files, so that most tests run in milliseconds. Counts what it embeds."""
 
     name = "hash-bigram-256"
+    backend = "custom"
 
     def __init__(self) -> None:
         self.embedded: list[str] = []
@@ -94,4 +95,4 @@ def hash_model(monkeypatch):
     """The CLI builds its own embedder; point it at the tiny hashing one."""
     import rag.api
 
-    monkeypatch.setattr(rag.api, "make_embedder", lambda name, backend: HashEmbedder())
+    monkeypatch.setattr(rag.api, "make_embedder", lambda name, backend, cache_dir=None: HashEmbedder())

@@ -44,7 +44,7 @@ def after(point, function):
     return wrapped
 
 
-rag.api.make_embedder = lambda name, backend: SlowEmbedder()
+rag.api.make_embedder = lambda name, backend, cache_dir=None: SlowEmbedder()
 rag.store._write_tables = after("tables", rag.store._write_tables)
 faiss.write_index = after("vectors", faiss.write_index)
 bm25s.BM25.save = after("keywords", bm25s.BM25.save)

@@ -10,7 +10,7 @@ import sys
 import rag.api
 from tests.conftest import HashEmbedder
 
-rag.api.make_embedder = lambda name, backend: HashEmbedder()  # type: ignore[assignment]
+rag.api.make_embedder = lambda name, backend, cache_dir=None: HashEmbedder()  # type: ignore[assignment]
 
 from rag.cli import main  # noqa: E402
 

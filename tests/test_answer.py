@@ -40,12 +40,20 @@ def test_unrelated_question_is_not_answered(assistant):
 
 def test_to_dict_shape(assistant):
     d = assistant.ask("出席活动的副市长是谁？").to_dict()
-    assert (
-        set(d) == {"answer", "found", "citations", "answerer"}
-        and d["answerer"] == "extractive"
-        and "赵炜" in d["answer"]
-    )
+    assert set(d) == {"answer", "found", "citations", "quotes", "answerer"}
+    assert d["answerer"] == "extractive"
+    assert "赵炜" in d["answer"]
     assert set(d["citations"][0]) == {"n", "doc_id", "title", "date", "source", "text", "start", "end", "score"}
+    assert set(d["quotes"][0]) == {"n", "start", "end"}
+
+
+def test_quotes_locate_the_quoted_sentences_in_their_passages(assistant):
+    ans = assistant.ask("出席活动的副市长是谁？")
+    by_n = {c.n: c for c in ans.citations}
+    assert ans.quotes
+    for q in ans.quotes:
+        quoted = by_n[q.n].text[q.start : q.end]
+        assert f"{quoted}[{q.n}]" in ans.text
 
 
 def test_questions_about_another_session_year_or_body_are_not_answered(assistant):

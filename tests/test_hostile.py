@@ -34,6 +34,7 @@ def bad(tmp_path_factory) -> tuple[Path, dict[str, bool]]:
     return folder, make_bad_corpus(folder)
 
 
+@pytest.mark.slow
 def test_rag_index_reads_what_is_readable_and_reports_the_rest(bad, tmp_path):
     folder, expect = bad
     index = tmp_path / "index"
@@ -65,6 +66,7 @@ def test_rag_index_reads_what_is_readable_and_reports_the_rest(bad, tmp_path):
     assert "忽略这段脚本" not in html.text and "alert" not in html.text
 
 
+@pytest.mark.slow
 def test_a_huge_file_is_refused_before_it_is_read(bad):
     folder, _ = bad
     assert (folder / "huge-one-line.txt").stat().st_size > 50 * 2**20
@@ -78,6 +80,7 @@ def test_a_huge_file_is_refused_before_it_is_read(bad):
     assert "over the limit of 10 MB" in dict(result.skipped)[str(folder / "huge-one-line.txt")]
 
 
+@pytest.mark.slow
 def test_the_size_limit_can_be_raised_and_applies_to_jsonl_records(tmp_path):
     big = tmp_path / "big.txt"
     big.write_text("会议" * 300_000, encoding="utf-8")  # 1.7 MB
@@ -92,6 +95,7 @@ def test_the_size_limit_can_be_raised_and_applies_to_jsonl_records(tmp_path):
     assert {d.doc_id for d in load([tmp_path], max_bytes=4 * 2**20).documents} == {"small", "big", str(big)}
 
 
+@pytest.mark.slow
 def test_nothing_readable_exits_non_zero_and_lists_every_file(tmp_path):
     folder = tmp_path / "junk"
     folder.mkdir()
@@ -108,6 +112,7 @@ def test_nothing_readable_exits_non_zero_and_lists_every_file(tmp_path):
     assert not (tmp_path / "index" / "manifest.json").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [["--max-file-mb", "0"], ["--max-file-mb", "nan"], ["--max-file-mb", "inf"], ["--chunk-overlap", "-5"],
@@ -272,6 +277,7 @@ def test_text_limit_applies_to_what_a_docx_unpacks_to(tmp_path):
     assert "over the limit" in dict(result.skipped)[str(tmp_path / "big.docx")]
 
 
+@pytest.mark.slow
 def test_output_cut_short_by_the_reader_is_quiet(tmp_path):
     (tmp_path / "a.txt").write_text("2025年3月9日，市政协召开协商会。" * 50, encoding="utf-8")
     assert rag_cli("index", str(tmp_path), "--index", str(tmp_path / "i")).returncode == 0

@@ -84,12 +84,28 @@ def test_nothing_relevant_means_no_call(chat, llm):
     assert not ans.found and llm.requests == []
 
 
-def test_streaming_tokens_arrive_in_order(chat, llm):
+def test_streaming_tokens_arrive_in_order_then_the_checked_answer(chat, llm):
+    from rag import Answer
+
     llm.replies.append(Reply(f"会议审议通过{BILL}[1]。"))
-    tokens: list[str] = []
-    ans = chat.ask(QUESTION, on_token=tokens.append)
-    assert len(tokens) > 3 and "".join(tokens) == f"会议审议通过{BILL}[1]。"
-    assert llm.requests[-1]["stream"] is True and ans.answerer == "llm"
+    parts = list(chat.stream(QUESTION))
+    tokens, last = parts[:-1], parts[-1]
+    assert all(isinstance(t, str) for t in tokens)
+    assert len(tokens) > 3
+    assert "".join(tokens) == f"会议审议通过{BILL}[1]。"
+    assert isinstance(last, Answer)
+    assert last.answerer == "llm"
+    assert llm.requests[-1]["stream"] is True
+
+
+def test_a_model_slower_than_its_deadline_gives_the_extractive_answer(assistant, llm):
+    from rag import LLMConfig
+
+    llm.replies.append(Reply(f"会议审议通过{BILL}[1]。", pace=0.25))  # each piece in time, the whole not
+    assistant.use_llm(LLMConfig(base_url=llm.url, model="scripted", timeout=1.0))
+    ans = assistant.ask(QUESTION)
+    assert ans.answerer == "extractive"
+    assert "failed" in (ans.note or "")
 
 
 def test_follow_up_is_rewritten_by_the_model(chat, llm):

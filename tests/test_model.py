@@ -21,8 +21,21 @@ def cache(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory, cache):
-    return Assistant.build([REPO / "corpus"], index_dir=tmp_path_factory.mktemp("m3e") / "index")
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("cwd")
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory, cache, workdir):
+    """The sample report indexed from an empty working folder (the first build exports the model)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(workdir)
+        return Assistant.build([REPO / "corpus"], index_dir=tmp_path_factory.mktemp("m3e") / "index")
+
+
+def test_exporting_the_model_leaves_the_working_folder_as_it_was(sample, cache, workdir):
+    assert list((cache / "onnx").glob("m3e-small-*/model-int8.onnx")), "the build exported the model"
+    assert list(workdir.iterdir()) == []
 
 
 def test_model_is_read_from_the_wheel_and_vectors_are_normalized(sample):

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO
+from rag.web.render import CONTEXT_CHARS, cards_html
+from rag.web.uploads import UploadRefused, check_upload, save_upload, upload_target
 
-app = pytest.importorskip("app")
+from .conftest import REPO
 
 
 @pytest.mark.parametrize(
@@ -18,14 +19,14 @@ app = pytest.importorskip("app")
      " x.txt", "x\n.txt", "x\u202e.txt", "x" * 300 + ".txt"],
 )  # fmt: skip
 def test_upload_names_with_a_path_or_hidden_are_refused(name, tmp_path):
-    with pytest.raises(app.UploadRefused):
-        app.upload_target(name, tmp_path / "uploads")
+    with pytest.raises(UploadRefused):
+        upload_target(name, tmp_path / "uploads")
 
 
 @pytest.mark.parametrize("name", ["会议纪要.txt", "2024 年 报告.docx", "a..b.md", "x-1_(2).pdf"])
 def test_plain_upload_names_land_directly_in_uploads(name, tmp_path):
     uploads = tmp_path / "uploads"
-    target = app.upload_target(name, uploads)
+    target = upload_target(name, uploads)
     assert target.parent == uploads.resolve() and target.name == name
 
 
@@ -33,7 +34,7 @@ def test_uploads_are_checked_by_size_type_and_content(tmp_path):
     uploads = tmp_path / "uploads"
     good = tmp_path / "纪要.txt"
     good.write_text("2025年3月4日，市政协召开协商会。", encoding="utf-8")
-    assert app.check_upload(good, uploads, 2**20) == (uploads / "纪要.txt").resolve()
+    assert check_upload(good, uploads, 2**20) == (uploads / "纪要.txt").resolve()
     cases = {
         "tool.exe": (b"MZ" + bytes(10), "不支持"),
         "picture.txt": (b"\x89PNG\r\n\x1a\n" + bytes(10), "PNG"),
@@ -45,8 +46,8 @@ def test_uploads_are_checked_by_size_type_and_content(tmp_path):
     for name, (data, why) in cases.items():
         path = tmp_path / name
         path.write_bytes(data)
-        with pytest.raises(app.UploadRefused, match=why):
-            app.check_upload(path, uploads, 2**20)
+        with pytest.raises(UploadRefused, match=why):
+            check_upload(path, uploads, 2**20)
     assert not uploads.exists()  # nothing refused was saved
 
 
@@ -54,9 +55,9 @@ def test_save_upload_is_atomic_and_replaces(tmp_path):
     src = tmp_path / "a.txt"
     src.write_text("第一版", encoding="utf-8")
     target = tmp_path / "uploads" / "a.txt"
-    app.save_upload(src, target)
+    save_upload(src, target)
     src.write_text("第二版", encoding="utf-8")
-    app.save_upload(src, target)
+    save_upload(src, target)
     assert target.read_text(encoding="utf-8") == "第二版"
     assert [p.name for p in target.parent.iterdir()] == ["a.txt"]
 
@@ -64,10 +65,12 @@ def test_save_upload_is_atomic_and_replaces(tmp_path):
 FORBIDDEN_BUILTINS = {"eval", "exec", "compile", "__import__", "breakpoint"}
 FORBIDDEN_OS = {"system", "popen", "execv", "execve", "execvp", "execl", "spawnv", "spawnl", "posix_spawn", "fork"}
 FORBIDDEN_MODULES = {"pickle", "cPickle", "dill", "marshal", "shelve", "subprocess", "joblib"}
+# the one child process: the model export, a fixed command without a shell (`python -m rag._export`)
+ALLOWED = {("embed.py", "subprocess")}
 
 
 def _sources() -> list[Path]:
-    return [*sorted((REPO / "rag").glob("*.py")), REPO / "app.py"]
+    return [*sorted((REPO / "rag").rglob("*.py")), REPO / "app.py"]
 
 
 def test_no_pickle_eval_or_shell_in_the_code_that_handles_input():
@@ -77,7 +80,11 @@ def test_no_pickle_eval_or_shell_in_the_code_that_handles_input():
         for node in ast.walk(tree):
             if isinstance(node, ast.Import | ast.ImportFrom):
                 names = [a.name for a in node.names] + ([node.module] if isinstance(node, ast.ImportFrom) else [])
-                found += [f"{file.name}: import {n}" for n in names if n and n.split(".")[0] in FORBIDDEN_MODULES]
+                found += [
+                    f"{file.name}: import {n}"
+                    for n in names
+                    if n and n.split(".")[0] in FORBIDDEN_MODULES and (file.name, n) not in ALLOWED
+                ]
             elif isinstance(node, ast.Call):
                 f = node.func
                 if isinstance(f, ast.Name) and f.id in FORBIDDEN_BUILTINS:
@@ -100,6 +107,7 @@ def test_the_keyword_index_is_loaded_without_pickle(assistant):
         np.load(npy, allow_pickle=False)  # raises if an array needed pickle
 
 
+@pytest.mark.slow
 def test_a_very_long_document_gives_small_citation_cards(tmp_path, embedder):
     from rag import Assistant
 
@@ -111,17 +119,17 @@ def test_a_very_long_document_gives_small_citation_cards(tmp_path, embedder):
     a = Assistant.build([tmp_path / "docs"], tmp_path / "index", embedder=embedder)
     ans = a.ask("会议决定由谁牵头成立工作专班？")
     assert ans.found and "周海平" in ans.text
-    cards = app.cards_html(a, ans)
+    cards = cards_html(a, ans)
     assert "周海平" in cards and "前文从略" in cards and "后文从略" in cards
-    assert len(cards) < len(ans.citations) * (2 * app.CONTEXT_CHARS + 3000)  # not 500,000 a card
+    assert len(cards) < len(ans.citations) * (2 * CONTEXT_CHARS + 3000)  # not 500,000 a card
 
 
 def test_an_upload_cannot_take_the_id_of_a_document_from_another_file(tmp_path):
     uploads = tmp_path / "uploads"
     notes = tmp_path / "notes.jsonl"
     notes.write_text('{"id": "/srv/corpus/official.txt", "content": "伪造的会议纪要。"}\n', encoding="utf-8")
-    with pytest.raises(app.UploadRefused, match="重复"):
-        app.check_upload(notes, uploads, 2**20, {"/srv/corpus/official.txt": "/srv/corpus/official.txt"})
+    with pytest.raises(UploadRefused, match="重复"):
+        check_upload(notes, uploads, 2**20, {"/srv/corpus/official.txt": "/srv/corpus/official.txt"})
     # the same file uploaded again replaces its own records
     own = {"/srv/corpus/official.txt": str((uploads / "notes.jsonl").resolve())}
-    assert app.check_upload(notes, uploads, 2**20, own) == (uploads / "notes.jsonl").resolve()
+    assert check_upload(notes, uploads, 2**20, own) == (uploads / "notes.jsonl").resolve()

@@ -125,7 +125,7 @@ def test_large_indexes_use_hnsw_and_still_find_and_filter(corpus, tmp_path):
 def test_open_reuses_a_current_index_and_rebuilds_a_stale_one(corpus, tmp_path, monkeypatch):
     import rag.api
 
-    monkeypatch.setattr(rag.api, "make_embedder", lambda name, backend: HashEmbedder())
+    monkeypatch.setattr(rag.api, "make_embedder", lambda name, backend, cache_dir=None: HashEmbedder())
     index = tmp_path / "index"
     first = Assistant.open([corpus], index)
     assert first.last_build is not None  # built: there was no index

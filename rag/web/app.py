@@ -1,0 +1,213 @@
+"""The Gradio page: chat with citation cards, filters, uploads, and the /ask and /upload API routes.
+
+Questions are answered by `Assistant.stream`: a chat model's reply shows as it arrives, then the
+checked answer replaces it; an extractive answer shows at once. Errors are shown in Chinese in
+the chat, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from rag import SUPPORTED_SUFFIXES, Answer, Assistant, RagError, Settings
+
+from .render import CARDS_JS, CSS, EMPTY_CARDS, answer_markdown, cards_html, doc_choices, examples_for, md_text
+from .uploads import UploadRefused, check_upload, save_upload
+
+log = logging.getLogger("rag.web")
+
+
+def _text_of(content: Any) -> str:
+    """The text of a chat message's content: a string, or (Gradio 6) a list of parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or "")
+    if isinstance(content, list | tuple):
+        return "".join(_text_of(part) for part in content)
+    return ""
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, RagError):
+        return f"出错了：{exc}"
+    log.exception("question failed")
+    return f"出错了：服务器内部错误（{type(exc).__name__}），请稍后再试或联系管理员。"
+
+
+def create_app(a: Assistant, uploads: Path, settings: Settings | None = None) -> gr.Blocks:
+    """The page over ``a``; accepted uploads are saved under ``uploads`` and added to the index."""
+    settings = settings or a.settings
+    password = settings.admin_password
+
+    def respond(
+        question: str, history: list[dict[str, Any]] | None, date_from: str, date_to: str, doc_ids: list[str], k: float
+    ) -> Iterator[tuple[Any, Any, str]]:
+        question = (question or "").strip()
+        history = list(history or [])
+        if not question:
+            yield history, gr.skip(), ""
+            return
+        previous = [_text_of(m.get("content")) for m in history if m.get("role") == "user"]
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": ""}]
+        streamed = ""
+        try:
+            for part in a.stream(
+                question,
+                k=int(k),
+                date_from=(date_from or "").strip() or None,
+                date_to=(date_to or "").strip() or None,
+                doc_ids=doc_ids or None,
+                history=[p for p in previous if p],
+            ):
+                if isinstance(part, Answer):
+                    history[-1] = {"role": "assistant", "content": answer_markdown(part)}
+                    yield history, cards_html(a, part), ""
+                else:
+                    streamed += part
+                    history[-1] = {"role": "assistant", "content": md_text(streamed)}
+                    yield history, gr.skip(), ""
+        except Exception as exc:  # shown to the user in Chinese; unexpected ones are logged
+            history[-1] = {"role": "assistant", "content": md_text(_error_text(exc))}
+            yield history, gr.skip(), ""
+
+    def upload(files: list[Any] | None, pw: str, progress: gr.Progress = gr.Progress()) -> tuple[str, Any]:  # noqa: B008
+        if password and not hmac.compare_digest((pw or "").encode(), password.encode()):
+            return "上传需要管理员密码：密码不正确。", gr.skip()
+        if not files:
+            return "请选择要上传的文件。", gr.skip()
+        accepted, lines = [], []
+        existing = {d.doc_id: d.source for d in a.documents()}
+        for f in files:
+            src = Path(f if isinstance(f, str) else f.name)
+            try:
+                target = check_upload(src, uploads, settings.max_file_bytes, existing)
+            except UploadRefused as exc:
+                lines.append(f"未接收 {src.name}：{exc}")
+                continue
+            if target.exists():
+                lines.append(f"{target.name} 已存在，已用新上传的文件替换")
+            accepted.append((src, target))
+        saved = [save_upload(src, target) for src, target in accepted]
+        if saved:
+            total = {"n": 0, "done": 0}
+
+            def on_plan(n: int) -> None:
+                total["n"] = n
+                progress(0, desc=f"正在为 {n} 个段落建立索引")
+
+            def step(n: int) -> None:
+                total["done"] += n
+                progress(total["done"] / max(total["n"], 1), desc="正在建立索引")
+
+            try:
+                loaded = a.add(saved, on_plan=on_plan, progress=step)
+            except RagError as exc:
+                return md_text(f"建立索引失败：{exc}"), gr.skip()
+            lines.insert(0, f"已加入 {len(loaded.documents)} 篇文档：" + "、".join(d.title for d in loaded.documents))
+            lines += [f"未能读取 {Path(w).name}：{r}" for w, r in loaded.skipped]
+        return "\n\n".join(md_text(x) for x in lines), gr.update(choices=doc_choices(a.documents()))
+
+    def api_ask(question: str, k: int = 5) -> dict[str, Any]:
+        """Answer a question with citations: the same object as `rag ask --json`."""
+        return a.ask(question, k=int(k)).to_dict()
+
+    with gr.Blocks(title="会议记录问答") as demo:
+        gr.Markdown("## 会议记录问答\n根据已收录的会议记录回答问题，每句回答都标注出处 [n]，点击可查看原文。")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=320):
+                chat = gr.Chatbot(
+                    label="对话",
+                    height=460,
+                    elem_id="chat",
+                    buttons=["copy"],
+                    feedback_options=None,
+                    latex_delimiters=[],  # document text is text: no formula rendering
+                    placeholder="请输入问题，例如会议的日期、出席人员、审议事项……",
+                )
+                with gr.Row():
+                    box = gr.Textbox(
+                        show_label=False,
+                        placeholder="输入问题，按回车发送",
+                        scale=5,
+                        elem_id="question",
+                        autofocus=True,
+                    )
+                    send = gr.Button("发送", variant="primary", scale=1, min_width=80, elem_id="send")
+                gr.Examples(examples_for(a.documents()), inputs=box, label="示例问题")
+                clear = gr.Button("清空对话", size="sm")
+            with gr.Column(scale=2, min_width=300):
+                gr.Markdown("#### 引用与原文")
+                cards = gr.HTML(EMPTY_CARDS, elem_id="cards")
+        with gr.Accordion("筛选", open=False):
+            with gr.Row():
+                date_from = gr.Textbox(label="起始日期", placeholder="YYYY-MM-DD", elem_id="date-from")
+                date_to = gr.Textbox(label="截止日期", placeholder="YYYY-MM-DD", elem_id="date-to")
+                k = gr.Slider(1, 10, value=5, step=1, label="引用段落数")
+            docs = gr.Dropdown(
+                choices=doc_choices(a.documents()), multiselect=True, label="只在这些文档中查找", elem_id="docs"
+            )
+        with gr.Accordion("上传文档", open=False):
+            files = gr.File(
+                file_count="multiple", label=f"支持 {' '.join(sorted(SUPPORTED_SUFFIXES))}", elem_id="upload"
+            )
+            pw = gr.Textbox(label="管理员密码", type="password", visible=bool(password), elem_id="password")
+            add = gr.Button("加入索引", elem_id="add")
+            status = gr.Markdown(elem_id="upload-status")
+
+        inputs = [box, chat, date_from, date_to, docs, k]
+        box.submit(respond, inputs, [chat, cards, box], api_visibility="private")
+        send.click(respond, inputs, [chat, cards, box], api_visibility="private")
+        clear.click(lambda: ([], EMPTY_CARDS), None, [chat, cards], api_visibility="private")
+        add.click(upload, [files, pw], [status, docs], api_name="upload", concurrency_limit=1)
+        gr.api(api_ask, api_name="ask")  # type: ignore[attr-defined]
+    return demo  # type: ignore[no-any-return]
+
+
+def main(corpus: Path | None = None, settings: Settings | None = None) -> None:
+    """Open (building it first when needed) the index of ``corpus`` and serve the page.
+
+    ``corpus`` defaults to ``RAG_CORPUS_DIR``, else ``corpus/`` in the working folder.
+    """
+    from tqdm import tqdm
+
+    try:
+        settings = settings or Settings.from_env()
+    except RagError as exc:
+        sys.exit(f"app: error: {exc}")
+    corpus = Path(settings.corpus_dir) if settings.corpus_dir else (corpus or Path("corpus"))
+    bar: tqdm[Any] | None = None
+
+    def on_plan(n: int) -> None:
+        nonlocal bar
+        print(f"building the index in {settings.index_dir} from {corpus} …", file=sys.stderr)
+        bar = tqdm(total=n, unit="chunk", desc="embedding", file=sys.stderr)
+
+    try:
+        a = Assistant.open(
+            [corpus], settings.index_dir, on_plan=on_plan, progress=lambda n: bar.update(n) if bar else None
+        )
+    except RagError as exc:
+        sys.exit(f"app: error: {exc}")
+    finally:
+        if bar is not None:
+            bar.close()
+    for where, reason in a.last_load.skipped if a.last_load else []:
+        print(f"skipped {where}: {reason}", file=sys.stderr)
+    a.search("预热", k=1)  # load the model before the first visitor
+    demo = create_app(a, corpus / "uploads", settings)
+    demo.queue(default_concurrency_limit=settings.concurrency).launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        css=CSS,
+        head=f"<script>{CARDS_JS}</script>",
+        footer_links=["api"],
+        max_file_size=settings.max_file_bytes,
+    )

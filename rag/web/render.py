@@ -1,0 +1,132 @@
+"""HTML and Markdown for the web chat: the answer with marker links, citation cards, examples.
+
+Everything taken from documents is escaped: markup in a document is shown, never run, and
+Markdown or LaTeX syntax in it is shown as typed.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+
+from rag import MARKER, Answer, Assistant, Document
+from rag.dates import format_cn
+
+CONTEXT_CHARS = 6000  # of a document shown before and after a cited passage
+
+CSS = """
+.gradio-container {max-width: 1280px !important; margin: auto;}
+#cards .cite {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 12px; margin: 0 0 10px 0;
+  background: var(--background-fill-secondary);}
+#cards .cite > summary {cursor: pointer; list-style: none;}
+#cards .cite > summary::-webkit-details-marker {display: none;}
+#cards .meta {font-size: 0.85em; color: var(--body-text-color-subdued); margin-bottom: 4px;}
+#cards .num {display: inline-block; min-width: 1.8em; font-weight: 700; color: var(--color-accent);}
+#cards .passage {white-space: pre-wrap; line-height: 1.6;}
+#cards .doc {white-space: pre-wrap; line-height: 1.7; max-height: 420px; overflow-y: auto; margin-top: 8px;
+  padding: 8px; border-top: 1px dashed var(--border-color-primary);}
+#cards mark {background: #ffe58f; color: inherit; padding: 0 1px;}
+#cards mark.span {background: #e6f4ff;}
+#cards mark.span mark {background: #ffe58f;}
+#cards .hint {font-size: 0.8em; color: var(--body-text-color-subdued);}
+.cite-link {text-decoration: none; font-weight: 600;}
+"""
+
+# A click on a marker [n] in the chat opens citation card n and scrolls it, and the cited passage in
+# the whole document, into view.
+CARDS_JS = """
+document.addEventListener('click', (event) => {
+  const link = event.target.closest('a[href^="#cite-"]');
+  if (!link) return;
+  event.preventDefault();
+  const card = document.getElementById(link.getAttribute('href').slice(1));
+  if (!card) return;
+  card.open = true;
+  card.scrollIntoView({behavior: 'smooth', block: 'start'});
+});
+document.addEventListener('toggle', (event) => {
+  const card = event.target;
+  if (!card.classList || !card.classList.contains('cite') || !card.open) return;
+  const mark = card.querySelector('.doc mark.span');
+  if (mark) setTimeout(() => mark.scrollIntoView({behavior: 'smooth', block: 'center'}), 50);
+}, true);
+"""
+
+EMPTY_CARDS = '<div id="cards-empty" class="hint">引用的段落会显示在这里。</div>'
+
+
+def md_text(text: str) -> str:
+    """Document text for the chat's Markdown: HTML escaped and Markdown syntax neutralized, so that
+    a document containing <script> or **x** shows exactly that."""
+    escaped = html.escape(text, quote=False)
+    return re.sub(r"([\\`*_{}\[\]()#+\-!|~>$])", r"\\\1", escaped)
+
+
+def answer_markdown(ans: Answer) -> str:
+    """The answer with each [n] a link to citation card n, and the note, if any, below it."""
+    if not ans.found:
+        return md_text(ans.text)
+    parts = MARKER.split(ans.text)  # text, n, text, n, ...
+    out = [f'<a class="cite-link" href="#cite-{p}">[{p}]</a>' if i % 2 else md_text(p) for i, p in enumerate(parts)]
+    if ans.note:
+        out.append(f"\n\n<small>{md_text(ans.note)}</small>")
+    return "".join(out)
+
+
+def highlight(text: str, spans: Sequence[tuple[int, int]], css: str = "") -> str:
+    """``text`` escaped, with the given spans wrapped in <mark>."""
+    out, pos = [], 0
+    for s, e in sorted(spans):
+        if s < pos:
+            continue
+        out += [html.escape(text[pos:s]), f"<mark{css}>", html.escape(text[s:e]), "</mark>"]
+        pos = e
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def _in_context(doc: Document, start: int, end: int, inner: str) -> str:
+    """The document around a passage (``inner``, already rendered), cut to `CONTEXT_CHARS` on each side."""
+    lo, hi = max(0, start - CONTEXT_CHARS), min(len(doc.text), end + CONTEXT_CHARS)
+    return (
+        ("…（前文从略）\n" if lo else "")
+        + html.escape(doc.text[lo:start])
+        + f'<mark class="span">{inner}</mark>'
+        + html.escape(doc.text[end:hi])
+        + ("\n…（后文从略）" if hi < len(doc.text) else "")
+    )
+
+
+def cards_html(a: Assistant, ans: Answer) -> str:
+    """Citation cards: number, title, date, source and the passage with the quoted sentences
+    highlighted; opening a card shows the whole document with the passage marked."""
+    if not ans.citations:
+        return EMPTY_CARDS
+    cards = []
+    for c in ans.citations:
+        spans = [(q.start, q.end) for q in ans.quotes if q.n == c.n]
+        doc = a.document(c.doc_id)
+        whole = _in_context(doc, c.start, c.end, highlight(c.text, spans)) if doc is not None else ""
+        meta = " · ".join(html.escape(x) for x in (c.date or "日期不详", c.source) if x)
+        badge = "引用" if spans else "参考"
+        cards.append(
+            f'<details class="cite" id="cite-{c.n}"><summary>'
+            f'<div><span class="num">[{c.n}]</span><b>{html.escape(c.title or c.doc_id)}</b> '
+            f'<span class="hint">{badge}</span></div>'
+            f'<div class="meta">{meta}</div><div class="passage">{highlight(c.text, spans)}</div>'
+            f'<div class="hint">点击查看全文</div></summary><div class="doc">{whole}</div></details>'
+        )
+    return "".join(cards)
+
+
+def examples_for(documents: Sequence[Document], n: int = 4) -> list[str]:
+    """Example questions made from the documents: the most recent ones by date."""
+    recent = sorted(documents, key=lambda d: d.date or "", reverse=True)[:n]
+    return [f"{format_cn(d.date)}{d.title}的主要内容是什么？" if d.date else f"{d.title}有哪些人出席？" for d in recent]
+
+
+def doc_choices(documents: Sequence[Document], limit: int = 1000) -> list[tuple[str, str]]:
+    """Documents for the filter, newest first (the newest ``limit`` of a large index)."""
+    recent = sorted(documents, key=lambda d: d.date or "", reverse=True)[:limit]
+    return [(f"{d.title}（{d.date}）" if d.date else d.title, d.doc_id) for d in recent]
