@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -67,6 +69,17 @@ REPORTS = {
         "共有162名委员出席会议。\n"
     ),
 }
+
+
+def rag_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``rag ARGS`` in a child process (`tests.run_cli`: the hashing embedder, no model files)."""
+    return subprocess.run(
+        [sys.executable, "-m", "tests.run_cli", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture

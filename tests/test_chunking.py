@@ -32,10 +32,12 @@ def test_chunks_are_whole_sentences_within_size_with_overlap():
     assert len(spans) > 5
     for s, e in spans:
         assert e - s <= 100
-        assert text[s:e].endswith("。") and text[s:e].startswith("第")
+        assert text[s:e].endswith("。")
+        assert text[s:e].startswith("第")
     for (_, e1), (s2, _) in itertools.pairwise(spans):
         assert s2 < e1  # consecutive chunks overlap
-    assert spans[0][0] == 0 and spans[-1][1] == len(text)
+    assert spans[0][0] == 0
+    assert spans[-1][1] == len(text)
 
 
 def test_long_sentence_is_cut():

@@ -10,7 +10,9 @@ def test_index_then_ask_json(corpus, tmp_path, capsys, hash_model):
     (corpus / "notes.xyz").write_text("?", encoding="utf-8")
     assert main(["index", str(corpus), "--index", index]) == 0
     out, err = capsys.readouterr()
-    assert "4 documents" in out and "1 skipped" in out and "chunks/s" in out
+    assert "4 documents" in out
+    assert "1 skipped" in out
+    assert "chunks/s" in out
     assert "notes.xyz: unsupported file type" in err
 
     assert main(["ask", "市政協主席是誰？", "--index", index, "--json"]) == 0
@@ -18,7 +20,8 @@ def test_index_then_ask_json(corpus, tmp_path, capsys, hash_model):
     obj = json.loads(out)  # exactly one JSON object
     assert set(obj) == {"answer", "found", "citations", "quotes", "answerer"}
     assert obj["found"] is True
-    assert "薛登峰" in obj["answer"] and obj["citations"][0]["n"] == 1
+    assert "薛登峰" in obj["answer"]
+    assert obj["citations"][0]["n"] == 1
 
     assert main(["ask", "量子计算机的研发进展如何？", "--index", index, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["found"] is False
@@ -44,7 +47,8 @@ def test_errors_are_one_line_with_nonzero_exit(argv, message, tmp_path, capsys, 
     (tmp_path / "empty-folder").mkdir()
     assert main([a.replace("{tmp}", str(tmp_path)) for a in argv]) != 0
     last = capsys.readouterr().err.strip().splitlines()[-1]
-    assert last.startswith("rag: error:") and message in last
+    assert last.startswith("rag: error:")
+    assert message in last
 
 
 def test_bad_arguments_exit_non_zero(capsys):
@@ -52,7 +56,9 @@ def test_bad_arguments_exit_non_zero(capsys):
         main(["ask", "问题", "--k", "0"])
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "--k" in err and "--help" in err
+    assert err.count("\n") == 1
+    assert "--k" in err
+    assert "--help" in err
 
 
 def test_unreadable_index_is_reported(corpus, tmp_path, capsys, hash_model):
@@ -68,4 +74,5 @@ def test_unwritable_index_location_is_one_line(corpus, tmp_path, capsys, hash_mo
     blocker.write_text("x", encoding="utf-8")
     assert main(["index", str(corpus), "--index", str(blocker / "index")]) == 2
     last = capsys.readouterr().err.strip().splitlines()[-1]
-    assert last.startswith("rag: error:") and "file" in last
+    assert last.startswith("rag: error:")
+    assert "file" in last

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, REPORTS
-from .test_hostile import rag_cli
+from .conftest import REPO, REPORTS, rag_cli
 
 pytestmark = pytest.mark.slow  # real processes, killed and restarted
 POINTS = ["embedding", "tables", "vectors", "keywords", "generation", "manifest", "cleanup"]
@@ -72,7 +71,8 @@ def test_sigkill_during_a_rebuild_leaves_an_index_that_answers(point, built, tmp
     kill_at(point, "index", *sources, "--index", str(index))
 
     after = ask(index, OLD_Q)
-    assert after["answer"] == before["answer"] and after["citations"] == before["citations"]
+    assert after["answer"] == before["answer"]
+    assert after["citations"] == before["citations"]
     added = ask(index, NEW_Q)
     # the new manifest is the moment of truth: before it the old index, from it on the new one
     assert added["found"] is (point == "cleanup")
@@ -82,7 +82,8 @@ def test_sigkill_during_a_rebuild_leaves_an_index_that_answers(point, built, tmp
     assert run.returncode == 0, run.stderr
     assert "周海平" in ask(index, NEW_Q)["answer"]
     leftovers = sorted(p.name for p in index.iterdir() if p.name not in ("manifest.json", ".lock"))
-    assert len(leftovers) == 1 and leftovers[0].startswith("gen-"), leftovers
+    assert len(leftovers) == 1, leftovers
+    assert leftovers[0].startswith("gen-"), leftovers
 
 
 def damage(index: Path, name: str) -> Path:
@@ -108,11 +109,13 @@ def test_a_damaged_index_file_is_named_with_the_command_that_rebuilds(name, buil
     shutil.copytree(original, index)
     target = damage(index, name)
     run = rag_cli("ask", OLD_Q, "--index", str(index))
-    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1, lines
     assert f"'{target}'" in lines[0]
-    assert "rag index" in lines[0] and f"--index {index}" in lines[0]
+    assert "rag index" in lines[0]
+    assert f"--index {index}" in lines[0]
     if name != "manifest.json":  # the manifest names the sources it was built from
         assert str(original.parent / "old") in lines[0]
 
@@ -138,4 +141,5 @@ def test_a_second_build_waits_for_the_first(built, tmp_path):
             pass
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
-    assert "another build of the index" in err and "waiting" in err
+    assert "another build of the index" in err
+    assert "waiting" in err

@@ -56,7 +56,8 @@ def squad(tmp_path):
 def test_squad_contexts_become_documents(squad):
     ds = load_dataset(squad)
     assert [d.doc_id for d in ds.documents] == ["P1", "P2"]
-    assert ds.documents[0].title == "国务院常务会议" and "审议通过" in ds.documents[0].text
+    assert ds.documents[0].title == "国务院常务会议"
+    assert "审议通过" in ds.documents[0].text
     assert [q.doc_id for q in ds.questions] == ["P1", "P2"]
 
 
@@ -77,8 +78,11 @@ def test_eval_squad_json(squad, tmp_path, capsys, monkeypatch, hash_model):
         "build_chunks_per_s",
     ):
         assert key in result
-    assert result["n_questions"] == 2 and result["recall@1"] == 1.0 and result["answer_hit"] == 1.0
-    assert result["citation_precision"] == 1.0 and result["build_chunks_per_s"] > 0
+    assert result["n_questions"] == 2
+    assert result["recall@1"] == 1.0
+    assert result["answer_hit"] == 1.0
+    assert result["citation_precision"] == 1.0
+    assert result["build_chunks_per_s"] > 0
     assert (tmp_path / "cache" / "eval").is_dir()
 
 
@@ -99,9 +103,12 @@ def test_eval_jsonl_over_an_index(assistant, tmp_path):
     ]
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     result = evaluate(assistant, load_dataset(path), k=5)
-    assert result["n_answerable"] == 2 and result["n_unanswerable"] == 1
-    assert result["recall@5"] == 1.0 and result["answer_hit"] == 1.0
-    assert result["abstention_rate"] == 1.0 and result["false_abstention_rate"] == 0.0
+    assert result["n_answerable"] == 2
+    assert result["n_unanswerable"] == 1
+    assert result["recall@5"] == 1.0
+    assert result["answer_hit"] == 1.0
+    assert result["abstention_rate"] == 1.0
+    assert result["false_abstention_rate"] == 0.0
 
 
 def test_bad_dataset_is_one_line_error(tmp_path, capsys):

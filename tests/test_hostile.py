@@ -14,18 +14,8 @@ import pytest
 from rag import Assistant
 from rag.loaders import Unreadable, decode, load
 
-from .conftest import REPO, HashEmbedder
+from .conftest import REPO, HashEmbedder, rag_cli
 from .hostile import GOOD, make_bad_corpus
-
-
-def rag_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tests.run_cli", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -57,13 +47,17 @@ def test_rag_index_reads_what_is_readable_and_reports_the_rest(bad, tmp_path):
     assert sources == {str(folder / name) for name, ok in expect.items() if ok}
     for name, fact in GOOD.items():
         hits = a.search(fact[:24], k=3)
-        assert hits and hits[0].chunk.source == str(folder / name), name
+        assert hits, name
+        assert hits[0].chunk.source == str(folder / name), name
     ans = a.ask("城市更新专题协商会哪位副市长出席？")
-    assert ans.found and "林晓东" in ans.text and ans.citations[0].source.endswith("good.txt")
+    assert ans.found
+    assert "林晓东" in ans.text
+    assert ans.citations[0].source.endswith("good.txt")
     repeated = next(d for d in a.documents() if d.source.endswith("repeated-lines.txt"))
     assert repeated.text == GOOD["repeated-lines.txt"]  # 10,000 copies of a line are one line
     html = next(d for d in a.documents() if d.source.endswith("scripts.html"))
-    assert "忽略这段脚本" not in html.text and "alert" not in html.text
+    assert "忽略这段脚本" not in html.text
+    assert "alert" not in html.text
 
 
 @pytest.mark.slow
@@ -108,7 +102,8 @@ def test_nothing_readable_exits_non_zero_and_lists_every_file(tmp_path):
     assert run.returncode == 2
     lines = run.stderr.strip().splitlines()
     assert sum(line.startswith("skipped ") for line in lines) == 5
-    assert lines[-1].startswith("rag: error: no readable documents") and "and 2 more" in lines[-1]
+    assert lines[-1].startswith("rag: error: no readable documents")
+    assert "and 2 more" in lines[-1]
     assert not (tmp_path / "index" / "manifest.json").exists()
 
 
@@ -122,8 +117,11 @@ def test_bad_limits_are_one_line_errors(tmp_path, args):
     (tmp_path / "a.txt").write_text("会议。", encoding="utf-8")
     run = rag_cli("index", str(tmp_path), "--index", str(tmp_path / "i"), *args)
     lines = run.stderr.strip().splitlines()
-    assert run.returncode == 2 and "Traceback" not in run.stderr
-    assert len(lines) == 1 and "error:" in lines[0] and args[-2] in lines[0]
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    assert len(lines) == 1
+    assert "error:" in lines[0]
+    assert args[-2] in lines[0]
 
 
 @pytest.mark.parametrize(
@@ -162,7 +160,8 @@ def test_deep_or_huge_json_costs_one_record_not_the_build(tmp_path, embedder):
     a = Assistant.build([tmp_path / "docs"], tmp_path / "index", embedder=embedder)
     docs = {d.doc_id: d for d in a.documents()}
     assert set(docs) == {"deep", "after", "empty-content"}
-    assert docs["deep"].meta == {} and docs["after"].text == "同一编号的后一条记录。"
+    assert docs["deep"].meta == {}
+    assert docs["after"].text == "同一编号的后一条记录。"
     assert docs["empty-content"].text == "2025年3月3日召开座谈会。"
     reasons = dict(a.last_load.skipped)
     assert "invalid JSON" in reasons[f"{tmp_path / 'docs' / 'records.jsonl'}:2"]
@@ -183,7 +182,8 @@ def test_hostile_front_matter_leaves_the_document(tmp_path, front):
     p = tmp_path / "纪要.md"
     p.write_text(f"---\n{front}\n---\n2025年3月4日，市政协召开协商会。", encoding="utf-8")
     result = load([p])
-    assert len(result.documents) == 1 and "市政协召开协商会" in result.documents[0].text
+    assert len(result.documents) == 1
+    assert "市政协召开协商会" in result.documents[0].text
 
 
 def test_names_that_are_not_utf8_stay_distinct_and_printable(tmp_path):
@@ -289,7 +289,8 @@ def test_output_cut_short_by_the_reader_is_quiet(tmp_path):
         text=True,
         timeout=120,
     )
-    assert "error" not in run.stderr and "Traceback" not in run.stderr
+    assert "error" not in run.stderr
+    assert "Traceback" not in run.stderr
 
 
 def test_a_parser_that_never_ends_costs_its_file_only(tmp_path, monkeypatch):
@@ -310,4 +311,5 @@ def test_a_parser_that_never_ends_costs_its_file_only(tmp_path, monkeypatch):
 def test_text_that_unfolds_many_times_when_normalized_is_refused(tmp_path):
     (tmp_path / "ligatures.txt").write_text("会议纪要\n" + "\ufdfa" * 20_000, encoding="utf-8")  # 1 → 18 characters
     result = load([tmp_path])
-    assert not result.documents and "when normalized" in result.skipped[0][1]
+    assert not result.documents
+    assert "when normalized" in result.skipped[0][1]

@@ -40,8 +40,10 @@ def test_jsonl_records_keep_id_title_date_and_metadata(tmp_path):
     result = load([p])
     docs = {d.doc_id: d for d in result.documents}
     assert set(docs) == {"a-1", "a-2", "a-3"}
-    assert docs["a-1"].title == "国务院常务会议" and docs["a-1"].text == "会议审议通过条例。"
-    assert docs["a-1"].meta == {"url": "u1"} and docs["a-1"].source == str(p)
+    assert docs["a-1"].title == "国务院常务会议"
+    assert docs["a-1"].text == "会议审议通过条例。"
+    assert docs["a-1"].meta == {"url": "u1"}
+    assert docs["a-1"].source == str(p)
     assert docs["a-2"].date == "2024-07-20"
     assert docs["a-3"].date == "2024-07-21"
     reasons = dict(result.skipped)
@@ -59,7 +61,8 @@ def test_markdown_front_matter_and_file_name_dates(tmp_path):
     named = tmp_path / "2022-09-27-会议纪要.txt"
     named.write_text("9月26日召开会议，研究有关事项。", encoding="utf-8")
     doc = one(named)
-    assert doc.date == "2022-09-27" and doc.doc_id == str(named)
+    assert doc.date == "2022-09-27"
+    assert doc.doc_id == str(named)
 
 
 def test_month_day_in_text_takes_the_year_from_the_file_name(tmp_path):
@@ -92,7 +95,8 @@ def test_docx(tmp_path):
     d.save(str(p))
     doc = one(p)
     assert doc.title == "市政协座谈会"
-    assert TEXT in doc.text and "45人" in doc.text
+    assert TEXT in doc.text
+    assert "45人" in doc.text
 
 
 def test_pdf_text_layer(tmp_path):
@@ -138,7 +142,9 @@ def test_html_scripts_are_not_text(tmp_path):
         encoding="gb18030",
     )
     doc = one(p)
-    assert doc.title == "政协会议" and TEXT in doc.text and "alert" not in doc.text
+    assert doc.title == "政协会议"
+    assert TEXT in doc.text
+    assert "alert" not in doc.text
 
 
 def test_folders_are_walked_recursively_and_only_regular_files_opened(tmp_path):

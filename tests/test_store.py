@@ -13,12 +13,14 @@ def test_round_trip_and_manifest(assistant, tmp_path):
     manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["format"] == FORMAT_VERSION
     assert manifest["model"] == {"name": "hash-bigram-256", "dim": 256, "backend": "custom"}
-    assert manifest["chunking"]["size"] == 400 and manifest["chunking"]["overlap"] == 80
+    assert manifest["chunking"]["size"] == 400
+    assert manifest["chunking"]["overlap"] == 80
     assert {"normalizer", "tokenizer", "documents", "generation"} <= set(manifest)
     assert len(manifest["documents"]) == 4
     gen = index / manifest["generation"]
     assert {p.name for p in gen.iterdir()} == {"dense.faiss", "bm25", "chunks.sqlite"}
-    assert not list(gen.rglob("*.pkl")) and not list(gen.rglob("*.pickle"))
+    assert not list(gen.rglob("*.pkl"))
+    assert not list(gen.rglob("*.pickle"))
 
     store = IndexStore.load(index)
     assert [c.chunk_id for c in store.chunks] == [c.chunk_id for c in assistant.store.chunks]
@@ -35,9 +37,12 @@ def test_rebuild_reembeds_only_new_and_changed_documents(corpus, tmp_path):
     again = HashEmbedder()
     a = Assistant.build([corpus], index_dir=index, embedder=again)
     stats = a.last_build
-    assert stats.reused_documents == 2 and stats.removed_documents == 1 and stats.documents == 4
+    assert stats.reused_documents == 2
+    assert stats.removed_documents == 1
+    assert stats.documents == 4
     embedded = "".join(again.embedded)
-    assert "矿产资源法" in embedded and "年度协商计划" in embedded
+    assert "矿产资源法" in embedded
+    assert "年度协商计划" in embedded
     assert "消费者权益保护法" not in embedded  # unchanged documents keep their vectors
     assert not any("tengzhou" in d for d in a.store.documents)
     assert a.ask("矿产资源法").found
@@ -49,10 +54,12 @@ def test_add_and_remove(assistant, tmp_path):
     assistant.add([extra])
     assert str(extra) in assistant.store.documents
     ans = assistant.ask("区政协常委会议审议通过了什么？")
-    assert ans.found and ans.citations[0].doc_id == str(extra)
+    assert ans.found
+    assert ans.citations[0].doc_id == str(extra)
     assert assistant.remove([str(extra), "no-such-id"]) == 1
     reloaded = Assistant.load(tmp_path / "index", embedder=HashEmbedder())
-    assert str(extra) not in reloaded.store.documents and len(reloaded.store.documents) == 4
+    assert str(extra) not in reloaded.store.documents
+    assert len(reloaded.store.documents) == 4
 
 
 class Exploding(HashEmbedder):
@@ -68,7 +75,8 @@ def test_a_build_that_dies_leaves_the_previous_index(assistant, corpus, tmp_path
         Assistant.build([corpus], index_dir=index, embedder=Exploding())
     assert (index / "manifest.json").read_text(encoding="utf-8") == before
     a = Assistant.load(index, embedder=HashEmbedder())
-    assert len(a.store.documents) == 4 and a.ask("市政协主席是谁？").found
+    assert len(a.store.documents) == 4
+    assert a.ask("市政协主席是谁？").found
     assert len([p for p in index.iterdir() if p.name.startswith("gen-")]) == 1
 
 
@@ -113,13 +121,15 @@ def test_large_indexes_use_hnsw_and_still_find_and_filter(corpus, tmp_path):
     store, _ = IndexStore.build(
         tmp_path / "hnsw", docs, HashEmbedder(), chunk_size=400, chunk_overlap=80, hnsw_threshold=1
     )
-    assert isinstance(store.dense, faiss.IndexHNSW) and store.manifest["dense"]["faiss"] == "IndexHNSWFlat"
+    assert isinstance(store.dense, faiss.IndexHNSW)
+    assert store.manifest["dense"]["faiss"] == "IndexHNSWFlat"
     reloaded = IndexStore.load(tmp_path / "hnsw")
     assert reloaded.dense.hnsw.efSearch == store.manifest["dense"]["efSearch"]
     r = Retriever(reloaded, HashEmbedder())
     assert r.search("副市长赵炜", k=1, mode="dense")[0].chunk.doc_id.endswith("tengzhou.txt")
     hits = r.search("会议", k=5, date_from="2023-01-01", date_to="2023-12-31", mode="dense")
-    assert hits and {h.chunk.date for h in hits} == {"2023-03-02"}
+    assert hits
+    assert {h.chunk.date for h in hits} == {"2023-03-02"}
 
 
 def test_open_reuses_a_current_index_and_rebuilds_a_stale_one(corpus, tmp_path, monkeypatch):
@@ -133,7 +143,8 @@ def test_open_reuses_a_current_index_and_rebuilds_a_stale_one(corpus, tmp_path, 
     assert again.last_build is None  # loaded as it was
     (corpus / "new.txt").write_text("区政协召开常委会议。", encoding="utf-8")
     third = Assistant.open([corpus], index)
-    assert third.last_build is not None and len(third.store.documents) == 5
+    assert third.last_build is not None
+    assert len(third.store.documents) == 5
 
 
 def test_update_after_another_process_replaced_the_index(assistant, corpus, tmp_path):

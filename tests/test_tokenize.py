@@ -14,10 +14,13 @@ def test_a_report_saying_only_the_day_shares_the_day_token():
 
 def test_question_words_and_punctuation_are_dropped():
     toks = tokenize("出席活动的副市长是谁？")
-    assert "谁" not in toks and "的" not in toks and "？" not in toks
+    assert "谁" not in toks
+    assert "的" not in toks
+    assert "？" not in toks
     assert "副市长" in toks
 
 
 def test_search_mode_keeps_parts_of_compounds():
     toks = tokenize("全国人大常委会")
-    assert "全国人大常委会" in toks and "常委会" in toks
+    assert "全国人大常委会" in toks
+    assert "常委会" in toks
