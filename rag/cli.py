@@ -1,4 +1,4 @@
-"""Command line: ``rag index``, ``rag ask``. Errors are one line on stderr and a non-zero exit."""
+"""Command line: ``rag index``, ``ask``, ``eval``, ``serve``. Errors are one line on stderr and a non-zero exit."""
 
 from __future__ import annotations
 

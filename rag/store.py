@@ -29,6 +29,7 @@ import shutil
 import sqlite3
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -359,109 +360,143 @@ class IndexStore:
         on_plan: Callable[[int], None] | None,
         progress: Progress | None,
     ) -> tuple[IndexStore, BuildStats]:
-        import time
-
         t0 = time.perf_counter()
-        seen: dict[str, Document] = {}
-        for doc in documents:  # a later record with the same id replaces the earlier one
-            seen[doc.doc_id] = doc
-        docs = list(seen.values())
-
-        backend = embedder.backend
+        docs = list({d.doc_id: d for d in documents}.values())  # a later record with the same id wins
         reusable = (
-            previous is not None
+            previous
+            if previous is not None
             and previous.model_name == embedder.name
-            and previous.model_backend == backend
+            and previous.model_backend == embedder.backend
             and previous.chunk_settings == (chunk_size, chunk_overlap)
+            else None
         )
-        old_hashes: dict[str, str] = previous.manifest["documents"] if previous is not None else {}
-        old_rows: dict[str, list[int]] = {}
-        if reusable and previous is not None:
-            for row, c in enumerate(previous.chunks):
-                old_rows.setdefault(c.doc_id, []).append(row)
-
-        chunks: list[Chunk] = []
-        tokens: list[list[str]] = []
-        source_rows: list[int] = []  # row in previous, or -1 for a chunk to embed
-        old_tokens: list[list[str]] | None = None
-        if reusable and previous is not None and previous.manifest.get("tokenizer") == TOKENIZER_VERSION:
-            try:
-                old_tokens = previous.tokens
-            except (OSError, sqlite3.Error):  # its files were replaced meanwhile (another build): re-tokenize
-                old_tokens = None
-        reused = 0
-        for doc in docs:
-            if (
-                reusable
-                and previous is not None
-                and old_hashes.get(doc.doc_id) == doc.content_hash
-                and doc.doc_id in old_rows
-            ):
-                reused += 1
-                for row in old_rows[doc.doc_id]:
-                    chunk = previous.chunks[row]
-                    chunks.append(chunk if chunk.source == doc.source else replace(chunk, source=doc.source))
-                    tokens.append(old_tokens[row] if old_tokens is not None else tokenize(index_text(chunk)))
-                    source_rows.append(row)
-                continue
-            for chunk in chunk_document(doc, chunk_size, chunk_overlap):
-                chunks.append(chunk)
-                tokens.append(tokenize(index_text(chunk)))
-                source_rows.append(-1)
-
-        to_embed = [i for i, r in enumerate(source_rows) if r < 0]
+        plan = _plan(docs, reusable, chunk_size, chunk_overlap)
+        to_embed = [i for i, r in enumerate(plan.source_rows) if r < 0]
         if on_plan:
             on_plan(len(to_embed))
         t_embed = time.perf_counter()
-        if to_embed:
-            new_vecs = embedder.embed_documents([index_text(chunks[i]) for i in to_embed], progress=progress)
+        vectors = _vectors(plan, to_embed, embedder, reusable, progress)
         embed_seconds = time.perf_counter() - t_embed
-        # an update that embeds nothing need not load the model
-        dim = int(previous.dense.d) if reusable and previous is not None and not to_embed else embedder.dim
-        vectors = np.zeros((len(chunks), dim), dtype=np.float32)
-        if to_embed:
-            vectors[to_embed] = new_vecs
-        old = [(i, r) for i, r in enumerate(source_rows) if r >= 0]
-        if old and previous is not None:
-            vectors[[i for i, _ in old]] = previous.vectors([r for _, r in old])
-
-        manifest = {
-            "format": FORMAT_VERSION,
-            "package": f"rag {__version__}",
-            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "model": {"name": embedder.name, "dim": dim, "backend": backend},
-            "normalizer": NORMALIZER_VERSION,
-            "tokenizer": TOKENIZER_VERSION,
-            "chunking": {"size": chunk_size, "overlap": chunk_overlap, "indexed_text": "title+date+passage"},
-            "dense": (
-                {"faiss": "IndexFlatIP", "metric": "inner_product", "normalized": True}
-                if len(chunks) < hnsw_threshold
-                else {"faiss": "IndexHNSWFlat", "M": HNSW_M, "efSearch": HNSW_EF_SEARCH, "metric": "inner_product"}
-            ),
-            "bm25": {"library": "bm25s", "method": "lucene", "k1": 1.2, "b": 0.75},
-            "counts": {"documents": len(docs), "chunks": len(chunks)},
-            # embedding speed of the last build that embedded anything, for reports
-            "build": (
-                {"embedded_chunks": len(to_embed), "embed_seconds": round(embed_seconds, 6)}
-                if to_embed
-                else (previous.manifest.get("build") if previous is not None else None)
-            ),
-            "sources": list(sources) if sources else (previous.manifest.get("sources") if previous else None),
-            "documents": {d.doc_id: d.content_hash for d in docs},
-        }
-        _write(path, manifest, docs, chunks, tokens, vectors, hnsw=len(chunks) >= hnsw_threshold)
+        build = (
+            {"embedded_chunks": len(to_embed), "embed_seconds": round(embed_seconds, 6)}
+            if to_embed  # embedding speed of the last build that embedded anything, for reports
+            else (previous.manifest.get("build") if previous is not None else None)
+        )
+        manifest = _manifest(
+            embedder,
+            int(vectors.shape[1]),
+            docs,
+            len(plan.chunks),
+            (chunk_size, chunk_overlap),
+            hnsw=len(plan.chunks) >= hnsw_threshold,
+            build=build,
+            sources=list(sources) if sources else (previous.manifest.get("sources") if previous else None),
+        )
+        _write(path, manifest, docs, plan.chunks, plan.tokens, vectors, hnsw=len(plan.chunks) >= hnsw_threshold)
         store = cls.load(path)
-        removed = len(set(old_hashes) - set(seen))
+        old_ids = set(previous.manifest["documents"]) if previous is not None else set()
         stats = BuildStats(
             documents=len(docs),
-            chunks=len(chunks),
+            chunks=len(plan.chunks),
             embedded_chunks=len(to_embed),
-            reused_documents=reused,
-            removed_documents=removed,
+            reused_documents=plan.reused,
+            removed_documents=len(old_ids - {d.doc_id for d in docs}),
             seconds=time.perf_counter() - t0,
             embed_seconds=embed_seconds,
         )
         return store, stats
+
+
+@dataclass
+class _Plan:
+    """The chunks of a build in row order, their keyword tokens, where each comes from (a row of the
+    previous index, or -1 for a chunk to embed), and how many documents were reused whole."""
+
+    chunks: list[Chunk]
+    tokens: list[list[str]]
+    source_rows: list[int]
+    reused: int
+
+
+def _plan(docs: Sequence[Document], previous: IndexStore | None, size: int, overlap: int) -> _Plan:
+    """Unchanged documents (same content hash) take their chunks, tokens and rows from ``previous``
+    (an index of the same model and chunking, or None); the others are chunked and tokenized."""
+    plan = _Plan([], [], [], 0)
+    old_hashes: dict[str, str] = previous.manifest["documents"] if previous is not None else {}
+    old_rows: dict[str, list[int]] = {}
+    old_tokens: list[list[str]] | None = None
+    if previous is not None:
+        for row, c in enumerate(previous.chunks):
+            old_rows.setdefault(c.doc_id, []).append(row)
+        if previous.manifest.get("tokenizer") == TOKENIZER_VERSION:
+            try:
+                old_tokens = previous.tokens
+            except (OSError, sqlite3.Error):  # its files were replaced meanwhile (another build): re-tokenize
+                old_tokens = None
+    for doc in docs:
+        if previous is not None and old_hashes.get(doc.doc_id) == doc.content_hash and doc.doc_id in old_rows:
+            plan.reused += 1
+            for row in old_rows[doc.doc_id]:
+                chunk = previous.chunks[row]
+                plan.chunks.append(chunk if chunk.source == doc.source else replace(chunk, source=doc.source))
+                plan.tokens.append(old_tokens[row] if old_tokens is not None else tokenize(index_text(chunk)))
+                plan.source_rows.append(row)
+            continue
+        for chunk in chunk_document(doc, size, overlap):
+            plan.chunks.append(chunk)
+            plan.tokens.append(tokenize(index_text(chunk)))
+            plan.source_rows.append(-1)
+    return plan
+
+
+def _vectors(
+    plan: _Plan, to_embed: list[int], embedder: Embedder, previous: IndexStore | None, progress: Progress | None
+) -> np.ndarray:
+    """One vector per chunk row: new chunks embedded, reused ones copied from ``previous``."""
+    if to_embed:
+        new = embedder.embed_documents([index_text(plan.chunks[i]) for i in to_embed], progress=progress)
+    # an update that embeds nothing need not load the model
+    dim = int(previous.dense.d) if previous is not None and not to_embed else embedder.dim
+    vectors = np.zeros((len(plan.chunks), dim), dtype=np.float32)
+    if to_embed:
+        vectors[to_embed] = new
+    old = [(i, r) for i, r in enumerate(plan.source_rows) if r >= 0]
+    if old and previous is not None:
+        vectors[[i for i, _ in old]] = previous.vectors([r for _, r in old])
+    return vectors
+
+
+def _manifest(
+    embedder: Embedder,
+    dim: int,
+    docs: Sequence[Document],
+    chunks: int,
+    chunking: tuple[int, int],
+    *,
+    hnsw: bool,
+    build: dict[str, Any] | None,
+    sources: list[str] | None,
+) -> dict[str, Any]:
+    """The manifest of a new index (the generation and file checksums are added when it is written)."""
+    return {
+        "format": FORMAT_VERSION,
+        "package": f"rag {__version__}",
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "model": {"name": embedder.name, "dim": dim, "backend": embedder.backend},
+        "normalizer": NORMALIZER_VERSION,
+        "tokenizer": TOKENIZER_VERSION,
+        "chunking": {"size": chunking[0], "overlap": chunking[1], "indexed_text": "title+date+passage"},
+        "dense": (
+            {"faiss": "IndexHNSWFlat", "M": HNSW_M, "efSearch": HNSW_EF_SEARCH, "metric": "inner_product"}
+            if hnsw
+            else {"faiss": "IndexFlatIP", "metric": "inner_product", "normalized": True}
+        ),
+        "bm25": {"library": "bm25s", "method": "lucene", "k1": 1.2, "b": 0.75},
+        "counts": {"documents": len(docs), "chunks": chunks},
+        "build": build,
+        "sources": sources,
+        "documents": {d.doc_id: d.content_hash for d in docs},
+    }
 
 
 # -------------------------------------------------------------------------------------------- files

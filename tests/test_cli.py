@@ -76,3 +76,20 @@ def test_unwritable_index_location_is_one_line(corpus, tmp_path, capsys, hash_mo
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert last.startswith("rag: error:")
     assert "file" in last
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [("RAG_BACKEND", "foo"), ("RAG_CONCURRENCY", "abc"), ("RAG_MAX_FILE_MB", "-1"), ("RAG_LLM_TIMEOUT", "soon")],
+)
+def test_a_bad_environment_variable_is_one_line_naming_it(corpus, tmp_path, capsys, monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    if name == "RAG_LLM_TIMEOUT":
+        monkeypatch.setenv("RAG_LLM_BASE_URL", "http://127.0.0.1:9")
+        monkeypatch.setenv("RAG_LLM_MODEL", "m")
+    assert main(["index", str(corpus), "--index", str(tmp_path / "index")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.startswith(f"rag: error: {name} must be")
+    assert "环境变量" in err
+    assert not (tmp_path / "index").exists()
