@@ -24,6 +24,7 @@ from .errors import (
 from .loaders import SUPPORTED as SUPPORTED_SUFFIXES
 from .loaders import LoadResult
 from .loaders import load as load_documents
+from .meetings import Decision, Meeting, Person
 from .store import BuildStats
 from .types import MARKER, Answer, Chunk, Citation, Document, Hit, Quote
 
@@ -35,6 +36,7 @@ __all__ = [
     "BuildStats",
     "Chunk",
     "Citation",
+    "Decision",
     "Document",
     "Embedder",
     "Hit",
@@ -43,8 +45,10 @@ __all__ = [
     "IndexNotFound",
     "LLMConfig",
     "LoadResult",
+    "Meeting",
     "ModelNotFound",
     "NoDocuments",
+    "Person",
     "Quote",
     "RagError",
     "Settings",

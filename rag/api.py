@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import many
 from .answer import ExtractiveAnswerer
 from .config import LLMConfig, Settings
 from .embed import Embedder, make_embedder
@@ -15,6 +17,8 @@ from .errors import IndexMismatch, NoDocuments, RagError
 from .followup import standalone
 from .generate import LLMAnswerer, chat_model, final
 from .loaders import LoadResult, load
+from .meetings import Meeting
+from .meetings import kinds as meeting_kinds
 from .retrieve import Retriever
 from .store import BuildStats, IndexStore, build_lock
 from .types import Answer, Document, Hit
@@ -320,6 +324,11 @@ class Assistant:
         live, llm = self._live, self.llm  # one index for the whole question
         if history:
             question = llm.rewrite(question, history) if llm else standalone(question, history)
+        if not (date_from or date_to or doc_ids) and (intent := live.intent(question, self.settings.today_date)):
+            composed = many.compose(intent, live.store.meetings, live.store.documents)
+            if composed.found:  # no such meeting among the facts: the passages may still hold it
+                yield composed
+                return
         hits = live.retriever.search(
             question, k or self.settings.k, date_from=date_from, date_to=date_to, doc_ids=doc_ids
         )
@@ -344,6 +353,30 @@ class Assistant:
         (default 5); ``date_from`` / ``date_to`` (``YYYY-MM-DD``) and ``doc_ids`` restrict them."""
         return final(self.stream(question, k, date_from=date_from, date_to=date_to, doc_ids=doc_ids, history=history))
 
+    def meetings(
+        self,
+        kind: str | None = None,
+        *,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        person: str | None = None,
+    ) -> list[Meeting]:
+        """The meetings the documents report, by date: of a ``kind`` (as in `meeting_kinds`, or a part
+        of it: ``常务会议``), held between ``date_from`` and ``date_to`` (``YYYY-MM-DD``, both included),
+        presided over by ``person``."""
+        return [
+            m
+            for m in sorted(self.store.meetings, key=lambda m: m.date or "")
+            if (kind is None or kind in m.kind)
+            and (date_from is None or (m.date or "") >= date_from)
+            and (date_to is None or (m.date or "9999") <= date_to)
+            and (person is None or any(p.name == person for p in m.people))
+        ]
+
+    def meeting_kinds(self) -> dict[str, int]:
+        """The kinds of meetings in the index, with how many documents report each, most first."""
+        return dict(self._live.kinds)
+
     def document(self, doc_id: str) -> Document | None:
         """A whole normalized document, e.g. to show a citation in context."""
         return self.store.documents.get(doc_id)
@@ -354,11 +387,14 @@ class Assistant:
 
 @dataclass(frozen=True)
 class _Live:
-    """An index with the retriever and answerer made for it."""
+    """An index with the retriever and answerer made for it, and what its meeting facts know: the
+    kinds of meetings (with how many documents report each) and the people named in them."""
 
     store: IndexStore
     retriever: Retriever
     answerer: ExtractiveAnswerer
+    kinds: dict[str, int]
+    people: frozenset[str]
 
     @classmethod
     def of(cls, store: IndexStore, embedder: Embedder) -> _Live:
@@ -366,7 +402,18 @@ class _Live:
             doc = store.documents.get(doc_id)
             return doc.text if doc else ""
 
-        return cls(store, Retriever(store, embedder), ExtractiveAnswerer(store.idf, document_text=text))
+        people = frozenset(p.name for m in store.meetings for p in m.people)
+        return cls(
+            store,
+            Retriever(store, embedder),
+            ExtractiveAnswerer(store.idf, document_text=text),
+            meeting_kinds(store.meetings),
+            people,
+        )
+
+    def intent(self, question: str, today: dt.date) -> many.Intent | None:
+        """The intent of a question about many meetings, or None."""
+        return many.parse(question, self.kinds, set(self.people), today)
 
 
 MAX_QUESTION = 1000  # characters; a question is a sentence or two, and its cost grows with its length

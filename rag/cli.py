@@ -78,6 +78,8 @@ def _ask(args: argparse.Namespace) -> int:
     if not question.strip():
         raise RagError("the question is empty")
     a = Assistant.load(args.index, model=args.model, backend=args.backend)
+    if args.today:
+        a.settings = a.settings.with_(today=args.today)
     a.use_llm(
         None
         if args.no_llm
@@ -121,8 +123,12 @@ def _eval(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .api import Assistant
-    from .evaluate import default_index_dir, evaluate, load_dataset
+    from .evaluate import default_index_dir, evaluate, evaluate_many, is_many, load_dataset, load_many
 
+    if is_many(args.dataset):  # questions about many meetings, over --index
+        a = Assistant.load(args.index, model=args.model, backend=args.backend)
+        _report(evaluate_many(a, load_many(args.dataset)), args.json)
+        return 0
     dataset = load_dataset(args.dataset)
     if dataset.documents is not None:  # SQuAD: index the contexts (reused while unchanged)
         settings = args.settings
@@ -141,11 +147,31 @@ def _eval(args: argparse.Namespace) -> int:
         a = Assistant.load(args.index, model=args.model, backend=args.backend)
     with tqdm(total=len(dataset.questions), unit="q", desc="questions", file=sys.stderr) as bar:
         result = evaluate(a, dataset, k=args.k, progress=bar.update)
-    if args.json:
+    _report(result, args.json)
+    return 0
+
+
+def _report(result: dict[str, object], as_json: bool) -> None:
+    if as_json:
         print(json.dumps(result, ensure_ascii=False))
-        return 0
+        return
     for key, value in result.items():
         print(f"{key:24} {value:.4f}" if isinstance(value, float) else f"{key:24} {value}")
+
+
+def _meetings(args: argparse.Namespace) -> int:
+    from .api import Assistant
+
+    a = Assistant.load(args.index, model=args.model, backend=args.backend)
+    found = a.meetings(args.kind, date_from=args.date_from, date_to=args.date_to, person=args.person)
+    if args.json:
+        print(json.dumps([m.to_dict() for m in found], ensure_ascii=False))
+        return 0
+    for m in found:
+        presided = "、".join(p.name for p in m.people if p.role == "presided")
+        decided = "；".join(d.text for d in m.decisions[:4]) + ("…" if len(m.decisions) > 4 else "")
+        print("\t".join([m.date or "", m.name, presided, decided, m.doc_id]))
+    print(f"{len(found)} meetings", file=sys.stderr)
     return 0
 
 
@@ -243,6 +269,7 @@ def parser() -> argparse.ArgumentParser:
     pa.add_argument("--llm-provider", choices=("openai", "ollama"), help="API of the server ($RAG_LLM_PROVIDER)")
     pa.add_argument("--llm-timeout", type=float, help="seconds to wait for the model ($RAG_LLM_TIMEOUT, default 60)")
     pa.add_argument("--no-llm", action="store_true", help="extractive answer even when a chat model is configured")
+    pa.add_argument("--today", type=_iso_date, help="the day 今年 / 去年 / 近三个月 count from ($RAG_TODAY)")
     pa.set_defaults(func=_ask)
 
     pe = sub.add_parser("eval", parents=[common], help="measure retrieval and answers on a question set")
@@ -250,6 +277,14 @@ def parser() -> argparse.ArgumentParser:
     pe.add_argument("--k", type=_positive, default=5, help="passages per answer (default 5)")
     pe.add_argument("--json", action="store_true", help="print one JSON object")
     pe.set_defaults(func=_eval)
+
+    pm = sub.add_parser("meetings", parents=[common], help="list the meetings the documents report")
+    pm.add_argument("--kind", help="a kind of meeting, or part of it (常务会议)")
+    pm.add_argument("--from", dest="date_from", type=_iso_date, help="held on or after")
+    pm.add_argument("--to", dest="date_to", type=_iso_date, help="held on or before")
+    pm.add_argument("--person", help="presided over by this person")
+    pm.add_argument("--json", action="store_true", help="print one JSON array")
+    pm.set_defaults(func=_meetings)
 
     ps = sub.add_parser("serve", parents=[common], help="run the web chat (app.py) over the index")
     ps.add_argument("--port", type=_positive, default=None, help="port (default: $GRADIO_SERVER_PORT or 7860)")

@@ -8,6 +8,7 @@ environment. Stdlib only.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 from collections.abc import Mapping
@@ -86,6 +87,8 @@ class Settings:
       ``admin_password`` (``RAG_ADMIN_PASSWORD``; None: uploads open), ``concurrency``
       (``RAG_CONCURRENCY``, 8 questions at once), ``host`` / ``port`` (``GRADIO_SERVER_NAME`` /
       ``GRADIO_SERVER_PORT``, 127.0.0.1:7860).
+    - ``today`` (``RAG_TODAY``, ``YYYY-MM-DD``; None: the clock's date): the day that relative time
+      in questions (今年, 去年, 近三个月) counts from, for reproducible runs.
     """
 
     index_dir: str = "index"
@@ -102,8 +105,14 @@ class Settings:
     concurrency: int = 8
     host: str = "127.0.0.1"
     port: int = 7860
+    today: str | None = None
 
     def __post_init__(self) -> None:
+        if self.today is not None:
+            try:
+                dt.date.fromisoformat(self.today)
+            except ValueError:
+                raise SettingsError(_message("RAG_TODAY", self.today, "a date written YYYY-MM-DD")) from None
         if self.backend not in BACKENDS:
             raise SettingsError(_message("RAG_BACKEND", self.backend, f"one of {', '.join(BACKENDS)}"))
         if not (math.isfinite(self.max_file_mb) and 0 < self.max_file_mb <= 2**20):
@@ -130,6 +139,7 @@ class Settings:
             "host": env.get("GRADIO_SERVER_NAME") or "127.0.0.1",
             "port": int(_number(env, "GRADIO_SERVER_PORT", 7860, "a port number (1-65535)", whole=True, upper=65535)),
             "backend": env.get("RAG_BACKEND") or DEFAULT_BACKEND,
+            "today": env.get("RAG_TODAY") or None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
@@ -141,6 +151,11 @@ class Settings:
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 2**20)
+
+    @property
+    def today_date(self) -> dt.date:
+        """The day that 今年, 去年 and 近三个月 count from: ``today`` (``RAG_TODAY``), else the clock's."""
+        return dt.date.fromisoformat(self.today) if self.today else dt.date.today()
 
 
 def _message(name: str, value: str, expected: str) -> str:

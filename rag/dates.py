@@ -168,3 +168,75 @@ def format_cn(iso: str) -> str:
     """``2024-07-19`` → ``2024年7月19日``."""
     y, m, d = (int(x) for x in iso.split("-"))
     return f"{y}年{m}月{d}日"
+
+
+# ------------------------------------------------------------------------------------------ windows
+
+_CN_SMALL = {c: i for i, c in enumerate("零一二三四五六七八九十", 0)} | {"两": 2, "半": 0}
+_RELATIVE_YEAR = {"今年": 0, "本年": 0, "去年": -1, "上一年": -1, "前年": -2}
+_WINDOW = re.compile(
+    r"(?P<year>\d{4})年(?:(?P<half>上半年|下半年)|第?(?P<quarter>[一二三四1-4])季度|(?P<month>\d{1,2})月(?!\d{1,2}[日号]))?"
+    r"|(?P<rel>今年|本年|去年|上一年|前年)(?:(?P<rhalf>上半年|下半年)|(?P<rmonth>\d{1,2})月(?!\d{1,2}[日号]))?"
+    r"|(?:近|最近|过去)(?P<n>\d{1,2}|[一二两三四五六七八九十]{1,2})个?(?P<unit>月|年|周|天)"
+    r"|(?P<thismonth>本月|这个月|上个月|上月)"
+)
+
+
+def _small(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    if len(text) == 2 and text[0] == "十":
+        return 10 + _CN_SMALL[text[1]]
+    if len(text) == 2 and text[1] == "十":
+        return _CN_SMALL[text[0]] * 10
+    return _CN_SMALL.get(text, 1)
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    nxt = dt.date(year + month // 12, month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A span of days a question is about, both ends included, with the words that said it."""
+
+    start: str
+    end: str
+    text: str
+
+
+def window(question: str, today: dt.date) -> Window | None:
+    """The time span a question names: ``2024年``, ``2024年上半年``, ``2024年第三季度``, ``2024年7月``,
+    ``今年`` / ``去年`` / ``前年`` (with halves and months), ``近三个月``, ``本月`` / ``上个月``;
+    relative ones counted from ``today``. None when it names none (a single day is not a window)."""
+    m = _WINDOW.search(question)
+    if m is None:
+        return None
+    g = m.groupdict()
+    if g["year"] or g["rel"]:
+        year = int(g["year"]) if g["year"] else today.year + _RELATIVE_YEAR[g["rel"]]
+        half, month = g["half"] or g["rhalf"], g["month"] or g["rmonth"]
+        if half:
+            lo, hi = (1, 6) if half == "上半年" else (7, 12)
+        elif g["quarter"]:
+            q = "一二三四".find(g["quarter"]) + 1 if not g["quarter"].isdigit() else int(g["quarter"])
+            lo, hi = 3 * q - 2, 3 * q
+        elif month and 1 <= int(month) <= 12:
+            lo = hi = int(month)
+        else:
+            lo, hi = 1, 12
+        return Window(dt.date(year, lo, 1).isoformat(), _month_end(year, hi).isoformat(), m.group(0))
+    if g["thismonth"]:
+        first = today.replace(day=1)
+        if g["thismonth"] in ("上个月", "上月"):
+            first = (first - dt.timedelta(days=1)).replace(day=1)
+        return Window(first.isoformat(), _month_end(first.year, first.month).isoformat(), m.group(0))
+    n = max(1, _small(g["n"]))
+    days = {"天": n, "周": 7 * n, "月": 31 * n, "年": 366 * n}[g["unit"]]
+    if g["unit"] == "月":
+        month0 = today.year * 12 + today.month - 1 - n
+        y, mo = month0 // 12, month0 % 12 + 1
+        start = dt.date(y, mo, min(today.day, _month_end(y, mo).day))
+        return Window(start.isoformat(), today.isoformat(), m.group(0))
+    return Window((today - dt.timedelta(days=days)).isoformat(), today.isoformat(), m.group(0))

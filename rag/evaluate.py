@@ -27,9 +27,10 @@ import numpy as np
 
 from .api import Assistant
 from .config import Settings
+from .dates import format_cn
 from .errors import RagError
 from .normalize import normalize
-from .types import MARKER, Document
+from .types import MARKER, Answer, Document
 
 _PUNCT_OR_SPACE = re.compile(r"[\s\W_]+")
 
@@ -184,3 +185,146 @@ def evaluate(
         "index": str(a.store.path),
         "model": a.store.model_name,
     }
+
+
+# ------------------------------------------------------------------------------- many-meeting sets
+
+
+@dataclass(frozen=True)
+class ManyItem:
+    text: str
+    date: str | None
+    doc_id: str | None
+
+
+@dataclass(frozen=True)
+class ManyQuestion:
+    """A question about many meetings (``kind``: list, count, first, latest, timeline) with its gold
+    items, count, and the day relative time counts from."""
+
+    question: str
+    kind: str
+    items: tuple[ManyItem, ...]
+    count: int | None
+    unanswerable: bool
+    today: str | None
+
+
+def is_many(path: str | os.PathLike[str]) -> bool:
+    """Whether a ``.jsonl`` question set asks about many meetings (its rows have ``kind`` and ``items``)."""
+    p = Path(path)
+    if p.suffix.lower() != ".jsonl" or not p.is_file():
+        return False
+    with p.open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:
+                    return False
+                return isinstance(row, dict) and "kind" in row and "items" in row
+    return False
+
+
+def load_many(path: str | os.PathLike[str]) -> list[ManyQuestion]:
+    """A many-meeting question set (``bench/questions_many_meetings.md`` describes the schema)."""
+    out = []
+    with Path(path).open(encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                items = tuple(ManyItem(str(i["text"]), i.get("date"), i.get("doc_id")) for i in row.get("items") or ())
+                out.append(
+                    ManyQuestion(
+                        str(row["question"]),
+                        str(row["kind"]),
+                        items,
+                        row.get("count"),
+                        bool(row.get("unanswerable")),
+                        row.get("today"),
+                    )
+                )
+            except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+                raise RagError(f"{path}:{lineno}: not a many-meeting question ({exc})") from exc
+    return out
+
+
+_LINE = re.compile(r"^\s*\d+[.、]\s*", re.M)
+_COUNT = re.compile(r"共有?(\d+)")
+
+
+def _answer_lines(answer: Answer) -> list[str]:
+    """The items of an answer: its numbered lines, or else its sentences."""
+    numbered = [line for line in answer.text.splitlines() if _LINE.match(line)]
+    if numbered:
+        return numbered
+    return [s for s in re.split(r"(?<=[。！？])", answer.text) if s.strip()]
+
+
+def _item_in(item: ManyItem, text: str, cited: set[str]) -> bool:
+    """A gold item is in ``text`` when its words are, or when its report is cited there on its date."""
+    key = answer_key(item.text)
+    if key and key in answer_key(text):
+        return True
+    if item.date and item.doc_id and item.doc_id in cited:
+        return format_cn(item.date) in text or item.date in text
+    return False
+
+
+def score_many(q: ManyQuestion, answer: Answer) -> dict[str, float]:
+    """The measures one question contributes to: ``abstention`` (unanswerable: found is False),
+    ``false_abstention`` (answerable), ``first_latest`` (the gold date in the first line),
+    ``count_exact`` (the number after 共), ``list_recall`` and ``list_precision`` (gold items found
+    in the answer; numbered lines, or sentences, that hold a gold item) for lists, timelines and counts."""
+    if q.unanswerable:
+        return {"abstention": float(not answer.found)}
+    out = {"false_abstention": float(not answer.found)}
+    if q.kind in ("first", "latest"):
+        date = q.items[0].date if q.items else None
+        first_line = answer.text.split("\n")[0]
+        out["first_latest"] = float(answer.found and date is not None and format_cn(date) in first_line)
+        return out
+    by_n = {c.n: c.doc_id for c in answer.citations}
+
+    def cited(text: str) -> set[str]:
+        return {by_n[int(n)] for n in MARKER.findall(text) if int(n) in by_n}
+
+    lines = _answer_lines(answer) if answer.found else []
+    if q.items:
+        out["list_recall"] = sum(_item_in(i, answer.text, cited(answer.text)) for i in q.items) / len(q.items)
+        if lines:
+            out["list_precision"] = sum(any(_item_in(i, x, cited(x)) for i in q.items) for x in lines) / len(lines)
+    if q.kind == "count":
+        m = _COUNT.search(answer.text)
+        out["count_exact"] = float(m is not None and int(m.group(1)) == q.count)
+    return out
+
+
+def evaluate_many(
+    assistant: Assistant, questions: Sequence[ManyQuestion], answer: Callable[[str], Answer] | None = None
+) -> dict[str, Any]:
+    """Score many-meeting questions; ``answer`` (default: ``assistant.ask``) lets a baseline be scored
+    the same way. Each question is asked with its own ``today``."""
+    from dataclasses import replace
+
+    base = assistant.settings
+    sums: dict[str, list[float]] = {}
+    latencies = []
+    try:
+        for q in questions:
+            assistant.settings = replace(base, today=q.today or base.today)
+            t0 = time.perf_counter()
+            ans = (answer or assistant.ask)(q.question)
+            latencies.append((time.perf_counter() - t0) * 1000)
+            for key, value in score_many(q, ans).items():
+                sums.setdefault(key, []).append(value)
+    finally:
+        assistant.settings = base
+    result: dict[str, Any] = {k: sum(v) / len(v) for k, v in sorted(sums.items())}
+    result |= {f"n_{k}": len(v) for k, v in sorted(sums.items())}
+    result["n"] = len(questions)
+    result["query_ms_p50"] = statistics.median(latencies) if latencies else 0.0
+    result["query_ms_p95"] = _percentile(latencies, 95)
+    return result

@@ -42,6 +42,7 @@ from .chunking import chunk_at, chunk_document, index_text
 from .config import __version__
 from .embed import Embedder
 from .errors import IndexCorrupt, IndexMismatch, IndexNotFound
+from .meetings import EXTRACTOR_VERSION, Meeting, extract
 from .normalize import NORMALIZER_VERSION
 from .tokenize import TOKENIZER_VERSION, tokenize
 from .types import Chunk, Document
@@ -131,6 +132,7 @@ class IndexStore:
         chunks: list[Chunk],
         dense: Any,
         bm25: Any,
+        meetings: Sequence[Meeting] = (),
     ) -> None:
         self.path = path
         self.manifest = manifest
@@ -138,6 +140,7 @@ class IndexStore:
         self.chunks = chunks
         self.dense = dense
         self.bm25 = bm25
+        self.meetings = list(meetings)  # the meeting each document reports (rag.meetings)
         self._tokens: list[list[str]] | None = None
         self._dates = np.array([c.date or "" for c in chunks], dtype=object)
 
@@ -257,7 +260,12 @@ class IndexStore:
             raise IndexMismatch(
                 f"index in '{path}' has format {fmt}, this version reads {FORMAT_VERSION}; {_rebuild_hint(path)}"
             )
-        for key, version in (("normalizer", NORMALIZER_VERSION), ("tokenizer", TOKENIZER_VERSION)):
+        versions = (
+            ("normalizer", NORMALIZER_VERSION),
+            ("tokenizer", TOKENIZER_VERSION),
+            ("meetings", EXTRACTOR_VERSION),
+        )
+        for key, version in versions:
             if strict and manifest.get(key) != version:
                 raise IndexMismatch(
                     f"index in '{path}' was built with {key} version {manifest.get(key)}, "
@@ -312,7 +320,8 @@ class IndexStore:
                 f"index in '{path}' is inconsistent (vectors {dense.ntotal}, chunks {len(chunks)}, "
                 f"manifest {counts.get('chunks')}); {hint}"
             )
-        return cls(path, manifest, documents, chunks, dense, bm25)
+        meetings = read(gen / "chunks.sqlite", lambda: _read_meetings(gen / "chunks.sqlite"))
+        return cls(path, manifest, documents, chunks, dense, bm25, meetings)
 
     # ------------------------------------------------------------------------------------ writing
 
@@ -392,7 +401,10 @@ class IndexStore:
             build=build,
             sources=list(sources) if sources else (previous.manifest.get("sources") if previous else None),
         )
-        _write(path, manifest, docs, plan.chunks, plan.tokens, vectors, hnsw=len(plan.chunks) >= hnsw_threshold)
+        meetings = _meetings(docs, previous)
+        _write(
+            path, manifest, docs, plan.chunks, plan.tokens, vectors, meetings, hnsw=len(plan.chunks) >= hnsw_threshold
+        )
         store = cls.load(path)
         old_ids = set(previous.manifest["documents"]) if previous is not None else set()
         stats = BuildStats(
@@ -449,6 +461,25 @@ def _plan(docs: Sequence[Document], previous: IndexStore | None, size: int, over
     return plan
 
 
+def _meetings(docs: Sequence[Document], previous: IndexStore | None) -> list[Meeting]:
+    """The meeting facts of every document: reused for unchanged documents when ``previous`` was
+    built by the same extractor, extracted for the others."""
+    old: dict[str, Meeting] = {}
+    if previous is not None and previous.manifest.get("meetings") == EXTRACTOR_VERSION:
+        hashes = previous.manifest["documents"]
+        current = {d.doc_id: d.content_hash for d in docs}
+        old = {m.doc_id: m for m in previous.meetings if hashes.get(m.doc_id) == current.get(m.doc_id)}
+        reused = {d for d in current if hashes.get(d) == current[d]}
+    else:
+        reused = set()
+    out = []
+    for d in docs:
+        m = old.get(d.doc_id) if d.doc_id in reused else extract(d)
+        if m is not None:
+            out.append(m)
+    return out
+
+
 def _vectors(
     plan: _Plan, to_embed: list[int], embedder: Embedder, previous: IndexStore | None, progress: Progress | None
 ) -> np.ndarray:
@@ -485,6 +516,7 @@ def _manifest(
         "model": {"name": embedder.name, "dim": dim, "backend": embedder.backend},
         "normalizer": NORMALIZER_VERSION,
         "tokenizer": TOKENIZER_VERSION,
+        "meetings": EXTRACTOR_VERSION,
         "chunking": {"size": chunking[0], "overlap": chunking[1], "indexed_text": "title+date+passage"},
         "dense": (
             {"faiss": "IndexHNSWFlat", "M": HNSW_M, "efSearch": HNSW_EF_SEARCH, "metric": "inner_product"}
@@ -506,11 +538,16 @@ CREATE TABLE documents (doc_id TEXT PRIMARY KEY, title TEXT, date TEXT, source T
                         hash TEXT, text TEXT);
 CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT, doc_id TEXT, start INTEGER,
                      "end" INTEGER, tokens TEXT);
+CREATE TABLE meetings (doc_id TEXT PRIMARY KEY, kind TEXT, date TEXT, facts TEXT);
 """
 
 
 def _write_tables(
-    file: Path, docs: Sequence[Document], chunks: Sequence[Chunk], tokens: Sequence[Sequence[str]]
+    file: Path,
+    docs: Sequence[Document],
+    chunks: Sequence[Chunk],
+    tokens: Sequence[Sequence[str]],
+    meetings: Sequence[Meeting],
 ) -> None:
     with contextlib.closing(sqlite3.connect(file)) as db, db:
         db.executescript(_SCHEMA)
@@ -536,11 +573,20 @@ def _write_tables(
                 for i, (c, t) in enumerate(zip(chunks, tokens, strict=True))
             ),
         )
+        db.executemany(
+            "INSERT INTO meetings VALUES (?, ?, ?, ?)",
+            ((m.doc_id, m.kind, m.date, json.dumps(m.to_dict(), ensure_ascii=False)) for m in meetings),
+        )
 
 
 def _read_tokens(file: Path) -> list[list[str]]:
     with contextlib.closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as db:
         return [t.split("\t") if t else [] for (t,) in db.execute("SELECT tokens FROM chunks ORDER BY row")]
+
+
+def _read_meetings(file: Path) -> list[Meeting]:
+    with contextlib.closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as db:
+        return [Meeting.from_dict(json.loads(f)) for (f,) in db.execute("SELECT facts FROM meetings ORDER BY rowid")]
 
 
 def _read_tables(file: Path) -> tuple[dict[str, Document], list[Chunk]]:
@@ -568,6 +614,7 @@ def _write(
     chunks: Sequence[Chunk],
     tokens: Sequence[Sequence[str]],
     vectors: np.ndarray,
+    meetings: Sequence[Meeting],
     hnsw: bool = False,
 ) -> None:
     import bm25s
@@ -577,7 +624,7 @@ def _write(
     gen_name = f"gen-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=path))
     try:
-        _write_tables(tmp / "chunks.sqlite", docs, chunks, tokens)
+        _write_tables(tmp / "chunks.sqlite", docs, chunks, tokens, meetings)
         index: Any
         if hnsw:
             index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)

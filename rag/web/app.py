@@ -16,9 +16,21 @@ from typing import Any
 
 import gradio as gr
 
-from rag import SUPPORTED_SUFFIXES, Answer, Assistant, RagError, Settings
+from rag import SUPPORTED_SUFFIXES, Answer, Assistant, Meeting, RagError, Settings
 
-from .render import CARDS_JS, CSS, EMPTY_CARDS, answer_markdown, cards_html, doc_choices, examples_for, md_text
+from .render import (
+    CARDS_JS,
+    CSS,
+    EMPTY_CARDS,
+    MEETING_COLUMNS,
+    answer_markdown,
+    cards_html,
+    doc_choices,
+    examples_for,
+    md_text,
+    meeting_html,
+    meeting_row,
+)
 from .uploads import UploadRefused, check_upload, save_upload
 
 log = logging.getLogger("rag.web")
@@ -119,54 +131,96 @@ def create_app(a: Assistant, uploads: Path, settings: Settings | None = None) ->
         """Answer a question with citations: the same object as `rag ask --json`."""
         return a.ask(question, k=int(k)).to_dict()
 
+    listed = a.meetings()
+    years = sorted({m.date[:4] for m in listed if m.date}, reverse=True)
+    meeting_kinds = [k for k, n in a.meeting_kinds().items() if n >= 2][:80]
+    people = sorted({p.name for m in listed for p in m.people})
+
+    def chosen(year: str | None, kind: str | None, person: str | None) -> list[Meeting]:
+        def given(v: str | None) -> str | None:
+            return None if v in (None, "", "全部") else v
+
+        y, kd, p = given(year), given(kind), given(person)
+        return a.meetings(kd, date_from=f"{y}-01-01" if y else None, date_to=f"{y}-12-31" if y else None, person=p)[
+            ::-1
+        ]  # newest first
+
+    def meeting_rows(year: str | None, kind: str | None, person: str | None) -> list[list[str]]:
+        return [meeting_row(m) for m in chosen(year, kind, person)][:2000]
+
+    def show_meeting(year: str, kind: str, person: str, evt: gr.SelectData) -> str:
+        rows = chosen(year, kind, person)
+        row = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
+        if not isinstance(row, int) or not 0 <= row < len(rows):
+            return ""
+        m = rows[row]
+        doc = a.document(m.doc_id)
+        return meeting_html(doc, m) if doc is not None else ""
+
     with gr.Blocks(title="会议记录问答") as demo:
         gr.Markdown("## 会议记录问答\n根据已收录的会议记录回答问题，每句回答都标注出处 [n]，点击可查看原文。")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=320):
-                chat = gr.Chatbot(
-                    label="对话",
-                    height=460,
-                    elem_id="chat",
-                    buttons=["copy"],
-                    feedback_options=None,
-                    latex_delimiters=[],  # document text is text: no formula rendering
-                    placeholder="请输入问题，例如会议的日期、出席人员、审议事项……",
-                )
-                with gr.Row():
-                    box = gr.Textbox(
-                        show_label=False,
-                        placeholder="输入问题，按回车发送",
-                        scale=5,
-                        elem_id="question",
-                        autofocus=True,
+        with gr.Tab("问答", elem_id="tab-chat"):
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=320):
+                    chat = gr.Chatbot(
+                        label="对话",
+                        height=460,
+                        elem_id="chat",
+                        buttons=["copy"],
+                        feedback_options=None,
+                        latex_delimiters=[],  # document text is text: no formula rendering
+                        placeholder="请输入问题，例如会议的日期、出席人员、审议事项……",
                     )
-                    send = gr.Button("发送", variant="primary", scale=1, min_width=80, elem_id="send")
-                gr.Examples(examples_for(a.documents()), inputs=box, label="示例问题")
-                clear = gr.Button("清空对话", size="sm")
-            with gr.Column(scale=2, min_width=300):
-                gr.Markdown("#### 引用与原文")
-                cards = gr.HTML(EMPTY_CARDS, elem_id="cards")
-        with gr.Accordion("筛选", open=False):
+                    with gr.Row():
+                        box = gr.Textbox(
+                            show_label=False,
+                            placeholder="输入问题，按回车发送",
+                            scale=5,
+                            elem_id="question",
+                            autofocus=True,
+                        )
+                        send = gr.Button("发送", variant="primary", scale=1, min_width=80, elem_id="send")
+                    gr.Examples(examples_for(a.documents()), inputs=box, label="示例问题")
+                    clear = gr.Button("清空对话", size="sm")
+                with gr.Column(scale=2, min_width=300):
+                    gr.Markdown("#### 引用与原文")
+                    cards = gr.HTML(EMPTY_CARDS, elem_id="cards")
+            with gr.Accordion("筛选", open=False):
+                with gr.Row():
+                    date_from = gr.Textbox(label="起始日期", placeholder="YYYY-MM-DD", elem_id="date-from")
+                    date_to = gr.Textbox(label="截止日期", placeholder="YYYY-MM-DD", elem_id="date-to")
+                    k = gr.Slider(1, 10, value=5, step=1, label="引用段落数")
+                docs = gr.Dropdown(
+                    choices=doc_choices(a.documents()), multiselect=True, label="只在这些文档中查找", elem_id="docs"
+                )
+            with gr.Accordion("上传文档", open=False):
+                files = gr.File(
+                    file_count="multiple", label=f"支持 {' '.join(sorted(SUPPORTED_SUFFIXES))}", elem_id="upload"
+                )
+                pw = gr.Textbox(label="管理员密码", type="password", visible=bool(password), elem_id="password")
+                add = gr.Button("加入索引", elem_id="add")
+                status = gr.Markdown(elem_id="upload-status")
+        with gr.Tab("会议一览", elem_id="tab-meetings"):
+            gr.Markdown("资料中报道的会议，按日期排列。点击一行查看原文，会议名称、主持人和议定事项已标出。")
             with gr.Row():
-                date_from = gr.Textbox(label="起始日期", placeholder="YYYY-MM-DD", elem_id="date-from")
-                date_to = gr.Textbox(label="截止日期", placeholder="YYYY-MM-DD", elem_id="date-to")
-                k = gr.Slider(1, 10, value=5, step=1, label="引用段落数")
-            docs = gr.Dropdown(
-                choices=doc_choices(a.documents()), multiselect=True, label="只在这些文档中查找", elem_id="docs"
-            )
-        with gr.Accordion("上传文档", open=False):
-            files = gr.File(
-                file_count="multiple", label=f"支持 {' '.join(sorted(SUPPORTED_SUFFIXES))}", elem_id="upload"
-            )
-            pw = gr.Textbox(label="管理员密码", type="password", visible=bool(password), elem_id="password")
-            add = gr.Button("加入索引", elem_id="add")
-            status = gr.Markdown(elem_id="upload-status")
+                m_year = gr.Dropdown(choices=["全部", *years], value="全部", label="年份", elem_id="m-year")
+                m_kind = gr.Dropdown(choices=["全部", *meeting_kinds], value="全部", label="会议", elem_id="m-kind")
+                m_person = gr.Dropdown(choices=["全部", *people], value="全部", label="主持人", elem_id="m-person")
+            m_table = gr.Dataframe(
+                headers=list(MEETING_COLUMNS), value=meeting_rows(None, None, None), interactive=False,
+                wrap=True, elem_id="m-table",
+            )  # fmt: skip
+            m_source = gr.HTML(elem_id="m-source")
 
         inputs = [box, chat, date_from, date_to, docs, k]
         box.submit(respond, inputs, [chat, cards, box], api_visibility="private")
         send.click(respond, inputs, [chat, cards, box], api_visibility="private")
         clear.click(lambda: ([], EMPTY_CARDS), None, [chat, cards], api_visibility="private")
         add.click(upload, [files, pw], [status, docs], api_name="upload", concurrency_limit=1)
+        filters = [m_year, m_kind, m_person]
+        for f in filters:
+            f.change(lambda y, k_, p: meeting_rows(y, k_, p), filters, m_table, api_visibility="private")
+        m_table.select(show_meeting, filters, m_source, api_visibility="private")
         gr.api(api_ask, api_name="ask")  # type: ignore[attr-defined]
     return demo  # type: ignore[no-any-return]
 

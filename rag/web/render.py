@@ -10,7 +10,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from rag import MARKER, Answer, Assistant, Document
+from rag import MARKER, Answer, Assistant, Document, Meeting
 from rag.dates import format_cn
 
 CONTEXT_CHARS = 6000  # of a document shown before and after a cited passage
@@ -130,3 +130,26 @@ def doc_choices(documents: Sequence[Document], limit: int = 1000) -> list[tuple[
     """Documents for the filter, newest first (the newest ``limit`` of a large index)."""
     recent = sorted(documents, key=lambda d: d.date or "", reverse=True)[:limit]
     return [(f"{d.title}（{d.date}）" if d.date else d.title, d.doc_id) for d in recent]
+
+
+MEETING_COLUMNS = ("日期", "会议", "主持", "议定事项")
+
+
+def meeting_row(m: Meeting) -> list[str]:
+    """A row of the meetings table."""
+    decided = "；".join(d.text for d in m.decisions[:4]) + ("…" if len(m.decisions) > 4 else "")
+    return [m.date or "", m.name if len(m.name) >= 4 else m.kind, "、".join(p.name for p in m.people), decided]
+
+
+def meeting_html(doc: Document, m: Meeting) -> str:
+    """The report of a meeting, the passage that reports it marked and its facts highlighted."""
+    s, e = m.lead
+    spans = [(p.start - s, p.end - s) for p in m.people] + [(d.start - s, d.end - s) for d in m.decisions]
+    if m.start >= 0:
+        spans.append((m.start - s, m.end - s))
+    inner = highlight(doc.text[s:e], [(a, b) for a, b in spans if 0 <= a < b <= e - s])
+    meta = " · ".join(html.escape(x) for x in (m.date or "日期不详", doc.title, doc.source) if x)
+    return (
+        f'<div id="m-doc"><div class="meta">{meta}</div>'
+        f'<div class="doc" style="white-space: pre-wrap">{_in_context(doc, s, e, inner)}</div></div>'
+    )

@@ -1,0 +1,226 @@
+"""Questions about many meetings — lists, counts, first / latest, timelines — answered from meeting facts.
+
+"2024年国务院常务会议审议通过了哪些条例？", "今年开了几次常务会议？", "最近一次全国人大常委会会议是哪天？",
+"赵乐际2024年主持了哪几次常委会会议？" are recognized without a language model: what is asked (the
+aggregate), the meeting kind (matched against the kinds the index learned), a time window (relative
+to ``today``), a person, a verb and the kind of object. The answer is composed from the facts of
+`rag.meetings`: a lead sentence with the scope, then one line per item with its date and a ``[n]``
+marker; every item is cited, as many citations as the list needs. Counts say "in these records".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .dates import Window, date_hints, format_cn, window
+from .meetings import Decision, Meeting, _mentions, normalize_kind
+from .normalize import normalize
+from .types import Answer, Citation, Document, Quote
+
+_AGGREGATES = (
+    ("latest", re.compile(r"最近一次|最后一次|最新一次|上一次|最近的一次|最近召开的")),
+    ("first", re.compile(r"第一次|首次|最早")),
+    ("count", re.compile(r"(?<!第)几次|多少次|几场|多少场|次数")),  # of meetings; 第几次 asks for one
+    ("timeline", re.compile(r"时间线|历次|依次")),
+    ("list", re.compile(r"哪些|哪几|都有什么|列出|都谈了|都审议|都通过|都部署")),
+)
+_PASSED = ("审议通过", "原则通过", "表决通过", "审议并原则通过", "通过")
+_VERBS = (("通过", re.compile(r"通过")), ("部署", re.compile(r"部署")), ("研究", re.compile(r"研究")),
+          ("听取", re.compile(r"听取")), ("审议", re.compile(r"审议")))  # fmt: skip
+_OBJECT = re.compile(r"(行政法规|条例|法律|法规|法|规划|纲要|意见|方案|报告|决定|决议|办法|规定|计划|条约)")
+_OBJECT_ALIASES = {"行政法规": "条例", "法律": "法", "法规": "条例"}
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What a many-meeting question asks: the aggregate and the filters it names."""
+
+    aggregate: str  # count, list, first, latest, timeline
+    kind: str | None
+    window: Window | None
+    person: str | None
+    verb: str | None
+    object_kind: str | None
+    asked_kind: str | None = None  # the meeting the question names, when no kind of the index matches
+    term: int | None = None  # 十三届
+    session: int | None = None  # 第二十次
+
+
+def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | None]:
+    """The index's kind that the question names (the most reported of the best matches), and the
+    meeting phrase the question wrote."""
+    whole = [k for k in kinds if k in q]
+    if whole:
+        return max(whole, key=lambda k: (len(k), kinds[k])), None
+    # written apart: 中共中央政治局召开了几次会议
+    near = {k: _share(k, q) for k in kinds if len(k) >= 4}
+    best = [k for k, s in near.items() if s >= 0.75]
+    if best:
+        return max(best, key=lambda k: (near[k], kinds[k])), None
+    written = [normalize_kind(_QUESTION_WORDS.sub("", m.name))[0] for m in _mentions(q)]
+    written = [w for w in written if len(w) >= 3]
+    for w in written:
+        inside = [k for k in kinds if w in k or (len(k) >= 4 and k in w)]
+        if inside:
+            return max(inside, key=lambda k: kinds[k]), None
+    return None, (written[0] if written else None)
+
+
+_QUESTION_WORDS = re.compile(r"^.*(?:哪几次|几次|多少次|哪些|几场|哪次|一次|首次|最早的?|最新的?)")
+
+
+def _share(kind: str, q: str) -> float:
+    """The share of a kind's character pairs found in the question."""
+    pairs = [kind[i : i + 2] for i in range(len(kind) - 1)]
+    return sum(p in q for p in pairs) / len(pairs)
+
+
+def parse(question: str, kinds: Mapping[str, int], people: set[str], today: dt.date) -> Intent | None:
+    """The intent of a many-meeting question, or None for any other question."""
+    q = normalize(question)
+    aggregate = next((name for name, pattern in _AGGREGATES if pattern.search(q)), None)
+    if aggregate is None:
+        return None
+    kind, asked = _match_kind(q, kinds)
+    person = next((p for p in sorted(people, key=len, reverse=True) if p in q), None)
+    if kind is None and person is None:
+        return None  # a meeting the facts do not know (or none named): retrieval may still find it
+    verb = next((name for name, pattern in _VERBS if pattern.search(q)), None)
+    obj = None
+    if m := re.search(r"(?:哪些|哪几[项部个]?|什么)([\u4e00-\u9fff]{0,4}?)" + _OBJECT.pattern, q):
+        obj = _OBJECT_ALIASES.get(m.group(2), m.group(2))
+    days = [h for h in date_hints(q) if h.day is not None and h.month is not None]
+    span = window(q, today)
+    if days:  # a named day: that meeting only
+        year = days[0].year or (int(span.start[:4]) if span else today.year)
+        iso = f"{year:04d}-{days[0].month:02d}-{days[0].day:02d}"
+        span = Window(iso, iso, days[0].written())
+    if aggregate == "list" and not (obj or span or person or re.search(r"都|各次|历次", q)):
+        return None  # 会议指出要加强哪些方面: a question about one meeting's content
+    if days and not obj:
+        return None  # 12月27日的会议决定了哪些事: about that meeting's content
+    _, term, session = normalize_kind(q)
+    if aggregate == "first" and session == 1:
+        session = None  # 2025年第一次…座谈会: the first of them, not session 1
+    if aggregate == "count" and session is not None:
+        return None  # 第九次会议审议了几次: about one meeting
+    return Intent(aggregate, kind, span, person, verb, obj, asked, term, session)
+
+
+# ---------------------------------------------------------------------------------------- answering
+
+
+def _dedupe(meetings: list[Meeting]) -> list[Meeting]:
+    """One entry per meeting: reports of the same session (its opening and its closing) count once,
+    with the earliest date; otherwise one per kind and day."""
+    seen: dict[tuple[object, ...], Meeting] = {}
+    for m in sorted(meetings, key=lambda m: m.date or ""):
+        key: tuple[object, ...] = (m.kind, m.term, m.session) if m.session else (m.kind, m.date)
+        if key in seen:
+            first = seen[key]
+            if m.decisions and not first.decisions:  # the closing report holds the decisions
+                seen[key] = Meeting(**{**vars(m), "date": first.date})
+            continue
+        seen[key] = m
+    return sorted(seen.values(), key=lambda m: m.date or "")
+
+
+def select(intent: Intent, meetings: Sequence[Meeting]) -> list[Meeting]:
+    """The meetings the question is about, one per meeting, by date."""
+    out = [
+        m
+        for m in meetings
+        if (intent.kind is None or m.kind == intent.kind)
+        and (intent.window is None or (m.date is not None and intent.window.start <= m.date <= intent.window.end))
+        and (intent.person is None or any(p.name == intent.person for p in m.people))
+        and (intent.term is None or m.term == intent.term)
+        and (intent.session is None or m.session == intent.session)
+    ]
+    return _dedupe(out)
+
+
+def _decisions(intent: Intent, m: Meeting) -> list[Decision]:
+    wanted = [
+        d
+        for d in m.decisions
+        if (intent.object_kind is None or d.kind == intent.object_kind)
+        and (intent.verb is None or intent.verb == "审议" or (intent.verb == "通过") == (d.verb in _PASSED))
+        and (intent.verb in (None, "通过", "审议") or d.verb == intent.verb)
+    ]
+    return list({d.text: d for d in wanted}.values())
+
+
+def _scope(intent: Intent) -> str:
+    parts = [intent.window.text if intent.window else ""]
+    if intent.person:
+        parts.append(f"{intent.person}主持的")
+    if intent.term:
+        parts.append(f"第{intent.term}届")
+    parts.append(intent.kind or intent.asked_kind or "会议")
+    if intent.session:
+        parts.append(f"（第{intent.session}次）")
+    return "".join(parts)
+
+
+def compose(intent: Intent, meetings: Sequence[Meeting], documents: Mapping[str, Document]) -> Answer:
+    """The answer to a many-meeting question from the facts."""
+    chosen = select(intent, meetings) if intent.kind or not intent.asked_kind else []
+    scope = _scope(intent)
+    if not chosen:  # includes a meeting the index knows no kind of
+        return Answer(text=f"资料中没有找到{scope}的记录。", found=False, answerer="facts")
+    numbers: dict[str, int] = {}
+    quotes: list[Quote] = []
+
+    def cite(m: Meeting, span: tuple[int, int] | None = None) -> str:
+        n = numbers.setdefault(m.doc_id, len(numbers) + 1)
+        if span is not None and m.lead[0] <= span[0] and span[1] <= m.lead[1]:
+            quotes.append(Quote(n, span[0] - m.lead[0], span[1] - m.lead[0]))
+        return f"[{n}]"
+
+    lines: list[str] = []
+    if intent.aggregate in ("first", "latest"):
+        m = chosen[0] if intent.aggregate == "first" else chosen[-1]
+        which = "第一次" if intent.aggregate == "first" else "最近一次"
+        when = format_cn(m.date) if m.date else "日期不详"
+        head = f"资料中{scope}{which}是{when}召开的{_shown(m)}{cite(m, (m.start, m.end) if m.start >= 0 else None)}。"
+        lines.append(head + (f"会议事项：{_summary(m)}。" if m.decisions else ""))
+    elif intent.object_kind or (intent.verb and intent.aggregate == "list"):
+        items = [(m, d) for m in chosen for d in _decisions(intent, m)]
+        what = f"{_verb_text(intent)}的{intent.object_kind or '事项'}"
+        if not items:
+            return Answer(text=f"资料中{scope}共{len(chosen)}次，未找到{what}的记录。", found=False, answerer="facts")
+        lines.append(f"资料中{scope}{what}有{len(items)}项：")
+        for i, (m, d) in enumerate(items, 1):
+            lines.append(f"{i}. {d.text}（{format_cn(m.date) if m.date else '日期不详'}）{cite(m, (d.start, d.end))}")
+    else:
+        lead = f"资料中{scope}共有{len(chosen)}次的报道" if intent.aggregate == "count" else f"资料中{scope}有："
+        lines.append(lead + ("：" if intent.aggregate == "count" else ""))
+        for i, m in enumerate(chosen, 1):
+            when = format_cn(m.date) if m.date else "日期不详"
+            span = (m.start, m.end) if m.start >= 0 else None
+            lines.append(f"{i}. {when} {_shown(m)}{cite(m, span)}" + (f"：{_summary(m)}" if m.decisions else ""))
+    citations = tuple(_citation(n, documents[d], m) for d, n in numbers.items() for m in chosen if m.doc_id == d)
+    ordered = tuple(sorted({c.n: c for c in citations}.values(), key=lambda c: c.n))
+    return Answer(text="\n".join(lines), found=True, citations=ordered, answerer="facts", quotes=tuple(quotes))
+
+
+def _shown(m: Meeting) -> str:
+    """The meeting's name as written, or its kind when the record calls it just 会议."""
+    return m.name if len(m.name) >= 4 else m.kind
+
+
+def _verb_text(intent: Intent) -> str:
+    return {"通过": "审议通过", None: "审议通过"}.get(intent.verb, intent.verb or "")
+
+
+def _summary(m: Meeting) -> str:
+    """What a meeting decided, briefly, for list and timeline lines."""
+    return "、".join(d.text for d in m.decisions[:3]) + ("等" if len(m.decisions) > 3 else "")
+
+
+def _citation(n: int, doc: Document, m: Meeting) -> Citation:
+    s, e = m.lead
+    return Citation(n, doc.doc_id, doc.title, doc.date, doc.source, doc.text[s:e], s, e, 1.0)

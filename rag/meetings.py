@@ -1,0 +1,360 @@
+"""Meeting facts: the meeting a record reports, its kind, date, presider and decisions, with spans.
+
+Extracted once per document at index time and stored with the index, so that questions about many
+meetings ("2024年国务院常务会议审议通过了哪些条例？", "最近一次…是哪天？") are answered from facts, not
+from the five best passages. Nothing here lists meetings: a meeting is a phrase ending in a meeting
+noun (会议, 座谈会, 全会, 集体学习, 协商活动 …) that the record says was held (召开, 举行, 闭幕, 主持 …);
+its kind is that phrase without sessions, terms and dates (``十四届全国人大常委会第十次会议`` →
+``全国人大常委会会议``, term 14, session 10), taken from the title when the title reports it.
+Every fact keeps its character span in the normalized document, to be cited and highlighted.
+Pure functions over `Document`s; the queries over the facts are in `rag.many`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .types import Document
+
+EXTRACTOR_VERSION = "1"
+
+_NUM = "一二三四五六七八九十百零〇两\\d"
+# Meeting nouns, longest first. Generic vocabulary of Chinese meeting records, not meeting names.
+_SUFFIX = re.compile(
+    r"(?:常务会议|全体会议|主席会议|委员长会议|专题会议|工作会议|座谈会|协商会|集体学习|协商活动|代表大会|全会|大会|会议)"
+    r"(?![堂厅场室])"  # 人民大会堂 is a place
+)
+# What may stand inside a meeting's name: Chinese characters, numerals, quotes.
+_NAME_CHAR = re.compile(rf"[\u4e00-\u9fff{_NUM[:-2]}0-9“”]")
+# Words that end a name when walking back from its meeting noun.
+_BOUNDARY = re.compile(
+    r"(?:召开|举行|主持|出席|参加|进行|祝贺|直播|就|在|于|和|与|及|并|暨|的|将|以|对|为|是|时|日|上午|下午|晚)$"
+)
+_HELD_BEFORE = re.compile(r"(?:主持召开|召开了?|举行了?|主持|进行了?|在)$")
+_HELD_AFTER = re.compile(
+    r"^(?:\d{1,2}月)?(?:\d{1,2}日)?(?:至\d{1,2}月?\d{1,2}日)?(?:上午|下午|晚)?(?:在[\u4e00-\u9fff]{1,4})?(?:召开|举行|闭幕|开幕|时)"
+)
+_TERM = re.compile(rf"(?:第)?([{_NUM}]+)届")
+_SESSION = re.compile(rf"第([{_NUM}]+)次")
+_BARE_SESSION = re.compile(rf"([{_NUM}]+)次(?=会议|全会|全体会议)")
+_ORG_END = re.compile(r"(?:政协|人大|常委会|国务院|政治局|中央|委员会|政府|党组|部|院|总局|办公厅|中共中央)$")
+_DATE_NEAR = re.compile(r"(?:(\d{1,2})月)?(\d{1,2})日(?:至(?:(\d{1,2})月)?(\d{1,2})日)?")
+# where a news report starts after its headlines: 央视网消息（新闻联播）：, 新华社北京7月19日电
+_LEAD_PREFIX = re.compile(r"(?:消息|电)[（(][^）)]{0,12}[）)][:：]|消息[:：]|\d{1,2}日电")
+
+# Decisions: a verb, then what it applies to (titles in 《》, or the clause).
+_VERB = re.compile(r"审议通过|原则通过|表决通过|审议并原则通过|通过|审议|讨论|研究|部署|听取")
+_TITLE = re.compile(r"《[^《》]{2,80}》")
+_OBJECT_KIND = re.compile(
+    r"(条例|法律|法|规划|纲要|意见|方案|报告|决定|决议|办法|规定|计划|细则|条约|协定|公约|议案|修正案)(?:（[^）]*）)?(?:草案|修订草案|修正草案)?(?:）)?》?$"
+)
+_ROLE_WORDS = r"(?:总书记|总理|副总理|委员长|副委员长|主席|副主席|书记|副书记|市长|副市长|省长|主任|部长|同志)"
+_PRESIDED = re.compile(r"主持")
+_TRAILING_TIME = re.compile(r"(?:(?:\d{1,2}月)?\d{1,2}日)?(?:上午|下午|晚上?)?(?:在[\u4e00-\u9fff]{1,6})?$")
+_TITLED_NAME = re.compile(rf"{_ROLE_WORDS}([\u4e00-\u9fff]{{2,3}})$")
+
+_CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+
+
+def cn_number(text: str) -> int | None:
+    """``十四`` → 14, ``一百二十六`` → 126, ``67`` → 67; None when it is not a number."""
+    if text.isdigit():
+        return int(text)
+    total, current = 0, 0
+    for c in text:
+        if c in _CN_DIGIT:
+            current = _CN_DIGIT[c]
+        elif c in "十百":
+            total += (current or 1) * (10 if c == "十" else 100)
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person named with a role in a meeting (``presided``)."""
+
+    name: str
+    role: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a meeting did with something: ``verb`` (审议通过, 部署 …), ``text`` as written (a 《title》
+    or a clause), ``kind`` of the object (条例, 法, 规划 … or ""), and its span."""
+
+    verb: str
+    text: str
+    kind: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """The meeting a document reports.
+
+    ``kind`` is the normalized name (no term, session or date); ``name`` as written, at ``start:end``
+    of the document's text (-1 when it is only in the title); ``date`` / ``end_date`` the meeting's
+    own days (ISO); ``lead`` the span of the sentence that reports it.
+    """
+
+    doc_id: str
+    kind: str
+    name: str
+    date: str | None
+    end_date: str | None = None
+    term: int | None = None
+    session: int | None = None
+    start: int = -1
+    end: int = -1
+    lead: tuple[int, int] = (0, 0)
+    people: tuple[Person, ...] = ()
+    decisions: tuple[Decision, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc_id,
+            "kind": self.kind,
+            "name": self.name,
+            "date": self.date,
+            "end_date": self.end_date,
+            "term": self.term,
+            "session": self.session,
+            "start": self.start,
+            "end": self.end,
+            "lead": list(self.lead),
+            "people": [vars(p) for p in self.people],
+            "decisions": [vars(d) for d in self.decisions],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Meeting:
+        return cls(
+            doc_id=d["doc_id"],
+            kind=d["kind"],
+            name=d["name"],
+            date=d["date"],
+            end_date=d["end_date"],
+            term=d["term"],
+            session=d["session"],
+            start=d["start"],
+            end=d["end"],
+            lead=(int(d["lead"][0]), int(d["lead"][1])),
+            people=tuple(Person(**p) for p in d["people"]),
+            decisions=tuple(Decision(**x) for x in d["decisions"]),
+        )
+
+
+# ------------------------------------------------------------------------------------------ mentions
+
+
+@dataclass(frozen=True)
+class _Mention:
+    name: str
+    start: int
+    end: int
+    held: bool
+
+
+def _mentions(text: str) -> list[_Mention]:
+    """Meeting names in ``text``: each meeting noun with the name characters before it, up to a
+    boundary word; ``held`` when a holding verb stands just before or after."""
+    out: list[_Mention] = []
+    pos = 0
+    for m in _SUFFIX.finditer(text):
+        if m.start() < pos:
+            continue
+        i = m.start()
+        while i > pos and _NAME_CHAR.match(text[i - 1]) and not _BOUNDARY.search(text[max(0, i - 2) : i]):
+            i -= 1
+        name = text[i : m.end()]
+        before, after = text[max(0, i - 6) : i], text[m.end() : m.end() + 20]
+        held = bool(_HELD_BEFORE.search(before) or _HELD_AFTER.match(after))
+        out.append(_Mention(name, i, m.end(), held))
+        pos = m.end()
+    return out
+
+
+def _subject(text: str, start: int) -> str:
+    """The organization that holds a meeting, written before its verb (``二十届中共中央政治局10月25日召开会议``)."""
+    head = re.sub(r"(?:主持召开|召开|举行|进行)$", "", text[max(0, start - 30) : start])
+    head = re.sub(r"(?:\d{1,2}月)?\d{1,2}日(?:上午|下午|晚)?(?:在[\u4e00-\u9fff]{1,4})?$", "", head)
+    run = re.search(r"[\u4e00-\u9fff]+$", head)
+    if run is None or not _ORG_END.search(run.group(0)):
+        return ""
+    return run.group(0)
+
+
+def normalize_kind(name: str) -> tuple[str, int | None, int | None]:
+    """A meeting's kind, term (届) and session (次) from its written name."""
+    term = session = None
+    if t := _TERM.search(name):
+        term = cn_number(t.group(1))
+    if s := (_SESSION.search(name) or _BARE_SESSION.search(name)):
+        session = cn_number(s.group(1))
+    kind = _TERM.sub("", name)
+    kind = _SESSION.sub("", kind)
+    kind = _BARE_SESSION.sub("", kind)
+    kind = re.sub(r"\d+|“[^”]*”", "", kind)
+    return kind, term, session
+
+
+# --------------------------------------------------------------------------------------------- dates
+
+
+def _resolve(year: int, month: int, day: int, reported: dt.date) -> str | None:
+    """A day written without its year, resolved against the report's date (not after it)."""
+    for y in (year, year - 1):
+        try:
+            d = dt.date(y, month, day)
+        except ValueError:
+            continue
+        if d <= reported + dt.timedelta(days=1):
+            return d.isoformat()
+    return None
+
+
+def _meeting_dates(sentence: str, reported: str | None) -> tuple[str | None, str | None]:
+    """The first date (or range) written in the sentence that reports the meeting; the report's own
+    date when none is written."""
+    if not reported:
+        return None, None
+    r = dt.date.fromisoformat(reported)
+    m = _DATE_NEAR.search(sentence)
+    if m is None:
+        return reported, None
+    month = int(m.group(1)) if m.group(1) else (r.month if int(m.group(2)) <= r.day else (r.month - 2) % 12 + 1)
+    start = _resolve(r.year, month, int(m.group(2)), r)
+    end = None
+    if m.group(4):
+        end = _resolve(r.year, int(m.group(3)) if m.group(3) else month, int(m.group(4)), r)
+    return start or reported, end
+
+
+# --------------------------------------------------------------------------------------------- facts
+
+
+def _presider(text: str, lo: int, hi: int) -> Person | None:
+    """Who presided, from ``text[lo:hi]``: ``国务院总理李强3月14日主持召开``, ``栗战书委员长主持``,
+    ``中共中央总书记习近平主持会议``: the name just before 主持, after its title or before it."""
+    from .tokenize import names
+
+    for m in _PRESIDED.finditer(text, lo, hi):
+        w_lo = max(lo, m.start() - 16, text.rfind("。", lo, m.start()) + 1)
+        window = _TRAILING_TIME.sub("", text[w_lo : m.start()])
+        bare = re.sub(rf"{_ROLE_WORDS}$", "", window)
+        titled = _TITLED_NAME.search(window)
+        candidates = [titled.group(1)] if titled else []
+        if bare != window and (run := re.search(r"(?:^|[^\u4e00-\u9fff])([\u4e00-\u9fff]{2,4})$", bare)):
+            candidates.append(run.group(1))  # 。栗战书委员长主持: the name stands alone before its title
+        candidates += [n for n in names(bare[-6:]) if 2 <= len(n) <= 4][-1:]
+        for name in candidates:
+            at = text.rfind(name, w_lo, m.start())
+            if at >= 0:
+                return Person(name, "presided", at, at + len(name))
+    return None
+
+
+def _decisions(text: str, lo: int, hi: int) -> list[Decision]:
+    """What was decided in ``text[lo:hi]``: each verb with the titles, or the items, that follow it."""
+    out: list[Decision] = []
+    for clause in re.finditer(r"[^；。]+", text[lo:hi]):
+        c_lo = lo + clause.start()
+        body = clause.group(0)
+        verbs = list(_VERB.finditer(body))
+        if not verbs:
+            continue
+        titles = list(_TITLE.finditer(body))
+        for t in titles:  # each title goes with the last verb before it
+            before = [v for v in verbs if v.end() <= t.start()]
+            if before:
+                out.append(_decision(before[-1].group(0), t.group(0), c_lo + t.start()))
+        if titles:
+            continue
+        v = verbs[0]
+        if v.group(0) in ("表决通过", "审议通过", "通过", "原则通过"):  # 表决通过了农村集体经济组织法、…
+            rest = body[v.end() :]
+            items = re.sub(r"^了", "", rest)
+            offset = c_lo + v.end() + (len(rest) - len(items))
+            for part in re.finditer(r"[^、，和]+", items):
+                word = part.group(0)
+                if _OBJECT_KIND.search(word) and len(word) <= 40:
+                    out.append(_decision(v.group(0), word, offset + part.start()))
+    return out
+
+
+def _decision(verb: str, text: str, start: int) -> Decision:
+    k = _OBJECT_KIND.search(text.rstrip("》"))
+    kind = k.group(1) if k else ""
+    kind = "法" if kind == "法律" else kind
+    return Decision(verb, text, kind, start, start + len(text))
+
+
+def _lead_start(text: str) -> int:
+    m = _LEAD_PREFIX.search(text[:300])
+    return m.end() if m else 0
+
+
+def extract(doc: Document) -> Meeting | None:
+    """The meeting ``doc`` reports, or None when it reports none (a commentary, a visit)."""
+    text = doc.text
+    lead_lo = _lead_start(text)
+    sentences = [m.span() for m in re.finditer(r"[^。！？\n]+[。！？]?", text[:1500]) if m.end() > lead_lo]
+    title_mentions = [m for m in _mentions(doc.title) if m.held or m.end == len(doc.title)]
+    chosen: _Mention | None = None
+    lead = sentences[0] if sentences else (0, 0)
+    for s, e in sentences[:3]:
+        held = [m for m in _mentions(text[s:e]) if m.held]
+        if held:
+            chosen, lead = _Mention(held[0].name, s + held[0].start, s + held[0].end, True), (s, e)
+            break
+    if title_mentions:
+        name, subject = title_mentions[0].name, _subject(doc.title, title_mentions[0].start)
+    elif chosen is not None:
+        name, subject = chosen.name, _subject(text, chosen.start)
+    else:
+        return None
+    kind, term, session = normalize_kind(name)
+    if subject and not kind.startswith(normalize_kind(subject)[0]):
+        kind = normalize_kind(subject)[0] + kind
+    if chosen is not None:  # the text usually writes the session that the title leaves out
+        _, t2, s2 = normalize_kind(chosen.name)
+        term, session = term or t2, session or s2
+    if len(kind) < 3:  # a bare 会议 with no holder named is not a kind
+        return None
+    date, end_date = _meeting_dates(text[lead[0] : lead[1]], doc.date)
+    window_hi = lead[1]
+    for s, e in sentences[1:4]:  # the decisions often follow in the next sentences (会议表决通过了…)
+        if s >= lead[1] and text[s:e].startswith(("会议", "常委会会议", "会上")):
+            window_hi = e
+    following = [e for s, e in sentences if s >= lead[1]][:1]  # 栗战书委员长主持会议。 comes next
+    window_hi = max([window_hi, *following])
+    presider = _presider(text, lead[0], window_hi)
+    people = (presider,) if presider else ()
+    decisions = tuple(_decisions(text, lead[0], window_hi))
+    start, end = (chosen.start, chosen.end) if chosen else (-1, -1)
+    return Meeting(
+        doc.doc_id, kind, name, date, end_date, term, session, start, end, (lead[0], window_hi), people, decisions
+    )
+
+
+def extract_all(documents: Iterable[Document]) -> list[Meeting]:
+    """The meetings of all documents, in document order."""
+    return [m for d in documents if (m := extract(d)) is not None]
+
+
+def kinds(meetings: Sequence[Meeting]) -> dict[str, int]:
+    """Each kind with the number of documents reporting it, most frequent first."""
+    counts: dict[str, int] = {}
+    for m in meetings:
+        counts[m.kind] = counts.get(m.kind, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))

@@ -1,0 +1,229 @@
+"""Meeting facts (rag.meetings) and questions about many meetings (rag.many)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from rag import Assistant, Document
+from rag.dates import window
+from rag.many import parse
+from rag.meetings import cn_number, extract, extract_all, kinds
+
+from .conftest import DATA
+
+TODAY = dt.date(2024, 12, 31)
+
+
+def report(doc_id: str, date: str, title: str, text: str) -> Document:
+    return Document(doc_id=doc_id, title=title, date=date, text=text, source="test")
+
+
+STATE = [
+    report(
+        "s1",
+        "2024-07-20",
+        "李强主持召开国务院常务会议",
+        "央视网消息（新闻联播）：国务院总理李强7月19日主持召开国务院常务会议，研究支持设备更新的政策措施，"
+        "审议通过《退役军人安置条例（草案）》。\n会议指出，要抓好政策落实。",
+    ),
+    report(
+        "s2",
+        "2024-03-02",
+        "李强主持召开国务院常务会议",
+        "央视网消息（新闻联播）：国务院总理李强1日主持召开国务院常务会议，审议通过《推动设备更新行动方案》"
+        "和《节约用水条例（草案）》。\n会议强调，要扎实推进。",
+    ),
+    report(
+        "s3",
+        "2023-11-04",
+        "李强主持召开国务院常务会议",
+        "央视网消息（新闻联播）：国务院总理李强11月3日主持召开国务院常务会议，部署冬季安全生产工作。",
+    ),
+]
+NPC = report(
+    "n1",
+    "2024-06-28",
+    "十四届全国人大常委会第十次会议在京闭幕",
+    "央视网消息（新闻联播）：十四届全国人大常委会第十次会议28日在京闭幕。赵乐际委员长主持会议。\n"
+    "会议表决通过了农村集体经济组织法、新修订的突发事件应对法。",
+)
+POLITBURO = report(
+    "p1",
+    "2024-12-09",
+    "中共中央政治局召开会议",
+    "央视网消息（新闻联播）：中共中央政治局12月9日召开会议，分析研究2025年经济工作；"
+    "审议《中国共产党纪律处分条例》。中共中央总书记习近平主持会议。",
+)
+COMMENTARY = report(
+    "c1",
+    "2024-12-14",
+    "中央经济工作会议精神在各地引起热烈反响",
+    "央视网消息（新闻联播）：中央经济工作会议精神在全国各地引起热烈反响，大家表示要真抓实干。",
+)
+VISIT = report("v1", "2024-05-01", "外国领导人参观人民大会堂", "央视网消息（新闻联播）：外国领导人参观了人民大会堂。")
+
+
+def span(doc: Document, start: int, end: int) -> str:
+    return doc.text[start:end]
+
+
+def test_a_state_council_meeting_with_its_day_presider_and_decision():
+    m = extract(STATE[0])
+    assert m is not None
+    assert m.kind == "国务院常务会议"
+    assert m.date == "2024-07-19"  # the meeting's own day, the day before the report
+    assert [(p.name, p.role) for p in m.people] == [("李强", "presided")]
+    assert span(STATE[0], m.people[0].start, m.people[0].end) == "李强"
+    assert [(d.verb, d.text, d.kind) for d in m.decisions] == [("审议通过", "《退役军人安置条例（草案）》", "条例")]
+    assert span(STATE[0], m.decisions[0].start, m.decisions[0].end) == "《退役军人安置条例（草案）》"
+
+
+def test_a_day_without_its_month_is_resolved_against_the_report_date():
+    m = extract(STATE[1])  # 1日, reported 2024-03-02
+    assert m is not None
+    assert m.date == "2024-03-01"
+    assert [d.kind for d in m.decisions] == ["方案", "条例"]
+
+
+def test_session_term_and_laws_of_a_standing_committee_session():
+    m = extract(NPC)
+    assert m is not None
+    assert (m.kind, m.term, m.session) == ("全国人大常委会会议", 14, 10)
+    assert m.date == "2024-06-28"
+    assert [p.name for p in m.people] == ["赵乐际"]
+    assert [d.text for d in m.decisions] == ["农村集体经济组织法", "新修订的突发事件应对法"]
+    assert all(span(NPC, d.start, d.end) == d.text for d in m.decisions)
+
+
+def test_a_bare_meeting_takes_the_body_that_holds_it():
+    m = extract(POLITBURO)
+    assert m is not None
+    assert m.kind == "中共中央政治局会议"
+    assert [p.name for p in m.people] == ["习近平"]
+    assert [d.text for d in m.decisions] == ["《中国共产党纪律处分条例》"]
+
+
+def test_commentaries_and_places_are_not_meetings():
+    assert extract(COMMENTARY) is None
+    assert extract(VISIT) is None
+
+
+def test_chinese_numerals():
+    assert cn_number("十四") == 14
+    assert cn_number("一百二十六") == 126
+    assert cn_number("二十") == 20
+    assert cn_number("67") == 67
+    assert cn_number("届") is None
+
+
+def test_windows_named_in_questions():
+    assert window("2024年上半年开了几次", TODAY) == window("2024年上半年", TODAY)
+    assert (window("2024年上半年", TODAY).start, window("2024年上半年", TODAY).end) == ("2024-01-01", "2024-06-30")
+    assert (window("去年", TODAY).start, window("去年", TODAY).end) == ("2023-01-01", "2023-12-31")
+    assert window("2023年第三季度", TODAY).end == "2023-09-30"
+    assert window("近三个月", TODAY).start == "2024-09-30"
+    assert window("上个月", TODAY).start == "2024-11-01"
+    assert window("哪天召开", TODAY) is None
+
+
+KINDS = kinds(extract_all([*STATE, NPC, POLITBURO]))
+
+
+def test_questions_about_many_meetings_are_recognized():
+    intent = parse("2024年国务院常务会议审议通过了哪些条例？", KINDS, {"李强"}, TODAY)
+    assert intent is not None
+    assert (intent.aggregate, intent.kind, intent.object_kind, intent.verb) == (
+        "list",
+        "国务院常务会议",
+        "条例",
+        "通过",
+    )
+    assert intent.window is not None
+    assert (intent.window.start, intent.window.end) == ("2024-01-01", "2024-12-31")
+    written_apart = parse("今年中共中央政治局召开了几次会议？", KINDS, set(), TODAY)
+    assert written_apart is not None
+    assert (written_apart.aggregate, written_apart.kind) == ("count", "中共中央政治局会议")
+    latest = parse("最近一次常务会议是哪天？", KINDS, set(), TODAY)
+    assert latest is not None
+    assert (latest.aggregate, latest.kind) == ("latest", "国务院常务会议")
+
+
+def test_questions_about_one_meeting_go_the_usual_way():
+    assert parse("出席活动的副市长是谁？", KINDS, set(), TODAY) is None
+    assert parse("国务院常务会议指出要加强哪些方面的工作？", KINDS, set(), TODAY) is None
+    day = parse("2024年7月19日国务院常务会议审议通过了哪些条例？", KINDS, set(), TODAY)
+    assert day is not None
+    assert day.window is not None
+    assert (day.window.start, day.window.end) == ("2024-07-19", "2024-07-19")
+
+
+@pytest.fixture
+def archive(tmp_path, embedder) -> Assistant:
+    lines = [json.dumps({"id": d.doc_id, "date": d.date, "title": d.title, "content": d.text}, ensure_ascii=False)
+             for d in [*STATE, NPC, POLITBURO, COMMENTARY, VISIT]]  # fmt: skip
+    (tmp_path / "reports.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    a = Assistant.build([tmp_path / "reports.jsonl"], tmp_path / "index", embedder=embedder)
+    a.settings = a.settings.with_(today="2024-12-31")
+    return a
+
+
+def test_a_list_cites_every_item_in_date_order(archive):
+    ans = archive.ask("2024年国务院常务会议审议通过了哪些条例？")
+    assert ans.found
+    assert ans.answerer == "facts"
+    lines = ans.text.splitlines()
+    assert "共" not in lines[0] or "2" in lines[0]
+    assert lines[1].startswith("1. 《节约用水条例（草案）》（2024年3月1日）")
+    assert lines[2].startswith("2. 《退役军人安置条例（草案）》（2024年7月19日）")
+    assert [c.doc_id for c in ans.citations] == ["s2", "s1"]
+    by_n = {c.n: c for c in ans.citations}
+    quoted = [by_n[q.n].text[q.start : q.end] for q in ans.quotes]
+    assert quoted == ["《节约用水条例（草案）》", "《退役军人安置条例（草案）》"]
+
+
+def test_counts_say_they_are_of_these_records(archive):
+    ans = archive.ask("2024年开了几次国务院常务会议？")
+    assert ans.text.startswith("资料中2024年国务院常务会议共有2次")
+    assert len(ans.citations) == 2
+    again = archive.ask("今年开了几次国务院常务会议？")  # today is 2024-12-31
+    assert again.text.startswith("资料中今年国务院常务会议共有2次")
+
+
+def test_latest_and_first(archive):
+    assert "2024年7月19日" in archive.ask("最近一次国务院常务会议是哪天召开的？").text.splitlines()[0]
+    assert "2023年11月3日" in archive.ask("第一次国务院常务会议是哪天召开的？").text.splitlines()[0]
+
+
+def test_a_window_without_meetings_is_not_found(archive):
+    ans = archive.ask("2019年国务院常务会议审议通过了哪些条例？")
+    assert not ans.found
+    assert ans.citations == ()
+
+
+def test_meetings_are_stored_with_the_index_and_browsable(archive):
+    again = Assistant.load(archive.store.path, embedder=archive.embedder)
+    assert [m.doc_id for m in again.meetings()] == [m.doc_id for m in archive.meetings()]
+    assert [m.doc_id for m in again.meetings("常务会议", date_from="2024-01-01")] == ["s2", "s1"]
+    assert [m.doc_id for m in again.meetings(person="赵乐际")] == ["n1"]
+    assert again.store.manifest["meetings"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (DATA / "xinwenlianbo" / "meetings.jsonl").exists(), reason="needs ../shared/data")
+def test_extraction_on_the_meeting_reports():
+    from rag.loaders import load
+
+    docs = {d.doc_id: d for d in load([DATA / "xinwenlianbo" / "meetings.jsonl"]).documents}
+    meetings = extract_all(docs.values())
+    state = [m for m in meetings if m.kind == "国务院常务会议"]
+    assert len(state) == 98  # the data's README: 国务院常务会议 ×98
+    assert all(m.people and m.people[0].role == "presided" for m in state)
+    for m in meetings:
+        doc = docs[m.doc_id]
+        assert all(doc.text[p.start : p.end] == p.name for p in m.people)
+        assert all(doc.text[d.start : d.end] == d.text for d in m.decisions)
+        if m.date and doc.date:  # a report may announce a meeting of the next day (明天开幕), no later
+            assert dt.date.fromisoformat(m.date) <= dt.date.fromisoformat(doc.date) + dt.timedelta(days=1)
