@@ -326,7 +326,9 @@ class Assistant:
             question = llm.rewrite(question, history) if llm else standalone(question, history)
         if not (date_from or date_to or doc_ids) and (intent := live.intent(question, self.settings.today_date)):
             composed = many.compose(intent, live.store.meetings, live.store.documents)
-            if composed.found:  # no such meeting among the facts: the passages may still hold it
+            # a known kind of meeting that the facts do not hold in that window may still be in the
+            # passages; a kind of meeting no record reports is not found
+            if composed.found or intent.kind is None:
                 yield composed
                 return
         hits = live.retriever.search(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .dates import Window, date_hints, format_cn, window
@@ -25,7 +25,7 @@ _AGGREGATES = (
     ("first", re.compile(r"第一次|首次|最早")),
     ("count", re.compile(r"(?<!第)几次|多少次|几场|多少场|次数")),  # of meetings; 第几次 asks for one
     ("timeline", re.compile(r"时间线|历次|依次")),
-    ("list", re.compile(r"哪些|哪几|都有什么|列出|都谈了|都审议|都通过|都部署")),
+    ("list", re.compile(r"哪些|哪几|都有什么|列出|都谈了|都审议|都通过|都部署|分别")),
 )
 _PASSED = ("审议通过", "原则通过", "表决通过", "审议并原则通过", "通过")
 _VERBS = (("通过", re.compile(r"通过")), ("部署", re.compile(r"部署")), ("研究", re.compile(r"研究")),
@@ -47,6 +47,7 @@ class Intent:
     asked_kind: str | None = None  # the meeting the question names, when no kind of the index matches
     term: int | None = None  # 十三届
     session: int | None = None  # 第二十次
+    qualifier: str | None = None  # what the object is about: “十五五” in 哪些“十五五”规划
 
 
 def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | None]:
@@ -72,10 +73,10 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
 _QUESTION_WORDS = re.compile(r"^.*(?:哪几次|几次|多少次|哪些|几场|哪次|一次|首次|最早的?|最新的?)")
 
 
-def _share(kind: str, q: str) -> float:
-    """The share of a kind's character pairs found in the question."""
-    pairs = [kind[i : i + 2] for i in range(len(kind) - 1)]
-    return sum(p in q for p in pairs) / len(pairs)
+def _share(words: str, text: str) -> float:
+    """The share of the character pairs of ``words`` found in ``text``."""
+    pairs = [words[i : i + 2] for i in range(len(words) - 1)] or [words]
+    return sum(p in text for p in pairs) / len(pairs)
 
 
 def parse(question: str, kinds: Mapping[str, int], people: set[str], today: dt.date) -> Intent | None:
@@ -86,12 +87,17 @@ def parse(question: str, kinds: Mapping[str, int], people: set[str], today: dt.d
         return None
     kind, asked = _match_kind(q, kinds)
     person = next((p for p in sorted(people, key=len, reverse=True) if p in q), None)
-    if kind is None and person is None:
-        return None  # a meeting the facts do not know (or none named): retrieval may still find it
+    if kind is None and asked is None and person is None:
+        return None
     verb = next((name for name, pattern in _VERBS if pattern.search(q)), None)
-    obj = None
-    if m := re.search(r"(?:哪些|哪几[项部个]?|什么)([\u4e00-\u9fff]{0,4}?)" + _OBJECT.pattern, q):
+    obj = qualifier = None
+    after_verb = r"(?:审议通过|原则通过|表决通过|通过|审议|部署|研究|听取)[了过]?(?:哪些|哪几[项部个]?)?"
+    m = re.search(r"(?:哪些|哪几[项部个]?)([^，。？?、]{0,12}?)" + _OBJECT.pattern, q) or re.search(
+        after_verb + r"([^，。？?、]{0,24}?)" + _OBJECT.pattern, q
+    )
+    if m:
         obj = _OBJECT_ALIASES.get(m.group(2), m.group(2))
+        qualifier = re.sub(r"^(?:的|了)|的$|[“”\"]", "", m.group(1)) or None
     days = [h for h in date_hints(q) if h.day is not None and h.month is not None]
     span = window(q, today)
     if days:  # a named day: that meeting only
@@ -100,6 +106,8 @@ def parse(question: str, kinds: Mapping[str, int], people: set[str], today: dt.d
         span = Window(iso, iso, days[0].written())
     if aggregate == "list" and not (obj or span or person or re.search(r"都|各次|历次", q)):
         return None  # 会议指出要加强哪些方面: a question about one meeting's content
+    if re.search(r"会上|那次|这次|该次|本次", q):
+        return None  # at one meeting
     if days and not obj:
         return None  # 12月27日的会议决定了哪些事: about that meeting's content
     _, term, session = normalize_kind(q)
@@ -107,7 +115,7 @@ def parse(question: str, kinds: Mapping[str, int], people: set[str], today: dt.d
         session = None  # 2025年第一次…座谈会: the first of them, not session 1
     if aggregate == "count" and session is not None:
         return None  # 第九次会议审议了几次: about one meeting
-    return Intent(aggregate, kind, span, person, verb, obj, asked, term, session)
+    return Intent(aggregate, kind, span, person, verb, obj, asked, term, session, qualifier)
 
 
 # ---------------------------------------------------------------------------------------- answering
@@ -149,6 +157,7 @@ def _decisions(intent: Intent, m: Meeting) -> list[Decision]:
         if (intent.object_kind is None or d.kind == intent.object_kind)
         and (intent.verb is None or intent.verb == "审议" or (intent.verb == "通过") == (d.verb in _PASSED))
         and (intent.verb in (None, "通过", "审议") or d.verb == intent.verb)
+        and (intent.qualifier is None or _share(intent.qualifier, d.text) >= 0.5)
     ]
     return list({d.text: d for d in wanted}.values())
 
@@ -165,46 +174,75 @@ def _scope(intent: Intent) -> str:
     return "".join(parts)
 
 
+def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence of ``text`` around ``start:end`` (up to 。 or a line break on each side)."""
+    lo = max(text.rfind("。", 0, start), text.rfind("\n", 0, start)) + 1
+    stops = [i for i in (text.find("。", end), text.find("\n", end)) if i >= 0]
+    hi = min(stops) + 1 if stops else len(text)
+    return lo, min(hi, len(text))
+
+
 def compose(intent: Intent, meetings: Sequence[Meeting], documents: Mapping[str, Document]) -> Answer:
-    """The answer to a many-meeting question from the facts."""
+    """The answer to a many-meeting question from the facts: every item cited by the sentence that
+    states it."""
     chosen = select(intent, meetings) if intent.kind or not intent.asked_kind else []
     scope = _scope(intent)
     if not chosen:  # includes a meeting the index knows no kind of
         return Answer(text=f"资料中没有找到{scope}的记录。", found=False, answerer="facts")
-    numbers: dict[str, int] = {}
+    passages: dict[tuple[str, int, int], int] = {}
     quotes: list[Quote] = []
 
-    def cite(m: Meeting, span: tuple[int, int] | None = None) -> str:
-        n = numbers.setdefault(m.doc_id, len(numbers) + 1)
-        if span is not None and m.lead[0] <= span[0] and span[1] <= m.lead[1]:
-            quotes.append(Quote(n, span[0] - m.lead[0], span[1] - m.lead[0]))
+    def cite(m: Meeting, span: tuple[int, int] | None) -> str:
+        """The marker of the sentence holding ``span`` (the report's lead sentence when None)."""
+        text = documents[m.doc_id].text
+        s, e = _sentence(text, *span) if span else (m.lead[0], _sentence(text, m.lead[0], m.lead[0])[1])
+        n = passages.setdefault((m.doc_id, s, e), len(passages) + 1)
+        if span is not None and s <= span[0] < span[1] <= e:
+            quotes.append(Quote(n, span[0] - s, span[1] - s))
         return f"[{n}]"
+
+    def name_span(m: Meeting) -> tuple[int, int] | None:
+        return (m.start, m.end) if m.start >= 0 else None
 
     lines: list[str] = []
     if intent.aggregate in ("first", "latest"):
         m = chosen[0] if intent.aggregate == "first" else chosen[-1]
         which = "第一次" if intent.aggregate == "first" else "最近一次"
-        when = format_cn(m.date) if m.date else "日期不详"
-        head = f"资料中{scope}{which}是{when}召开的{_shown(m)}{cite(m, (m.start, m.end) if m.start >= 0 else None)}。"
-        lines.append(head + (f"会议事项：{_summary(m)}。" if m.decisions else ""))
+        lines.append(f"资料中{scope}{which}是{_when(m)}召开的{_shown(m)}{cite(m, name_span(m))}。{_about(m, cite)}")
     elif intent.object_kind or (intent.verb and intent.aggregate == "list"):
         items = [(m, d) for m in chosen for d in _decisions(intent, m)]
-        what = f"{_verb_text(intent)}的{intent.object_kind or '事项'}"
+        what = f"{_verb_text(intent)}的{intent.qualifier or ''}{intent.object_kind or '事项'}"
         if not items:
             return Answer(text=f"资料中{scope}共{len(chosen)}次，未找到{what}的记录。", found=False, answerer="facts")
         lines.append(f"资料中{scope}{what}有{len(items)}项：")
-        for i, (m, d) in enumerate(items, 1):
-            lines.append(f"{i}. {d.text}（{format_cn(m.date) if m.date else '日期不详'}）{cite(m, (d.start, d.end))}")
+        lines += [f"{i}. {d.text}（{_when(m)}）{cite(m, (d.start, d.end))}" for i, (m, d) in enumerate(items, 1)]
     else:
-        lead = f"资料中{scope}共有{len(chosen)}次的报道" if intent.aggregate == "count" else f"资料中{scope}有："
-        lines.append(lead + ("：" if intent.aggregate == "count" else ""))
+        counted = intent.aggregate == "count"
+        lines.append(f"资料中{scope}共有{len(chosen)}次的报道：" if counted else f"资料中{scope}有：")
         for i, m in enumerate(chosen, 1):
-            when = format_cn(m.date) if m.date else "日期不详"
-            span = (m.start, m.end) if m.start >= 0 else None
-            lines.append(f"{i}. {when} {_shown(m)}{cite(m, span)}" + (f"：{_summary(m)}" if m.decisions else ""))
-    citations = tuple(_citation(n, documents[d], m) for d, n in numbers.items() for m in chosen if m.doc_id == d)
-    ordered = tuple(sorted({c.n: c for c in citations}.values(), key=lambda c: c.n))
-    return Answer(text="\n".join(lines), found=True, citations=ordered, answerer="facts", quotes=tuple(quotes))
+            lines.append(f"{i}. {_when(m)} {_shown(m)}{cite(m, name_span(m))}{_about(m, cite, line=True)}")
+    citations = [
+        Citation(n, d, documents[d].title, documents[d].date, documents[d].source, documents[d].text[s:e], s, e, 1.0)
+        for (d, s, e), n in passages.items()
+    ]
+    return Answer(text="\n".join(lines), found=True, citations=tuple(citations), answerer="facts", quotes=tuple(quotes))
+
+
+def _when(m: Meeting) -> str:
+    return format_cn(m.date) if m.date else "日期不详"
+
+
+def _about(m: Meeting, cite: Callable[[Meeting, tuple[int, int] | None], str], line: bool = False) -> str:
+    """The topic of a meeting, else the first of its decisions, each cited."""
+    if m.topic is not None:
+        said = f"议题：{m.topic.text}{cite(m, (m.topic.start, m.topic.end))}"
+    elif m.decisions:
+        shown = m.decisions[:3]
+        said = "事项：" + "、".join(f"{d.text}{cite(m, (d.start, d.end))}" for d in shown)
+        said += "等" if len(m.decisions) > 3 else ""
+    else:
+        return ""
+    return f"，{said}" if line else f"{said}。"
 
 
 def _shown(m: Meeting) -> str:
@@ -214,13 +252,3 @@ def _shown(m: Meeting) -> str:
 
 def _verb_text(intent: Intent) -> str:
     return {"通过": "审议通过", None: "审议通过"}.get(intent.verb, intent.verb or "")
-
-
-def _summary(m: Meeting) -> str:
-    """What a meeting decided, briefly, for list and timeline lines."""
-    return "、".join(d.text for d in m.decisions[:3]) + ("等" if len(m.decisions) > 3 else "")
-
-
-def _citation(n: int, doc: Document, m: Meeting) -> Citation:
-    s, e = m.lead
-    return Citation(n, doc.doc_id, doc.title, doc.date, doc.source, doc.text[s:e], s, e, 1.0)

@@ -20,7 +20,7 @@ from typing import Any
 
 from .types import Document
 
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 
 _NUM = "一二三四五六七八九十百零〇两\\d"
 # Meeting nouns, longest first. Generic vocabulary of Chinese meeting records, not meeting names.
@@ -32,7 +32,7 @@ _SUFFIX = re.compile(
 _NAME_CHAR = re.compile(rf"[\u4e00-\u9fff{_NUM[:-2]}0-9“”]")
 # Words that end a name when walking back from its meeting noun.
 _BOUNDARY = re.compile(
-    r"(?:召开|举行|主持|出席|参加|进行|祝贺|直播|就|在|于|和|与|及|并|暨|的|将|以|对|为|是|时|日|上午|下午|晚)$"
+    r"(?:召开|举行|主持|出席|参加|进行|祝贺|直播|就|在|于|并|暨|的|将|以|对|为|是|时|日|上午|下午|晚)$"
 )
 _HELD_BEFORE = re.compile(r"(?:主持召开|召开了?|举行了?|主持|进行了?|在)$")
 _HELD_AFTER = re.compile(
@@ -119,6 +119,7 @@ class Meeting:
     lead: tuple[int, int] = (0, 0)
     people: tuple[Person, ...] = ()
     decisions: tuple[Decision, ...] = field(default=())
+    topic: Decision | None = None  # what it discussed: 围绕“…”协商议政, 就…进行集体学习, 以“…”为议题
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -134,6 +135,7 @@ class Meeting:
             "lead": list(self.lead),
             "people": [vars(p) for p in self.people],
             "decisions": [vars(d) for d in self.decisions],
+            "topic": vars(self.topic) if self.topic else None,
         }
 
     @classmethod
@@ -151,6 +153,7 @@ class Meeting:
             lead=(int(d["lead"][0]), int(d["lead"][1])),
             people=tuple(Person(**p) for p in d["people"]),
             decisions=tuple(Decision(**x) for x in d["decisions"]),
+            topic=Decision(**d["topic"]) if d.get("topic") else None,
         )
 
 
@@ -292,6 +295,21 @@ def _decisions(text: str, lo: int, hi: int) -> list[Decision]:
     return out
 
 
+_LATER_DECISION = re.compile(r"(?:^|\n)会议(?:还|同时)?(?:审议通过|原则通过|表决通过|审议|通过)[^。\n]*[。\n]")
+_TOPIC = re.compile(
+    r"围绕“([^”]{2,60})”|以“([^”]{2,60})”为(?:议题|主题)|就([^，。“”]{2,40}?)进行第[一二三四五六七八九十百\d]+次集体学习"
+)
+
+
+def _topic(text: str, lo: int, hi: int) -> Decision | None:
+    """What a meeting discussed, when the report names it: 围绕“…”, 以“…”为议题, 就…进行集体学习."""
+    m = _TOPIC.search(text, lo, hi)
+    if m is None:
+        return None
+    g = next(i for i in (1, 2, 3) if m.group(i))
+    return Decision("议题", m.group(g), "", m.start(g), m.end(g))
+
+
 def _decision(verb: str, text: str, start: int) -> Decision:
     k = _OBJECT_KIND.search(text.rstrip("》"))
     kind = k.group(1) if k else ""
@@ -340,10 +358,25 @@ def extract(doc: Document) -> Meeting | None:
     window_hi = max([window_hi, *following])
     presider = _presider(text, lead[0], window_hi)
     people = (presider,) if presider else ()
-    decisions = tuple(_decisions(text, lead[0], window_hi))
+    decisions = list(_decisions(text, lead[0], window_hi))
+    for m in _LATER_DECISION.finditer(text, window_hi):  # 会议审议通过了《…》 further down the report
+        decisions += _decisions(text, m.start(), m.end())
+    topic = _topic(text, 0, min(len(text), 1500))
     start, end = (chosen.start, chosen.end) if chosen else (-1, -1)
     return Meeting(
-        doc.doc_id, kind, name, date, end_date, term, session, start, end, (lead[0], window_hi), people, decisions
+        doc.doc_id,
+        kind,
+        name,
+        date,
+        end_date,
+        term,
+        session,
+        start,
+        end,
+        (lead[0], window_hi),
+        people,
+        tuple(decisions),
+        topic,
     )
 
 

@@ -154,7 +154,7 @@ def test_ask_api_returns_the_cli_json(server):
 
     url, _ = server
     result = Client(url, verbose=False).predict("出席数字赋能协商活动的副市长是谁？", 5, api_name="/ask")
-    assert set(result) == {"answer", "found", "citations", "answerer"}
+    assert set(result) == {"answer", "found", "citations", "quotes", "answerer"}
     assert result["found"] is True
     assert "赵炜" in result["answer"]
     assert result["citations"][0]["n"] == 1
@@ -204,4 +204,35 @@ def test_uploads_need_the_admin_password_when_set(browser, tmp_path):
         page.fill("#password input", "s3cret")
         page.click("#add")
         page.wait_for_function("document.querySelector('#upload-status').innerText.includes('已加入')", timeout=60_000)
+        page.close()
+
+
+MEETINGS = Path(__file__).resolve().parents[2] / "shared" / "data" / "xinwenlianbo" / "meetings.jsonl"
+
+
+@pytest.mark.skipif(not MEETINGS.exists(), reason="needs ../shared/data")
+def test_the_meetings_tab_lists_filters_and_opens_the_source(browser, tmp_path):
+    """Over 300 real meeting reports of 2024: the table, the year and person pickers, the source."""
+    import json
+
+    rows = [json.loads(line) for line in MEETINGS.read_text(encoding="utf-8").splitlines()]
+    some = [r for r in rows if r["date"].startswith("2024")][:300]
+    reports = "\n".join(json.dumps(r, ensure_ascii=False) for r in some)
+    with running_app(tmp_path, {"reports.jsonl": reports}) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(url)
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        page.click("#tab-meetings-button")
+        page.wait_for_selector("#m-table table", timeout=30_000)
+        table = page.locator("#m-table")
+        assert "国务院常务会议" in table.inner_text()
+        page.click("#m-person input")
+        page.locator("[role=option]", has_text="李强").first.click()
+        page.wait_for_timeout(1500)
+        text = table.inner_text()
+        assert "国务院常务会议" in text
+        assert "全国人大常委会" not in text  # presided by 赵乐际, filtered out
+        table.get_by_text("国务院常务会议").first.click()
+        page.wait_for_selector("#m-source mark", timeout=30_000)
+        assert "李强" in page.locator("#m-source").inner_text()
         page.close()
