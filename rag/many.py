@@ -23,9 +23,9 @@ from .types import Answer, Citation, Document, Quote
 _AGGREGATES = (
     ("latest", re.compile(r"最近一次|最后一次|最新一次|上一次|最近的一次|最近召开的")),
     ("first", re.compile(r"第一次|首次|最早")),
-    ("count", re.compile(r"(?<!第)几次|多少次|几场|多少场|次数")),  # of meetings; 第几次 asks for one
+    ("count", re.compile(r"(?<![第哪])几次|多少次|(?<!哪)几场|多少场|次数")),  # of meetings; 第几次 asks for one
     ("timeline", re.compile(r"时间线|历次|依次")),
-    ("list", re.compile(r"哪些|哪几|都有什么|列出|都谈了|都审议|都通过|都部署|分别")),
+    ("list", re.compile(r"哪些|哪几|都有什么|列出|都[\u4e00-\u9fff]{0,6}什么|分别")),
 )
 _PASSED = ("审议通过", "原则通过", "表决通过", "审议并原则通过", "通过")
 _VERBS = (("通过", re.compile(r"通过")), ("部署", re.compile(r"部署")), ("研究", re.compile(r"研究")),
@@ -53,16 +53,14 @@ class Intent:
 def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | None]:
     """The index's kind that the question names (the most reported of the best matches), and the
     meeting phrase the question wrote."""
-    whole = [k for k in kinds if k in q]
-    if whole:
-        return max(whole, key=lambda k: (len(k), kinds[k])), None
-    # written apart: 中共中央政治局召开了几次会议
-    near = {k: _share(k, q) for k in kinds if len(k) >= 4}
-    best = [k for k, s in near.items() if s >= 0.75]
-    if best:
-        return max(best, key=lambda k: (near[k], kinds[k])), None
+    # written whole (国务院常务会议) or apart (中共中央政治局召开了几次会议, 专家（和企业家）座谈会): the longest
+    near = [k for k in kinds if k in q or (len(k) >= 4 and _share(k, q) >= 0.75)]
+    if near:
+        return max(near, key=lambda k: (len(k), kinds[k])), None
     written = [normalize_kind(_QUESTION_WORDS.sub("", m.name))[0] for m in _mentions(q)]
     written = [w for w in written if len(w) >= 3]
+    if not written and (held := _HOLDER.search(q)):  # 中央全面依法治国委员会2024年召开的会议
+        written = [held.group(1) + "会议"]
     for w in written:
         inside = [k for k in kinds if w in k or (len(k) >= 4 and k in w)]
         if inside:
@@ -70,6 +68,9 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
     return None, (written[0] if written else None)
 
 
+_HOLDER = re.compile(
+    r"([\u4e00-\u9fff]{3,}?(?:委员会|政协|人大|常委会|国务院|政治局|党组|政府))[^，。？]{0,10}?(?:召开|举行)[了的]*[^，。？]{0,4}会议"
+)
 _QUESTION_WORDS = re.compile(r"^.*(?:哪几次|几次|多少次|哪些|几场|哪次|一次|首次|最早的?|最新的?)")
 
 
@@ -97,7 +98,10 @@ def parse(question: str, kinds: Mapping[str, int], people: set[str], today: dt.d
     )
     if m:
         obj = _OBJECT_ALIASES.get(m.group(2), m.group(2))
-        qualifier = re.sub(r"^(?:的|了)|的$|[“”\"]", "", m.group(1)) or None
+        written = m.group(1)
+        qualifier = re.sub(r"^(?:的|了)|的$|[“”\"]", "", written) or None
+        if qualifier and "“" not in written and len(qualifier) < 4:
+            qualifier = None  # 哪些党内法规: a description, not words the titles carry
     days = [h for h in date_hints(q) if h.day is not None and h.month is not None]
     span = window(q, today)
     if days:  # a named day: that meeting only
@@ -110,7 +114,10 @@ def parse(question: str, kinds: Mapping[str, int], people: set[str], today: dt.d
         return None  # at one meeting
     if days and not obj:
         return None  # 12月27日的会议决定了哪些事: about that meeting's content
-    _, term, session = normalize_kind(q)
+    term = session = None
+    for mention in _mentions(q):
+        _, t, s = normalize_kind(mention.name)
+        term, session = term or t, session or s
     if aggregate == "first" and session == 1:
         session = None  # 2025年第一次…座谈会: the first of them, not session 1
     if aggregate == "count" and session is not None:
@@ -121,45 +128,55 @@ def parse(question: str, kinds: Mapping[str, int], people: set[str], today: dt.d
 # ---------------------------------------------------------------------------------------- answering
 
 
-def _dedupe(meetings: list[Meeting]) -> list[Meeting]:
-    """One entry per meeting: reports of the same session (its opening and its closing) count once,
-    with the earliest date; otherwise one per kind and day."""
-    seen: dict[tuple[object, ...], Meeting] = {}
+def _grouped(meetings: list[Meeting]) -> list[list[Meeting]]:
+    """The reports of each meeting, first report first: the reports of one session (its opening and
+    its closing) are one meeting, with the date of the first; otherwise one meeting per kind and day."""
+    groups: dict[tuple[object, ...], list[Meeting]] = {}
     for m in sorted(meetings, key=lambda m: m.date or ""):
         key: tuple[object, ...] = (m.kind, m.term, m.session) if m.session else (m.kind, m.date)
-        if key in seen:
-            first = seen[key]
-            if m.decisions and not first.decisions:  # the closing report holds the decisions
-                seen[key] = Meeting(**{**vars(m), "date": first.date})
-            continue
-        seen[key] = m
-    return sorted(seen.values(), key=lambda m: m.date or "")
+        groups.setdefault(key, []).append(m)
+    return sorted(groups.values(), key=lambda g: g[0].date or "")
 
 
-def select(intent: Intent, meetings: Sequence[Meeting]) -> list[Meeting]:
-    """The meetings the question is about, one per meeting, by date."""
+def _variants(kind: str, kinds: Sequence[str]) -> set[str]:
+    """A kind and the kinds written with or without a short prefix (中共中央政治局集体学习, 中央政治局集体学习)."""
+    return {k for k in kinds if k == kind or ((k.endswith(kind) or kind.endswith(k)) and abs(len(k) - len(kind)) <= 2)}
+
+
+def select(intent: Intent, meetings: Sequence[Meeting]) -> list[list[Meeting]]:
+    """The meetings the question is about, each with its reports, by date."""
+    kinds = _variants(intent.kind, list({m.kind for m in meetings})) if intent.kind else set()
     out = [
         m
         for m in meetings
-        if (intent.kind is None or m.kind == intent.kind)
+        if (intent.kind is None or m.kind in kinds)
         and (intent.window is None or (m.date is not None and intent.window.start <= m.date <= intent.window.end))
         and (intent.person is None or any(p.name == intent.person for p in m.people))
         and (intent.term is None or m.term == intent.term)
         and (intent.session is None or m.session == intent.session)
     ]
-    return _dedupe(out)
+    return _grouped(out)
 
 
 def _decisions(intent: Intent, m: Meeting) -> list[Decision]:
     wanted = [
         d
         for d in m.decisions
-        if (intent.object_kind is None or d.kind == intent.object_kind)
+        if (
+            intent.object_kind is None
+            or d.kind == intent.object_kind
+            or (intent.object_kind == "法" and _amends_law(d))
+        )
         and (intent.verb is None or intent.verb == "审议" or (intent.verb == "通过") == (d.verb in _PASSED))
         and (intent.verb in (None, "通过", "审议") or d.verb == intent.verb)
         and (intent.qualifier is None or _share(intent.qualifier, d.text) >= 0.5)
     ]
     return list({d.text: d for d in wanted}.values())
+
+
+def _amends_law(d: Decision) -> bool:
+    """关于修改…法的决定, 刑法修正案: decisions that change a law count as laws."""
+    return d.kind == "修正案" or (d.kind == "决定" and re.search(r"修改[^，。]*法", d.text) is not None)
 
 
 def _scope(intent: Intent) -> str:
@@ -206,21 +223,28 @@ def compose(intent: Intent, meetings: Sequence[Meeting], documents: Mapping[str,
 
     lines: list[str] = []
     if intent.aggregate in ("first", "latest"):
-        m = chosen[0] if intent.aggregate == "first" else chosen[-1]
+        m = chosen[0][0] if intent.aggregate == "first" else chosen[-1][0]
         which = "第一次" if intent.aggregate == "first" else "最近一次"
         lines.append(f"资料中{scope}{which}是{_when(m)}召开的{_shown(m)}{cite(m, name_span(m))}。{_about(m, cite)}")
     elif intent.object_kind or (intent.verb and intent.aggregate == "list"):
-        items = [(m, d) for m in chosen for d in _decisions(intent, m)]
+        items: dict[str, tuple[Meeting, Meeting, Decision]] = {}  # by text: the opening and closing report
+        for g in chosen:
+            for r in g:
+                for d in _decisions(intent, r):
+                    items.setdefault(d.text, (g[0], r, d))
         what = f"{_verb_text(intent)}的{intent.qualifier or ''}{intent.object_kind or '事项'}"
         if not items:
             return Answer(text=f"资料中{scope}共{len(chosen)}次，未找到{what}的记录。", found=False, answerer="facts")
         lines.append(f"资料中{scope}{what}有{len(items)}项：")
-        lines += [f"{i}. {d.text}（{_when(m)}）{cite(m, (d.start, d.end))}" for i, (m, d) in enumerate(items, 1)]
+        for i, (m, r, d) in enumerate(items.values(), 1):
+            lines.append(f"{i}. {d.text}（{_when(m)}）{cite(r, (d.start, d.end))}")
     else:
         counted = intent.aggregate == "count"
         lines.append(f"资料中{scope}共有{len(chosen)}次的报道：" if counted else f"资料中{scope}有：")
-        for i, m in enumerate(chosen, 1):
-            lines.append(f"{i}. {_when(m)} {_shown(m)}{cite(m, name_span(m))}{_about(m, cite, line=True)}")
+        for i, g in enumerate(chosen, 1):
+            m = g[0]
+            about = next((x for x in g if x.topic), None) or next((x for x in g if x.decisions), m)
+            lines.append(f"{i}. {_when(m)} {_shown(m)}{cite(m, name_span(m))}{_about(about, cite, line=True)}")
     citations = [
         Citation(n, d, documents[d].title, documents[d].date, documents[d].source, documents[d].text[s:e], s, e, 1.0)
         for (d, s, e), n in passages.items()
