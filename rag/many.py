@@ -93,7 +93,7 @@ def parse(question: str, kinds: Mapping[str, int], people: set[str], today: dt.d
     verb = next((name for name, pattern in _VERBS if pattern.search(q)), None)
     obj = qualifier = None
     after_verb = r"(?:审议通过|原则通过|表决通过|通过|审议|部署|研究|听取)[了过]?(?:哪些|哪几[项部个]?)?"
-    m = re.search(r"(?:哪些|哪几[项部个]?)([^，。？?、]{0,12}?)" + _OBJECT.pattern, q) or re.search(
+    m = re.search(r"(?:哪些|哪几(?!次)[项部个]?)([^，。？?、]{0,12}?)" + _OBJECT.pattern, q) or re.search(
         after_verb + r"([^，。？?、]{0,24}?)" + _OBJECT.pattern, q
     )
     if m:
