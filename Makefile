@@ -33,6 +33,7 @@ bench: setup
 	$(BIN)/python -m pip install -q -e '.[dev,bench]'
 	$(BIN)/python bench/bench_retrieval.py
 	$(BIN)/python bench/bench_meetings.py
+	$(BIN)/python bench/bench_many.py
 	$(BIN)/python bench/bench_scale.py
 	$(BIN)/python bench/reliability.py
 

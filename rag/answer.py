@@ -214,6 +214,11 @@ class ExtractiveAnswerer:
         usable = [
             i for i, h in enumerate(hits) if all(_has_identifier(x, h.chunk.title, self._document(h)) for x in ids)
         ]
+        # a question that names a day (2024年1月5日, 1月5日) is about the meeting of that day: when
+        # passages of that day are retrieved, the others do not answer it
+        days = [h for h in date_hints(q) if h.day is not None]
+        of_the_day = [i for i in usable if any(h.matches(hits[i].chunk.date) for h in days)]
+        usable = of_the_day or usable
         cov = {i: self.coverage(weights, index_text(hits[i].chunk)) for i in usable}
         if not cov or max(cov.values()) < self.min_coverage:
             return Answer(text=NOT_FOUND, found=False)

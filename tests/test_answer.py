@@ -111,3 +111,34 @@ def test_follow_up_about_a_person_carries_the_name():
     from rag.followup import standalone
 
     assert "薛登峰" in standalone("他还强调了什么？", ["市政协主席薛登峰在座谈会上指出了什么？"])
+
+
+def test_a_follow_up_about_a_day_quotes_only_that_days_report(tmp_path, embedder):
+    from rag import Assistant
+
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "2024-01-06-常务会议.md").write_text(
+        "---\ntitle: 李强主持召开国务院常务会议\ndate: 2024-01-06\n---\n"
+        "国务院总理李强1月5日主持召开国务院常务会议，研究发展银发经济的政策举措，审议通过《节约用水条例（草案）》。"
+        "\n会议要求，抓好冬季安全生产，做好春节期间市场供应。\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "c" / "2024-12-17-常务会议.md").write_text(
+        "---\ntitle: 李强主持召开国务院常务会议\ndate: 2024-12-17\n---\n"
+        "国务院总理李强12月16日主持召开国务院常务会议，对贯彻落实中央经济工作会议决策部署作出安排。"
+        "\n会议强调，要把思想和行动统一到党中央决策部署上来，部署明年经济工作。\n",
+        encoding="utf-8",
+    )
+    a = Assistant.build([tmp_path / "c"], tmp_path / "index", embedder=embedder)
+    ans = a.ask("那次会议还部署了什么？", history=["2024年1月5日国务院常务会议研究了什么？"])
+    quoted = {q.n for q in ans.quotes}
+    assert {c.date for c in ans.citations if c.n in quoted} <= {"2024-01-06"}
+
+
+def test_a_question_naming_a_day_is_answered_from_that_days_report(assistant):
+    ans = assistant.ask("2023年3月2日国务院常务会议审议通过了什么？")
+    assert ans.found
+    quoted = {q.n for q in ans.quotes}
+    assert {c.date for c in ans.citations if c.n in quoted} == {"2023-03-02"}
+    assert "专利法实施细则" in ans.text
+    assert "消费者权益保护法" not in ans.text

@@ -235,4 +235,13 @@ def test_the_meetings_tab_lists_filters_and_opens_the_source(browser, tmp_path):
         table.get_by_text("国务院常务会议").first.click()
         page.wait_for_selector("#m-source mark", timeout=30_000)
         assert "李强" in page.locator("#m-source").inner_text()
+
+        # a follow-up in the chat stays with the meeting asked about first, among 300 reports
+        state = next(r for r in some if r["title"].endswith("主持召开国务院常务会议"))
+        y, m, d = (int(x) for x in state["date"].split("-"))
+        page.click("#tab-chat-button")
+        ask(page, f"{y}年{m}月{d}日国务院常务会议研究了什么？", "[1]")
+        ask(page, "那次会议还部署了什么？", "[1]")
+        page.wait_for_selector("#cards #cite-1")
+        assert state["date"] in page.locator("#cite-1 .meta").inner_text()
         page.close()

@@ -227,3 +227,31 @@ def test_extraction_on_the_meeting_reports():
         assert all(doc.text[d.start : d.end] == d.text for d in m.decisions)
         if m.date and doc.date:  # a report may announce a meeting of the next day (明天开幕), no later
             assert dt.date.fromisoformat(m.date) <= dt.date.fromisoformat(doc.date) + dt.timedelta(days=1)
+
+
+def test_rag_meetings_and_eval_on_a_many_meeting_set(archive, tmp_path, capsys, hash_model):
+    from rag.cli import main
+
+    index = str(archive.store.path)
+    assert main(["meetings", "--index", index, "--kind", "常务会议", "--from", "2024-01-01", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [m["doc_id"] for m in listed] == ["s2", "s1"]
+    assert listed[0]["decisions"][1]["text"] == "《节约用水条例（草案）》"
+    questions = tmp_path / "many.jsonl"
+    rows = [
+        {"question": "2024年国务院常务会议审议通过了哪些条例？", "kind": "list", "today": None, "count": None,
+         "items": [{"text": "《节约用水条例（草案）》", "date": "2024-03-01", "doc_id": "s2"},
+                   {"text": "《退役军人安置条例（草案）》", "date": "2024-07-19", "doc_id": "s1"}]},
+        {"question": "今年开了几次国务院常务会议？", "kind": "count", "today": "2024-12-31", "count": 2,
+         "items": [{"text": "国务院常务会议", "date": "2024-03-01", "doc_id": "s2"},
+                   {"text": "国务院常务会议", "date": "2024-07-19", "doc_id": "s1"}]},
+        {"question": "2019年国务院常务会议审议通过了哪些条例？", "kind": "list", "today": None, "count": None,
+         "items": [], "unanswerable": True},
+    ]  # fmt: skip
+    questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    assert main(["eval", str(questions), "--index", index, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["list_recall"] == 1.0
+    assert result["list_precision"] == 1.0
+    assert result["count_exact"] == 1.0
+    assert result["abstention"] == 1.0
