@@ -25,7 +25,7 @@ def llm():
 
 @pytest.fixture
 def chat(assistant, llm):
-    assistant.use_llm(LLMConfig(base_url=llm.url, model="scripted", timeout=2.0))
+    assistant.use_llm(LLMConfig(base_url=llm.url, model="scripted", timeout=1.0))
     return assistant
 
 
