@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from .dates import Window, date_hints, format_cn, window
 from .meetings import Decision, Meeting, _mentions, normalize_kind
 from .normalize import normalize
+from .tokenize import expand_aliases
 from .types import Answer, Citation, Document, Quote
 
 _AGGREGATES = (
@@ -50,11 +51,18 @@ class Intent:
     qualifier: str | None = None  # what the object is about: “十五五” in 哪些“十五五”规划
 
 
+def _canon(text: str) -> str:
+    """Abbreviations written out (国常会 → 国务院常务会议) and 中国共产党 written 中共, for matching."""
+    return expand_aliases(text).replace("中国共产党", "中共")
+
+
 def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | None]:
     """The index's kind that the question names (the most reported of the best matches), and the
     meeting phrase the question wrote."""
     # written whole (国务院常务会议) or apart (中共中央政治局召开了几次会议, 专家（和企业家）座谈会): the longest
-    near = [k for k in kinds if k in q or (len(k) >= 4 and _share(k, q) >= 0.75)]
+    cq = _canon(q)
+    canon = {k: _canon(k) for k in kinds}
+    near = [k for k, c in canon.items() if c in cq or (len(c) >= 4 and _share(c, cq) >= 0.75)]
     if near:
         return max(near, key=lambda k: (len(k), kinds[k])), None
     written = [normalize_kind(_QUESTION_WORDS.sub("", m.name))[0] for m in _mentions(q)]

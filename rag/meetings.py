@@ -20,13 +20,13 @@ from typing import Any
 
 from .types import Document
 
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "4"
 
 _NUM = "一二三四五六七八九十百零〇两\\d"
 # Meeting nouns, longest first. Generic vocabulary of Chinese meeting records, not meeting names.
 _SUFFIX = re.compile(
     r"(?:常务会议|全体会议|主席会议|委员长会议|专题会议|工作会议|座谈会|协商会|集体学习|协商活动|代表大会|全会|大会|会议)"
-    r"(?![堂厅场室])"  # 人民大会堂 is a place
+    r"(?![堂厅场室]|成员|精神)"  # 人民大会堂 is a place, 主席会议成员务虚会 another meeting, 会议精神 not one
 )
 # What may stand inside a meeting's name: Chinese characters, numerals, quotes.
 _NAME_CHAR = re.compile(rf"[\u4e00-\u9fff{_NUM[:-2]}0-9“”]")
@@ -36,7 +36,8 @@ _BOUNDARY = re.compile(
 )
 _HELD_BEFORE = re.compile(r"(?:主持召开|召开了?|举行了?|主持|进行了?|在)$")
 _HELD_AFTER = re.compile(
-    r"^(?:\d{1,2}月)?(?:\d{1,2}日)?(?:至\d{1,2}月?\d{1,2}日)?(?:上午|下午|晚)?(?:在[\u4e00-\u9fff]{1,4})?(?:召开|举行|闭幕|开幕|时)"
+    r"^[，,]?于?(?:\d{4}年)?(?:\d{1,2}月)?(?:\d{1,2}日)?(?:至\d{1,2}月?\d{1,2}日)?(?:上午|下午|晚)?"
+    r"(?:在[\u4e00-\u9fff]{1,4})?(?:召开|举行|闭幕|开幕|时)"
 )
 _TERM = re.compile(rf"(?:第)?([{_NUM}]+)届")
 _SESSION = re.compile(rf"第([{_NUM}]+)次")

@@ -34,6 +34,11 @@ ALIASES = _load_aliases()
 _ALIAS = re.compile("|".join(sorted(map(re.escape, ALIASES), key=len, reverse=True)))
 
 
+def expand_aliases(text: str) -> str:
+    """Abbreviations written out: ``国常会`` → ``国务院常务会议`` (``data/aliases.txt``)."""
+    return _ALIAS.sub(lambda m: ALIASES[m.group(0)], text)
+
+
 STOPWORDS = _load_stopwords()
 
 
@@ -92,7 +97,7 @@ def tokenize(text: str, with_bigrams: bool = True) -> list[str]:
     tokens: list[str] = []
     pos = 0
     for start, end in [*date_spans(text), (len(text), len(text))]:
-        piece = _ALIAS.sub(lambda m: ALIASES[m.group(0)], text[pos:start])
+        piece = expand_aliases(text[pos:start])
         for word in _jieba().cut_for_search(piece):
             if _is_token(word):
                 tokens.append(word.lower())

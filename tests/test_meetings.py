@@ -146,6 +146,9 @@ def test_questions_about_many_meetings_are_recognized():
     written_apart = parse("今年中共中央政治局召开了几次会议？", KINDS, set(), TODAY)
     assert written_apart is not None
     assert (written_apart.aggregate, written_apart.kind) == ("count", "中共中央政治局会议")
+    abbreviated = parse("2024年开了几次国常会？", KINDS, set(), TODAY)
+    assert abbreviated is not None
+    assert abbreviated.kind == "国务院常务会议"
     latest = parse("最近一次常务会议是哪天？", KINDS, set(), TODAY)
     assert latest is not None
     assert (latest.aggregate, latest.kind) == ("latest", "国务院常务会议")
