@@ -21,7 +21,7 @@ from .meetings import Meeting
 from .meetings import kinds as meeting_kinds
 from .retrieve import Retriever
 from .store import BuildStats, IndexStore, build_lock
-from .types import Answer, Document, Hit
+from .types import Answer, Chunk, Document, Hit
 
 Sources = Iterable[str | os.PathLike[str]]
 
@@ -328,6 +328,9 @@ class Assistant:
             composed = many.compose(intent, live.store.meetings, live.store.documents)
             # a known kind of meeting that the facts do not hold in that window may still be in the
             # passages; a kind of meeting no record reports is not found
+            if composed.found and llm is not None:  # the model writes from the composed list's passages
+                yield from llm.stream(question, _passages(composed), base=composed)
+                return
             if composed.found or intent.kind is None:
                 yield composed
                 return
@@ -416,6 +419,14 @@ class _Live:
     def intent(self, question: str, today: dt.date) -> many.Intent | None:
         """The intent of a question about many meetings, or None."""
         return many.parse(question, self.kinds, set(self.people), today)
+
+
+def _passages(answer: Answer) -> list[Hit]:
+    """The cited passages of an answer as retrieved passages, numbered as in the answer."""
+    return [
+        Hit(Chunk(f"{c.doc_id}@{c.start}", c.doc_id, c.text, c.start, c.end, c.title, c.date, c.source), c.score)
+        for c in sorted(answer.citations, key=lambda c: c.n)
+    ]
 
 
 MAX_QUESTION = 1000  # characters; a question is a sentence or two, and its cost grows with its length

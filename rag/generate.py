@@ -152,12 +152,17 @@ class LLMAnswerer:
         return out.splitlines()[0].strip() if out and len(out) < 200 else standalone(question, history)
 
     def stream(
-        self, question: str, hits: Sequence[Hit], fallback: ExtractiveAnswerer | None = None
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        fallback: ExtractiveAnswerer | None = None,
+        base: Answer | None = None,
     ) -> Iterator[str | Answer]:
         """The model's reply as it arrives (text pieces, before any check), then the checked
-        `Answer`. ``fallback`` (default: the one given at creation) answers when the model fails,
-        runs past its deadline (``timeout`` for the whole reply) or cites nothing valid."""
-        base = (fallback or self.fallback).answer(question, hits)
+        `Answer`. ``base`` (default: the ``fallback`` extractive answer, itself by default the one
+        given at creation) answers when the model fails, runs past its deadline (``timeout`` for the
+        whole reply) or cites nothing valid."""
+        base = base or (fallback or self.fallback).answer(question, hits)
         if not base.found:  # nothing relevant retrieved: no call
             yield base
             return

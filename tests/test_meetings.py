@@ -258,3 +258,24 @@ def test_rag_meetings_and_eval_on_a_many_meeting_set(archive, tmp_path, capsys, 
     assert result["list_precision"] == 1.0
     assert result["count_exact"] == 1.0
     assert result["abstention"] == 1.0
+
+
+def test_a_chat_model_writes_from_the_composed_list_and_is_checked(archive):
+    from rag import LLMConfig
+
+    from .llm_server import Reply, ScriptedLLM
+
+    with ScriptedLLM() as llm:
+        archive.use_llm(LLMConfig(base_url=llm.url, model="scripted", timeout=5.0))
+        llm.replies.append(Reply("2024年审议通过了《节约用水条例（草案）》[1]和《退役军人安置条例（草案）》[2]。"))
+        ans = archive.ask("2024年国务院常务会议审议通过了哪些条例？")
+        assert ans.answerer == "llm"
+        assert [c.doc_id for c in ans.citations] == ["s2", "s1"]
+        prompt = llm.requests[-1]["messages"][1]["content"]
+        assert "《节约用水条例（草案）》" in prompt
+        assert "《退役军人安置条例（草案）》" in prompt
+        llm.replies.append(Reply("2024年审议通过了《不存在的条例》[1]。"))
+        checked = archive.ask("2024年国务院常务会议审议通过了哪些条例？")
+        assert checked.answerer == "facts"  # nothing the model wrote was supported: the composed list
+        assert checked.note
+        assert "《节约用水条例（草案）》" in checked.text
