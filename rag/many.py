@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .dates import Window, date_hints, format_cn, window
-from .meetings import Decision, Meeting, _mentions, normalize_kind
+from .meetings import Decision, Meeting, mentions, normalize_kind
 from .normalize import normalize
 from .tokenize import expand_aliases
 from .types import Answer, Citation, Document, Quote
@@ -65,7 +65,7 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
     near = [k for k, c in canon.items() if c in cq or (len(c) >= 4 and _share(c, cq) >= 0.75)]
     if near:
         return max(near, key=lambda k: (len(k), kinds[k])), None
-    written = [normalize_kind(_QUESTION_WORDS.sub("", m.name))[0] for m in _mentions(q)]
+    written = [normalize_kind(_QUESTION_WORDS.sub("", m.name))[0] for m in mentions(q)]
     written = [w for w in written if len(w) >= 3]
     if not written and (held := _HOLDER.search(q)):  # 中央全面依法治国委员会2024年召开的会议
         written = [held.group(1) + "会议"]
@@ -123,7 +123,7 @@ def parse(question: str, kinds: Mapping[str, int], people: set[str], today: dt.d
     if days and not obj:
         return None  # 12月27日的会议决定了哪些事: about that meeting's content
     term = session = None
-    for mention in _mentions(q):
+    for mention in mentions(q):
         _, t, s = normalize_kind(mention.name)
         term, session = term or t, session or s
     if aggregate == "first" and session == 1:

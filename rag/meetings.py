@@ -162,17 +162,19 @@ class Meeting:
 
 
 @dataclass(frozen=True)
-class _Mention:
+class Mention:
+    """A meeting named in a text: its name as written, its span, and whether the text says it was held."""
+
     name: str
     start: int
     end: int
     held: bool
 
 
-def _mentions(text: str) -> list[_Mention]:
+def mentions(text: str) -> list[Mention]:
     """Meeting names in ``text``: each meeting noun with the name characters before it, up to a
     boundary word; ``held`` when a holding verb stands just before or after."""
-    out: list[_Mention] = []
+    out: list[Mention] = []
     pos = 0
     for m in _SUFFIX.finditer(text):
         if m.start() < pos:
@@ -183,7 +185,7 @@ def _mentions(text: str) -> list[_Mention]:
         name = text[i : m.end()]
         before, after = text[max(0, i - 6) : i], text[m.end() : m.end() + 20]
         held = bool(_HELD_BEFORE.search(before) or _HELD_AFTER.match(after))
-        out.append(_Mention(name, i, m.end(), held))
+        out.append(Mention(name, i, m.end(), held))
         pos = m.end()
     return out
 
@@ -328,13 +330,13 @@ def extract(doc: Document) -> Meeting | None:
     text = doc.text
     lead_lo = _lead_start(text)
     sentences = [m.span() for m in re.finditer(r"[^。！？\n]+[。！？]?", text[:1500]) if m.end() > lead_lo]
-    title_mentions = [m for m in _mentions(doc.title) if m.held or m.end == len(doc.title)]
-    chosen: _Mention | None = None
+    title_mentions = [m for m in mentions(doc.title) if m.held or m.end == len(doc.title)]
+    chosen: Mention | None = None
     lead = sentences[0] if sentences else (0, 0)
     for s, e in sentences[:3]:
-        held = [m for m in _mentions(text[s:e]) if m.held]
+        held = [m for m in mentions(text[s:e]) if m.held]
         if held:
-            chosen, lead = _Mention(held[0].name, s + held[0].start, s + held[0].end, True), (s, e)
+            chosen, lead = Mention(held[0].name, s + held[0].start, s + held[0].end, True), (s, e)
             break
     if title_mentions:
         name, subject = title_mentions[0].name, _subject(doc.title, title_mentions[0].start)
