@@ -26,9 +26,10 @@ CSS = """
 #cards .passage {white-space: pre-wrap; line-height: 1.6;}
 #cards .doc {white-space: pre-wrap; line-height: 1.7; max-height: 420px; overflow-y: auto; margin-top: 8px;
   padding: 8px; border-top: 1px dashed var(--border-color-primary);}
-#cards mark {background: #ffe58f; color: inherit; padding: 0 1px;}
-#cards mark.span {background: #e6f4ff;}
-#cards mark.span mark {background: #ffe58f;}
+#cards mark, #m-source mark {background: #ffe58f; color: inherit; padding: 0 1px;}
+#cards mark.span, #m-source mark.span {background: #e6f4ff;}
+#cards mark.span mark, #m-source mark.span mark {background: #ffe58f;}
+#m-source .meta {font-size: 0.85em; color: var(--body-text-color-subdued); margin-bottom: 4px;}
 #cards .hint {font-size: 0.8em; color: var(--body-text-color-subdued);}
 .cite-link {text-decoration: none; font-weight: 600;}
 """
