@@ -418,7 +418,7 @@ class _Live:
 
     def intent(self, question: str, today: dt.date) -> many.Intent | None:
         """The intent of a question about many meetings, or None."""
-        return many.parse(question, self.kinds, set(self.people), today)
+        return many.parse(question, self.kinds, self.people, today)
 
 
 def _passages(answer: Answer) -> list[Hit]:

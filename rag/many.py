@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from .dates import Window, date_hints, format_cn, window
@@ -88,7 +89,7 @@ def _share(words: str, text: str) -> float:
     return sum(p in text for p in pairs) / len(pairs)
 
 
-def parse(question: str, kinds: Mapping[str, int], people: set[str], today: dt.date) -> Intent | None:
+def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], today: dt.date) -> Intent | None:
     """The intent of a many-meeting question, or None for any other question."""
     q = normalize(question)
     aggregate = next((name for name, pattern in _AGGREGATES if pattern.search(q)), None)
