@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 from . import many
 from .answer import ExtractiveAnswerer
 from .config import LLMConfig, Settings
+from .dates import Window
 from .embed import Embedder, make_embedder
 from .errors import IndexMismatch, NoDocuments, RagError
 from .followup import standalone
@@ -327,13 +328,16 @@ class Assistant:
         if not (date_from or date_to or doc_ids) and (intent := live.intent(question, self.settings.today_date)):
             composed = many.compose(intent, live.store.meetings, live.store.documents)
             # a known kind of meeting that the facts do not hold in that window may still be in the
-            # passages; a kind of meeting no record reports is not found
+            # window's passages; a kind no record reports, or a window no record is dated in, is not found
             if composed.found and llm is not None:  # the model writes from the composed list's passages
                 yield from llm.stream(question, _passages(composed), base=composed)
                 return
-            if composed.found or intent.kind is None:
-                yield composed
+            window = intent.window
+            if composed.found or intent.kind is None or (window and not _dated_within(live.store.documents, window)):
+                yield composed  # found, or nothing the records could hold: no record of that kind or time
                 return
+            if window:  # the passages of the window the question names
+                date_from, date_to = window.start, window.end
         hits = live.retriever.search(
             question, k or self.settings.k, date_from=date_from, date_to=date_to, doc_ids=doc_ids
         )
@@ -419,6 +423,11 @@ class _Live:
     def intent(self, question: str, today: dt.date) -> many.Intent | None:
         """The intent of a question about many meetings, or None."""
         return many.parse(question, self.kinds, self.people, today)
+
+
+def _dated_within(documents: Mapping[str, Document], window: Window) -> bool:
+    """Whether any record is dated inside ``window``."""
+    return any(d.date and window.start <= d.date[:10] <= window.end for d in documents.values())
 
 
 def _passages(answer: Answer) -> list[Hit]:

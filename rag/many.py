@@ -31,8 +31,10 @@ _AGGREGATES = (
 )
 _PASSED = ("审议通过", "原则通过", "表决通过", "审议并原则通过", "通过")
 _VERBS = (("通过", re.compile(r"通过")), ("部署", re.compile(r"部署")), ("研究", re.compile(r"研究")),
-          ("听取", re.compile(r"听取")), ("审议", re.compile(r"审议")))  # fmt: skip
-_OBJECT = re.compile(r"(行政法规|条例|法律|法规|法|规划|纲要|意见|方案|报告|决定|决议|办法|规定|计划|条约)")
+          ("听取", re.compile(r"听取")), ("审议", re.compile(r"审议")), ("核准", re.compile(r"核准")),
+          ("批准", re.compile(r"批准")))  # fmt: skip
+_OBJECT = re.compile(r"(行政法规|条例|法律|法规|法|规划|纲要|意见|方案|报告|决定|决议|办法|规定|计划|条约|项目|举措)")
+_TOPIC_ASKED = re.compile(r"议题|主题|围绕什么|题目")
 _OBJECT_ALIASES = {"行政法规": "条例", "法律": "法", "法规": "条例"}
 
 
@@ -50,11 +52,15 @@ class Intent:
     term: int | None = None  # 十三届
     session: int | None = None  # 第二十次
     qualifier: str | None = None  # what the object is about: “十五五” in 哪些“十五五”规划
+    topic: bool = False  # asks what each meeting was about: 分别围绕什么议题
+    closing: bool = False  # asks the day it closed: 哪天闭幕
 
 
 def _canon(text: str) -> str:
-    """Abbreviations written out (国常会 → 国务院常务会议) and 中国共产党 written 中共, for matching."""
-    return expand_aliases(text).replace("中国共产党", "中共")
+    """Abbreviations written out (国常会 → 国务院常务会议, 三中全会 → 中央委员会第三次全体会议) and
+    中国共产党 written 中共, for matching."""
+    text = re.sub(r"([一二三四五六七八九])中全会", r"中央委员会第\1次全体会议", expand_aliases(text))
+    return text.replace("中央全会", "中央委员会全体会议").replace("中国共产党", "中共")
 
 
 def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | None]:
@@ -101,7 +107,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         return None
     verb = next((name for name, pattern in _VERBS if pattern.search(q)), None)
     obj = qualifier = None
-    after_verb = r"(?:审议通过|原则通过|表决通过|通过|审议|部署|研究|听取)[了过]?(?:哪些|哪几[项部个]?)?"
+    after_verb = r"(?:审议通过|原则通过|表决通过|通过|审议|部署|研究|听取|核准|批准)[了过]?(?:哪些|哪几[项部个]?)?"
     m = re.search(r"(?:哪些|哪几(?!次)[项部个]?)([^，。？?、]{0,12}?)" + _OBJECT.pattern, q) or re.search(
         after_verb + r"([^，。？?、]{0,24}?)" + _OBJECT.pattern, q
     )
@@ -131,7 +137,11 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         session = None  # 2025年第一次…座谈会: the first of them, not session 1
     if aggregate == "count" and session is not None:
         return None  # 第九次会议审议了几次: about one meeting
-    return Intent(aggregate, kind, span, person, verb, obj, asked, term, session, qualifier)
+    if obj is None and "哪几次" in q:
+        verb = None  # 哪几次全会…（公报通过）: the meetings are asked for, not what they passed
+    topic = obj is None and _TOPIC_ASKED.search(q) is not None
+    closing = re.search(r"闭幕|闭会|结束", q) is not None
+    return Intent(aggregate, kind, span, person, verb, obj, asked, term, session, qualifier, topic, closing)
 
 
 # ---------------------------------------------------------------------------------------- answering
@@ -148,8 +158,24 @@ def _grouped(meetings: list[Meeting]) -> list[list[Meeting]]:
 
 
 def _variants(kind: str, kinds: Sequence[str]) -> set[str]:
-    """A kind and the kinds written with or without a short prefix (中共中央政治局集体学习, 中央政治局集体学习)."""
-    return {k for k in kinds if k == kind or ((k.endswith(kind) or kind.endswith(k)) and abs(len(k) - len(kind)) <= 2)}
+    """A kind and the kinds written with or without a short prefix (中共中央政治局集体学习, 中央政治局集体学习)
+    or a joined group (经济形势专家座谈会, 经济形势专家和企业家座谈会)."""
+    return {
+        k
+        for k in kinds
+        if k == kind
+        or ((k.endswith(kind) or kind.endswith(k)) and abs(len(k) - len(kind)) <= 2)
+        or _joined(kind, k)
+        or _joined(k, kind)
+    }
+
+
+def _joined(short: str, long: str) -> bool:
+    """``long`` is ``short`` with a group joined by 和/及/与 (专家 → 专家和企业家)."""
+    n = len(long) - len(short)
+    return n >= 2 and any(
+        long[:i] == short[:i] and long[i + n :] == short[i:] and long[i] in "和及与、" for i in range(1, len(short))
+    )
 
 
 def select(intent: Intent, meetings: Sequence[Meeting]) -> list[list[Meeting]]:
@@ -232,28 +258,40 @@ def compose(intent: Intent, meetings: Sequence[Meeting], documents: Mapping[str,
 
     lines: list[str] = []
     if intent.aggregate in ("first", "latest"):
-        m = chosen[0][0] if intent.aggregate == "first" else chosen[-1][0]
+        group = chosen[0] if intent.aggregate == "first" else chosen[-1]
+        m = group[0]
         which = "第一次" if intent.aggregate == "first" else "最近一次"
-        lines.append(f"资料中{scope}{which}是{_when(m)}召开的{_shown(m)}{cite(m, name_span(m))}。{_about(m, cite)}")
+        when = _when(group, intent.closing) + ("" if intent.closing else "召开")
+        lines.append(f"资料中{scope}{which}是{when}的{_shown(m)}{cite(m, name_span(m))}。{_about(m, cite)}")
     elif intent.object_kind or (intent.verb and intent.aggregate == "list"):
-        items: dict[str, tuple[Meeting, Meeting, Decision]] = {}  # by text: the opening and closing report
+        items: dict[str, tuple[list[Meeting], Meeting, Decision]] = {}  # by text: the meeting and the report
         for g in chosen:
             for r in g:
                 for d in _decisions(intent, r):
-                    items.setdefault(d.text, (g[0], r, d))
+                    items.setdefault(d.text, (g, r, d))
         what = f"{_verb_text(intent)}的{intent.qualifier or ''}{intent.object_kind or '事项'}"
         if not items:
             return Answer(text=f"资料中{scope}共{len(chosen)}次，未找到{what}的记录。", found=False, answerer="facts")
         lines.append(f"资料中{scope}{what}有{len(items)}项：")
-        for i, (m, r, d) in enumerate(items.values(), 1):
-            lines.append(f"{i}. {d.text}（{_when(m)}）{cite(r, (d.start, d.end))}")
+        for i, (g, r, d) in enumerate(items.values(), 1):
+            lines.append(f"{i}. {d.text}（{_when(g, intent.closing)}）{cite(r, (d.start, d.end))}")
     else:
         counted = intent.aggregate == "count"
+        untold = [g for g in chosen if not any(x.topic for x in g)] if intent.topic and not counted else []
+        if len(untold) == len(chosen):
+            untold = []  # no report names its topic: list the meetings with what they did
         lines.append(f"资料中{scope}共有{len(chosen)}次的报道：" if counted else f"资料中{scope}有：")
-        for i, g in enumerate(chosen, 1):
+        for i, g in enumerate([g for g in chosen if g not in untold], 1):
             m = g[0]
             about = next((x for x in g if x.topic), None) or next((x for x in g if x.decisions), m)
-            lines.append(f"{i}. {_when(m)} {_shown(m)}{cite(m, name_span(m))}{_about(about, cite, line=True)}")
+            lines.append(
+                f"{i}. {_when(g, intent.closing)} {_shown(m)}{cite(m, name_span(m))}{_about(about, cite, line=True)}"
+            )
+        if untold:
+            named = "、".join(
+                f"{_when(g, intent.closing)}的{_shown(g[0])}{cite(g[0], name_span(g[0]))}" for g in untold
+            )
+            lines.append(f"另有{len(untold)}次会议的报道没有写明议题：{named}。")
     citations = [
         Citation(n, d, documents[d].title, documents[d].date, documents[d].source, documents[d].text[s:e], s, e, 1.0)
         for (d, s, e), n in passages.items()
@@ -261,8 +299,22 @@ def compose(intent: Intent, meetings: Sequence[Meeting], documents: Mapping[str,
     return Answer(text="\n".join(lines), found=True, citations=tuple(citations), answerer="facts", quotes=tuple(quotes))
 
 
-def _when(m: Meeting) -> str:
-    return format_cn(m.date) if m.date else "日期不详"
+def _when(group: Sequence[Meeting], closing: bool = False) -> str:
+    """A meeting's days (2023年2月26日至28日), or the day it closed when that is asked (2023年2月28日闭幕)."""
+    days = sorted({d for m in group for d in (m.date, m.end_date) if d})
+    if not days:
+        return "日期不详"
+    if closing:
+        return f"{format_cn(days[-1])}闭幕"
+    start, end = group[0].date or days[0], group[0].end_date
+    if not end or end == start:
+        return format_cn(start)
+    tail = format_cn(end)
+    if end[:4] == start[:4]:
+        tail = tail.split("年", 1)[1]
+        if end[5:7] == start[5:7]:
+            tail = tail.split("月", 1)[1]
+    return f"{format_cn(start)}至{tail}"
 
 
 def _about(m: Meeting, cite: Callable[[Meeting, tuple[int, int] | None], str], line: bool = False) -> str:

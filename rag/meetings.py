@@ -20,7 +20,7 @@ from typing import Any
 
 from .types import Document
 
-EXTRACTOR_VERSION = "4"
+EXTRACTOR_VERSION = "7"
 
 _NUM = "一二三四五六七八九十百零〇两\\d"
 # Meeting nouns, longest first. Generic vocabulary of Chinese meeting records, not meeting names.
@@ -37,7 +37,7 @@ _BOUNDARY = re.compile(
 _HELD_BEFORE = re.compile(r"(?:主持召开|召开了?|举行了?|主持|进行了?|在)$")
 _HELD_AFTER = re.compile(
     r"^[，,]?于?(?:\d{4}年)?(?:\d{1,2}月)?(?:\d{1,2}日)?(?:至\d{1,2}月?\d{1,2}日)?(?:上午|下午|晚)?"
-    r"(?:在[\u4e00-\u9fff]{1,4})?(?:召开|举行|闭幕|开幕|时)"
+    r"(?:在[\u4e00-\u9fff]{1,8}?)?(?:召开|举行|闭幕|开幕|时|表决|审议通过)"
 )
 _TERM = re.compile(rf"(?:第)?([{_NUM}]+)届")
 _SESSION = re.compile(rf"第([{_NUM}]+)次")
@@ -48,11 +48,13 @@ _DATE_NEAR = re.compile(r"(?:(\d{1,2})月)?(\d{1,2})日(?:至(?:(\d{1,2})月)?(\
 _LEAD_PREFIX = re.compile(r"(?:消息|电)[（(][^）)]{0,12}[）)][:：]|消息[:：]|\d{1,2}日电")
 
 # Decisions: a verb, then what it applies to (titles in 《》, or the clause).
-_VERB = re.compile(r"审议通过|原则通过|表决通过|审议并原则通过|通过|审议|讨论|研究|部署|听取")
+_VERB = re.compile(r"审议通过|原则通过|表决通过|审议并原则通过|通过|审议|讨论|研究|部署|听取|决定核准|决定批准")
 _TITLE = re.compile(r"《[^《》]{2,80}》")
 _OBJECT_KIND = re.compile(
     r"(条例|法律|法|规划|纲要|意见|方案|报告|决定|决议|办法|规定|计划|细则|条约|协定|公约|议案|修正案)(?:（[^）]*）)?(?:草案|修订草案|修正草案)?(?:）)?》?$"
 )
+# what a clause without a title is about: 决定核准…核电项目, 研究…有关举措
+_CLAUSE_KIND = re.compile(r"(项目|举措|措施|政策|工作|行动|安排)$")
 _ROLE_WORDS = r"(?:总书记|总理|副总理|委员长|副委员长|主席|副主席|书记|副书记|市长|副市长|省长|主任|部长|同志)"
 _PRESIDED = re.compile(r"主持")
 _TRAILING_TIME = re.compile(r"(?:(?:\d{1,2}月)?\d{1,2}日)?(?:上午|下午|晚上?)?(?:在[\u4e00-\u9fff]{1,6})?$")
@@ -183,7 +185,7 @@ def mentions(text: str) -> list[Mention]:
         while i > pos and _NAME_CHAR.match(text[i - 1]) and not _BOUNDARY.search(text[max(0, i - 2) : i]):
             i -= 1
         name = text[i : m.end()]
-        before, after = text[max(0, i - 6) : i], text[m.end() : m.end() + 20]
+        before, after = text[max(0, i - 6) : i], text[m.end() : m.end() + 40]
         held = bool(_HELD_BEFORE.search(before) or _HELD_AFTER.match(after))
         out.append(Mention(name, i, m.end(), held))
         pos = m.end()
@@ -279,26 +281,74 @@ def _decisions(text: str, lo: int, hi: int) -> list[Decision]:
         verbs = list(_VERB.finditer(body))
         if not verbs:
             continue
-        titles = list(_TITLE.finditer(body))
-        for t in titles:  # each title goes with the last verb before it
-            before = [v for v in verbs if v.end() <= t.start()]
+        for t in _TITLE.finditer(body):  # each title goes with the last verb before it, in its part
+            part_lo = body.rfind("，", 0, t.start()) + 1
+            if body.startswith("《", part_lo):  # 审议通过《A》，《B》
+                part_lo = 0
+            before = [v for v in verbs if part_lo <= v.start() and v.end() <= t.start()]
             if before:
-                out.append(_decision(before[-1].group(0), t.group(0), c_lo + t.start()))
-        if titles:
-            continue
-        v = verbs[0]
-        if v.group(0) in ("表决通过", "审议通过", "通过", "原则通过"):  # 表决通过了农村集体经济组织法、…
-            rest = body[v.end() :]
+                out.append(_titled(body, before[-1], t, c_lo))
+        for part in re.finditer(r"[^，]+", body):  # 研究…举措，决定核准…项目，讨论《…》
+            p_lo, words = part.start(), part.group(0)
+            v = _VERB.search(words)
+            if v is None or _TITLE.search(words):
+                continue
+            verb = _verb_name(v.group(0))
+            if verb not in _PASSED_VERBS and re.sub(r"^会议|还|并|同时", "", words[: v.start()].strip()):
+                continue  # 研究…举措 opens its clause; 加强研究 inside one is not a decision
+            at = p_lo + v.end()
+            rest = body[at : part.end()]
             items = re.sub(r"^了", "", rest)
-            offset = c_lo + v.end() + (len(rest) - len(items))
-            for part in re.finditer(r"[^、，和]+", items):
-                word = part.group(0)
-                if _OBJECT_KIND.search(word) and len(word) <= 40:
-                    out.append(_decision(v.group(0), word, offset + part.start()))
-    return out
+            offset = c_lo + at + (len(rest) - len(items))
+            if verb in _PASSED_VERBS:  # 表决通过了农村集体经济组织法、…: each law an item
+                for piece in re.finditer(r"[^、]+", items):
+                    for word, w_at in _split_and(piece.group(0), piece.start()):
+                        if _OBJECT_KIND.search(word) and len(word) <= 40:
+                            out.append(_decision(verb, word, offset + w_at))
+            elif verb not in ("审议", "通过") and 4 <= len(items) <= 50:  # 决定核准…核电项目: the clause
+                out.append(_decision(verb, items, offset))
+    return sorted(out, key=lambda d: d.start)
 
 
-_LATER_DECISION = re.compile(r"(?:^|\n)会议(?:还|同时)?(?:审议通过|原则通过|表决通过|审议|通过)[^。\n]*[。\n]")
+_PASSED_VERBS = ("表决通过", "审议通过", "通过", "原则通过", "审议并原则通过")
+
+
+def _verb_name(written: str) -> str:
+    """决定核准 → 核准."""
+    return written.removeprefix("决定")
+
+
+def _split_and(words: str, at: int) -> list[tuple[str, int]]:
+    """``A和B`` as two items when both name an object (反间谍法和对外关系法), else one: 宪法和法律委员会
+    is a committee, and 宪法和法律委员会提出的…报告 one report."""
+    halves = words.split("和")
+    if (
+        len(halves) > 1
+        and all(_OBJECT_KIND.search(h) and "的" not in h for h in halves[1:])
+        and _OBJECT_KIND.search(halves[0])
+    ):
+        out, pos = [], at
+        for h in halves:
+            out.append((h, pos))
+            pos += len(h) + 1
+        return out
+    return [(words, at)]
+
+
+def _titled(body: str, verb: re.Match[str], title: re.Match[str], offset: int) -> Decision:
+    """The item a 《title》 names: the title itself, or the decision it stands in
+    (关于批准《…条约》的决定, 关于军队战时调整适用《…刑事诉讼法》部分规定的决定)."""
+    tail = re.match(r"[^、，《》]{0,30}?的(?:决定|决议)(?:（草案）)?", body[title.end() :])
+    if tail is None:
+        return _decision(_verb_name(verb.group(0)), title.group(0), offset + title.start())
+    head = max(verb.end(), body.rfind("、", 0, title.start()) + 1, body.rfind("，", 0, title.start()) + 1)
+    head += body.startswith("了", head)
+    return _decision(_verb_name(verb.group(0)), body[head : title.end() + tail.end()], offset + head)
+
+
+_LATER_DECISION = re.compile(
+    r"(?:^|\n)会议(?:还|同时)?(?:审议通过|原则通过|表决通过|审议|通过|决定核准|决定批准)[^。\n]*[。\n]"
+)
 _TOPIC = re.compile(
     r"围绕“([^”]{2,60})”|以“([^”]{2,60})”为(?:议题|主题)|就([^，。“”]{2,40}?)进行第[一二三四五六七八九十百\d]+次集体学习"
 )
@@ -314,7 +364,7 @@ def _topic(text: str, lo: int, hi: int) -> Decision | None:
 
 
 def _decision(verb: str, text: str, start: int) -> Decision:
-    k = _OBJECT_KIND.search(text.rstrip("》"))
+    k = _OBJECT_KIND.search(text.rstrip("》")) or _CLAUSE_KIND.search(text)
     kind = k.group(1) if k else ""
     kind = "法" if kind == "法律" else kind
     return Decision(verb, text, kind, start, start + len(text))

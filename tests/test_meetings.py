@@ -77,8 +77,11 @@ def test_a_state_council_meeting_with_its_day_presider_and_decision():
     assert m.date == "2024-07-19"  # the meeting's own day, the day before the report
     assert [(p.name, p.role) for p in m.people] == [("李强", "presided")]
     assert span(STATE[0], m.people[0].start, m.people[0].end) == "李强"
-    assert [(d.verb, d.text, d.kind) for d in m.decisions] == [("审议通过", "《退役军人安置条例（草案）》", "条例")]
-    assert span(STATE[0], m.decisions[0].start, m.decisions[0].end) == "《退役军人安置条例（草案）》"
+    assert [(d.verb, d.text, d.kind) for d in m.decisions] == [
+        ("研究", "支持设备更新的政策措施", "措施"),
+        ("审议通过", "《退役军人安置条例（草案）》", "条例"),
+    ]
+    assert span(STATE[0], m.decisions[1].start, m.decisions[1].end) == "《退役军人安置条例（草案）》"
 
 
 def test_a_day_without_its_month_is_resolved_against_the_report_date():
@@ -104,6 +107,104 @@ def test_a_bare_meeting_takes_the_body_that_holds_it():
     assert m.kind == "中共中央政治局会议"
     assert [p.name for p in m.people] == ["习近平"]
     assert [d.text for d in m.decisions] == ["《中国共产党纪律处分条例》"]
+
+
+CLOSING = report(
+    "n2",
+    "2023-12-29",
+    "十四届全国人大常委会第七次会议在京闭幕",
+    "央视网消息（新闻联播）：十四届全国人大常委会第七次会议29日下午在北京人民大会堂闭幕。赵乐际委员长主持闭幕会。"
+    "会议经表决，通过了粮食安全保障法、新修订的公司法；"
+    "会议表决通过了全国人大常委会关于批准《甲国和乙国引渡条约》的决定、"
+    "关于军队战时调整适用《中华人民共和国刑事诉讼法》部分规定的决定。"
+    "会议表决通过了全国人大民族委员会、宪法和法律委员会分别提出的议案审议结果的报告。",
+)
+PLENUM = report(
+    "p2",
+    "2024-07-18",
+    "中国共产党第二十届中央委员会第三次全体会议公报",
+    "央视网消息（新闻联播）：中国共产党第二十届中央委员会第三次全体会议公报\n"
+    "（2024年7月18日中国共产党第二十届中央委员会第三次全体会议通过）\n"
+    "中国共产党第二十届中央委员会第三次全体会议，于2024年7月15日至18日在北京举行。",
+)
+APPROVED = report(
+    "s4",
+    "2024-08-20",
+    "李强主持召开国务院常务会议",
+    "央视网消息（新闻联播）：国务院总理李强8月19日主持召开国务院常务会议，审议通过《城市公共交通条例（草案）》，"
+    "研究促进中小企业发展的政策措施，决定核准江苏一期工程等五个核电项目。\n会议指出，要扎实推进。"
+    "\n会议决定核准辽宁二期工程核电项目。",
+)
+
+
+def test_laws_are_told_from_decisions_that_name_them_and_from_committees():
+    m = extract(CLOSING)
+    assert m is not None
+    assert [(d.text, d.kind) for d in m.decisions] == [
+        ("粮食安全保障法", "法"),
+        ("新修订的公司法", "法"),
+        ("全国人大常委会关于批准《甲国和乙国引渡条约》的决定", "决定"),
+        ("关于军队战时调整适用《中华人民共和国刑事诉讼法》部分规定的决定", "决定"),
+        ("宪法和法律委员会分别提出的议案审议结果的报告", "报告"),
+    ]  # 宪法和法律委员会 is a committee, not 宪法
+    assert all(span(CLOSING, d.start, d.end) == d.text for d in m.decisions)
+
+
+def test_a_plenum_held_over_several_days_with_a_long_place():
+    m = extract(PLENUM)
+    assert m is not None
+    assert (m.kind, m.term, m.session) == ("中国共产党中央委员会全体会议", 20, 3)
+    assert (m.date, m.end_date) == ("2024-07-15", "2024-07-18")
+    assert extract(CLOSING) is not None  # 29日下午在北京人民大会堂闭幕: a place of seven characters
+
+
+def test_decisions_written_as_clauses_take_their_verb_and_object():
+    m = extract(APPROVED)
+    assert m is not None
+    clauses = [(d.verb, d.text, d.kind) for d in m.decisions if not d.text.startswith("《")]
+    assert clauses == [
+        ("研究", "促进中小企业发展的政策措施", "措施"),
+        ("核准", "江苏一期工程等五个核电项目", "项目"),
+        ("核准", "辽宁二期工程核电项目", "项目"),  # further down the report
+    ]
+    assert all(span(APPROVED, d.start, d.end) == d.text for d in m.decisions)
+
+
+def test_answers_name_approved_projects_closing_days_and_meetings_without_topics():
+    from rag.many import compose
+
+    docs = {d.doc_id: d for d in [*STATE, APPROVED, PLENUM, CLOSING]}
+    meetings = extract_all(docs.values())
+    known = kinds(meetings)
+    approved = parse("国务院常务会议哪几次决定核准核电项目？", known, set(), TODAY)
+    assert approved is not None
+    assert (approved.verb, approved.object_kind) == ("核准", "项目")
+    lines = compose(approved, meetings, docs).text.splitlines()
+    assert lines[1:] == [
+        "1. 江苏一期工程等五个核电项目（2024年8月19日）[1]",
+        "2. 辽宁二期工程核电项目（2024年8月19日）[2]",
+    ]
+    closed = parse("二十届中共中央委员会历次全体会议分别在哪天闭幕？", known, set(), TODAY)
+    assert closed is not None
+    assert closed.closing
+    assert "2024年7月18日闭幕" in compose(closed, meetings, docs).text
+    held = parse("2024年召开了哪几次中共中央全会？", known, set(), TODAY)
+    assert held is not None
+    assert "2024年7月15日至18日" in compose(held, meetings, docs).text
+    topics = parse("2024年国务院常务会议分别围绕什么议题？", known, set(), TODAY)
+    assert topics is not None
+    assert topics.topic
+    text = compose(topics, meetings, docs).text  # no report names a topic: the meetings with what they did
+    assert "1. 2024年3月1日" in text
+    assert "没有写明议题" not in text
+
+
+def test_a_kind_joined_with_another_group_is_the_same_series():
+    from rag.many import _variants
+
+    written = ["经济形势专家座谈会", "经济形势专家和企业家座谈会", "企业家座谈会", "文艺工作座谈会"]
+    assert _variants("经济形势专家和企业家座谈会", written) == {"经济形势专家座谈会", "经济形势专家和企业家座谈会"}
+    assert _variants("经济形势专家座谈会", written) == {"经济形势专家座谈会", "经济形势专家和企业家座谈会"}
 
 
 def test_commentaries_and_places_are_not_meetings():
