@@ -24,7 +24,7 @@ from .retrieve import Retriever
 from .store import BuildStats, IndexStore, build_lock
 from .types import Answer, Chunk, Document, Hit
 
-Sources = Iterable[str | os.PathLike[str]]
+Sources = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
 
 
 class Assistant:
@@ -124,7 +124,7 @@ class Assistant:
         """Make the index at ``index_dir`` mirror ``sources``: new and changed documents are embedded,
         unchanged ones reused, vanished ones removed. Unreadable files, and files over ``max_file_mb``
         (default 10, ``RAG_MAX_FILE_MB``), are listed with their reasons in ``last_load``."""
-        sources = list(sources)  # read twice: loaded, then recorded in the manifest
+        sources = _paths(sources)  # read twice: loaded, then recorded in the manifest
         loaded = _load(sources, max_file_mb)
         if not loaded.documents:
             reasons = "; ".join(f"{w}: {r}" for w, r in loaded.skipped[:3]) or "no supported files found"
@@ -157,7 +157,7 @@ class Assistant:
         """The index at ``index_dir``, first built from ``sources`` when it is missing, unreadable
         or does not hold exactly their current documents."""
         index_dir = index_dir if index_dir is not None else Settings.from_env().index_dir
-        sources = list(sources)
+        sources = _paths(sources)
         loaded = _load(sources)
         if IndexStore.exists(index_dir):
             try:
@@ -230,7 +230,7 @@ class Assistant:
         progress: Callable[[int], None] | None = None,
     ) -> LoadResult:
         """Add (or update) the documents in ``sources``; the others stay. Returns what was read."""
-        sources = list(sources)
+        sources = _paths(sources)
         loaded = _load(sources, self.settings.max_file_mb)
         if loaded.documents:
             added = [os.path.abspath(src) for src in sources]
@@ -328,16 +328,20 @@ class Assistant:
         if not (date_from or date_to or doc_ids) and (intent := live.intent(question, self.settings.today_date)):
             composed = many.compose(intent, live.store.meetings, live.store.documents)
             # a known kind of meeting that the facts do not hold in that window may still be in the
-            # window's passages; a kind no record reports, or a window no record is dated in, is not found
+            # passages; a kind no record reports, a window no record is dated in, or a presider who never
+            # presided it, is not found
             if composed.found and llm is not None:  # the model writes from the composed list's passages
                 yield from llm.stream(question, _passages(composed), base=composed)
                 return
             window = intent.window
-            if composed.found or intent.kind is None or (window and not _dated_within(live.store.documents, window)):
-                yield composed  # found, or nothing the records could hold: no record of that kind or time
+            if (
+                composed.found
+                or intent.kind is None
+                or (window and not _dated_within(live.store.documents, window))
+                or many.presider_absent(intent, live.store.meetings)
+            ):
+                yield composed  # found, or known not to be there: no such kind, time or presider
                 return
-            if window:  # the passages of the window the question names
-                date_from, date_to = window.start, window.end
         hits = live.retriever.search(
             question, k or self.settings.k, date_from=date_from, date_to=date_to, doc_ids=doc_ids
         )
@@ -444,6 +448,11 @@ MAX_QUESTION = 1000  # characters; a question is a sentence or two, and its cost
 def _check_question(question: str) -> None:
     if len(question) > MAX_QUESTION:
         raise RagError(f"the question is {len(question):,} characters long; at most {MAX_QUESTION:,} are read")
+
+
+def _paths(sources: Sources) -> list[str | os.PathLike[str]]:
+    """One path or several, as a list (a single string is one path, not its letters)."""
+    return [sources] if isinstance(sources, str | os.PathLike) else list(sources)
 
 
 def _load(sources: Sources, max_file_mb: float | None = None) -> LoadResult:

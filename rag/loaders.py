@@ -510,18 +510,18 @@ def _is_link(path: Path) -> bool:
 
 
 def load(
-    sources: Iterable[str | os.PathLike[str]],
+    sources: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     max_bytes: int = MAX_BYTES,
     file_seconds: float = FILE_SECONDS,
 ) -> LoadResult:
-    """Read every supported file under ``sources``. Never raises for one bad file or record.
+    """Read every supported file under ``sources`` (a path, or several). Never raises for one bad file or record.
 
     ``max_bytes`` bounds each file (each record of a .jsonl file) and the text it may hold;
     ``file_seconds`` the time spent parsing one file or record (main thread only). When two files or
     records have the same id, the later one is kept and the earlier one reported.
     """
     result = LoadResult()
-    sources = list(sources)
+    sources = [sources] if isinstance(sources, str | os.PathLike) else list(sources)  # one path, not its letters
     given = {os.path.normpath(src) for src in sources}
     for path, reason in walk(sources):
         where = display(path)

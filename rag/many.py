@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .dates import Window, date_hints, format_cn, window
 from .meetings import Decision, Meeting, mentions, normalize_kind
@@ -54,6 +54,7 @@ class Intent:
     qualifier: str | None = None  # what the object is about: “十五五” in 哪些“十五五”规划
     topic: bool = False  # asks what each meeting was about: 分别围绕什么议题
     closing: bool = False  # asks the day it closed: 哪天闭幕
+    presided: bool = True  # the person presided (李强主持的); else named in the report (丁薛祥出席的)
 
 
 def _canon(text: str) -> str:
@@ -66,16 +67,30 @@ def _canon(text: str) -> str:
 def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | None]:
     """The index's kind that the question names (the most reported of the best matches), and the
     meeting phrase the question wrote."""
-    # written whole (国务院常务会议) or apart (中共中央政治局召开了几次会议, 专家（和企业家）座谈会): the longest
     cq = _canon(q)
     canon = {k: _canon(k) for k in kinds}
-    near = [k for k, c in canon.items() if c in cq or (len(c) >= 4 and _share(c, cq) >= 0.75)]
-    if near:
-        return max(near, key=lambda k: (len(k), kinds[k])), None
+    # written whole (国务院常务会议): a specific kind written whole is the question's subject
+    whole = [k for k, c in canon.items() if c in cq]
+    if specific := [k for k in whole if len(k) >= 5]:
+        return max(specific, key=lambda k: (len(k), kinds[k])), None
     written = [normalize_kind(_QUESTION_WORDS.sub("", m.name))[0] for m in mentions(q)]
     written = [w for w in written if len(w) >= 3]
     if not written and (held := _HOLDER.search(q)):  # 中央全面依法治国委员会2024年召开的会议
-        written = [held.group(1) + "会议"]
+        written = [_QUESTION_WORDS.sub("", held.group(1)) + "会议"]
+    if named := [w for w in written if w in kinds and len(w) >= 5]:
+        return max(named, key=lambda w: kinds[w]), None
+    # abbreviated (首规委全体会议, 中央国安委会议: the characters of a kind, in order)
+    short = [
+        k
+        for w in written
+        if not any(w in k for k in kinds) and w[0] not in "了的是在"
+        for k in kinds
+        if len(w) < len(k) and _abbreviates(_canon(w), canon[k])
+    ]
+    # or apart (专家（和企业家）座谈会, 中共中央政治局召开了几次会议): most of its character pairs
+    apart = [k for k, c in canon.items() if len(c) >= 4 and _share(_SUFFIX_NOUN.sub("", c) or c, cq) >= 0.8]
+    if near := [*whole, *short, *apart]:
+        return max(near, key=lambda k: (len(k), kinds[k])), None
     for w in written:
         inside = [k for k in kinds if w in k or (len(k) >= 4 and k in w)]
         if inside:
@@ -83,10 +98,24 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
     return None, (written[0] if written else None)
 
 
+def _abbreviates(short: str, kind: str) -> bool:
+    """``short`` is ``kind`` abbreviated: same first character, same meeting noun, the rest of its
+    characters in order (首规委全体会议 → 首都规划建设委员会全体会议)."""
+    noun = _SUFFIX_NOUN.search(short)
+    if noun is None or noun.start() < 2 or not kind.endswith(noun.group(0)) or short[0] != kind[0]:
+        return False
+    rest = iter(kind[: len(kind) - len(noun.group(0))])
+    return all(c in rest for c in short[: noun.start()])
+
+
+_SUFFIX_NOUN = re.compile(r"(?:全体会议|座谈会|会议|全会)$")
 _HOLDER = re.compile(
-    r"([\u4e00-\u9fff]{3,}?(?:委员会|政协|人大|常委会|国务院|政治局|党组|政府))[^，。？]{0,10}?(?:召开|举行)[了的]*[^，。？]{0,4}会议"
+    r"([\u4e00-\u9fff]{3,}?(?:委员会|政协|人大|常委会|国务院|政治局|党组|政府|领导小组))[^，。？]{0,10}?(?:召开|举行|开)[了的过]*[^，。？]{0,4}会议?"
 )
-_QUESTION_WORDS = re.compile(r"^.*(?:哪几次|几次|多少次|哪些|几场|哪次|一次|首次|最早的?|最新的?)")
+_QUESTION_WORDS = re.compile(
+    r"^来|资料中|最近|最后|历次|各次|\d{4}年度?|今年|去年|前年|以来|开了|开过|召开了|举行了|"
+    r"哪几次|第一次|几次|多少次|哪些|几场|哪次|一次|首次|最早的?|最新的?"
+)
 
 
 def _share(words: str, text: str) -> float:
@@ -131,7 +160,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         return None  # 12月27日的会议决定了哪些事: about that meeting's content
     term = session = None
     for mention in mentions(q):
-        _, t, s = normalize_kind(mention.name)
+        _, t, s = normalize_kind(_QUESTION_WORDS.sub("", mention.name))  # 最近一次 is not session 1
         term, session = term or t, session or s
     if aggregate == "first" and session == 1:
         session = None  # 2025年第一次…座谈会: the first of them, not session 1
@@ -141,7 +170,8 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         verb = None  # 哪几次全会…（公报通过）: the meetings are asked for, not what they passed
     topic = obj is None and _TOPIC_ASKED.search(q) is not None
     closing = re.search(r"闭幕|闭会|结束", q) is not None
-    return Intent(aggregate, kind, span, person, verb, obj, asked, term, session, qualifier, topic, closing)
+    presided = person is None or re.search(re.escape(person) + r"[^，。？]{0,8}主持", q) is not None
+    return Intent(aggregate, kind, span, person, verb, obj, asked, term, session, qualifier, topic, closing, presided)
 
 
 # ---------------------------------------------------------------------------------------- answering
@@ -158,13 +188,14 @@ def _grouped(meetings: list[Meeting]) -> list[list[Meeting]]:
 
 
 def _variants(kind: str, kinds: Sequence[str]) -> set[str]:
-    """A kind and the kinds written with or without a short prefix (中共中央政治局集体学习, 中央政治局集体学习)
-    or a joined group (经济形势专家座谈会, 经济形势专家和企业家座谈会)."""
+    """A kind and the kinds written with or without a short prefix (中共中央政治局集体学习, 中央政治局集体学习),
+    with what they are about before it (就当前经济形势…党外人士座谈会), or a joined group (经济形势专家座谈会, 经济形势专家和企业家座谈会)."""
     return {
         k
         for k in kinds
         if k == kind
         or ((k.endswith(kind) or kind.endswith(k)) and abs(len(k) - len(kind)) <= 2)
+        or (len(kind) >= 5 and k.endswith(kind))  # 征求对经济工作的意见和建议中共中央党外人士座谈会
         or _joined(kind, k)
         or _joined(k, kind)
     }
@@ -178,19 +209,36 @@ def _joined(short: str, long: str) -> bool:
     )
 
 
-def select(intent: Intent, meetings: Sequence[Meeting]) -> list[list[Meeting]]:
-    """The meetings the question is about, each with its reports, by date."""
+def select(
+    intent: Intent, meetings: Sequence[Meeting], documents: Mapping[str, Document] | None = None
+) -> list[list[Meeting]]:
+    """The meetings the question is about, each with its reports, by date. A person who presided is
+    looked for among the presiders; one who attended or spoke (丁薛祥出席的), in the reports' text."""
     kinds = _variants(intent.kind, list({m.kind for m in meetings})) if intent.kind else set()
     out = [
         m
         for m in meetings
         if (intent.kind is None or m.kind in kinds)
         and (intent.window is None or (m.date is not None and intent.window.start <= m.date <= intent.window.end))
-        and (intent.person is None or any(p.name == intent.person for p in m.people))
+        and (intent.person is None or _with_person(intent, m, documents))
         and (intent.term is None or m.term == intent.term)
         and (intent.session is None or m.session == intent.session)
     ]
     return _grouped(out)
+
+
+def _with_person(intent: Intent, m: Meeting, documents: Mapping[str, Document] | None) -> bool:
+    if intent.presided or documents is None:
+        return any(p.name == intent.person for p in m.people)
+    return intent.person is not None and intent.person in documents[m.doc_id].text
+
+
+def presider_absent(intent: Intent, meetings: Sequence[Meeting]) -> bool:
+    """The question's meetings are in the records, none of them presided by the question's person
+    (丁薛祥主持的国务院常务会议): an answer the facts give, not one to look for in passages."""
+    if intent.person is None or not intent.presided or intent.kind is None or select(intent, meetings):
+        return False
+    return bool(select(replace(intent, person=None), meetings))
 
 
 def _decisions(intent: Intent, m: Meeting) -> list[Decision]:
@@ -217,7 +265,7 @@ def _amends_law(d: Decision) -> bool:
 def _scope(intent: Intent) -> str:
     parts = [intent.window.text if intent.window else ""]
     if intent.person:
-        parts.append(f"{intent.person}主持的")
+        parts.append(f"{intent.person}主持的" if intent.presided else f"提到{intent.person}的")
     if intent.term:
         parts.append(f"第{intent.term}届")
     parts.append(intent.kind or intent.asked_kind or "会议")
@@ -237,7 +285,7 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
 def compose(intent: Intent, meetings: Sequence[Meeting], documents: Mapping[str, Document]) -> Answer:
     """The answer to a many-meeting question from the facts: every item cited by the sentence that
     states it."""
-    chosen = select(intent, meetings) if intent.kind or not intent.asked_kind else []
+    chosen = select(intent, meetings, documents) if intent.kind or not intent.asked_kind else []
     scope = _scope(intent)
     if not chosen:  # includes a meeting the index knows no kind of
         return Answer(text=f"资料中没有找到{scope}的记录。", found=False, answerer="facts")

@@ -20,7 +20,7 @@ from typing import Any
 
 from .types import Document
 
-EXTRACTOR_VERSION = "7"
+EXTRACTOR_VERSION = "9"
 
 _NUM = "一二三四五六七八九十百零〇两\\d"
 # Meeting nouns, longest first. Generic vocabulary of Chinese meeting records, not meeting names.
@@ -42,7 +42,7 @@ _HELD_AFTER = re.compile(
 _TERM = re.compile(rf"(?:第)?([{_NUM}]+)届")
 _SESSION = re.compile(rf"第([{_NUM}]+)次")
 _BARE_SESSION = re.compile(rf"([{_NUM}]+)次(?=会议|全会|全体会议)")
-_ORG_END = re.compile(r"(?:政协|人大|常委会|国务院|政治局|中央|委员会|政府|党组|部|院|总局|办公厅|中共中央)$")
+_ORG_END = re.compile(r"(?:政协|人大|常委会|国务院|政治局|中央|委员会|政府|党组|部|院|总局|办公厅|中共中央|领导小组)$")
 _DATE_NEAR = re.compile(r"(?:(\d{1,2})月)?(\d{1,2})日(?:至(?:(\d{1,2})月)?(\d{1,2})日)?")
 # where a news report starts after its headlines: 央视网消息（新闻联播）：, 新华社北京7月19日电
 _LEAD_PREFIX = re.compile(r"(?:消息|电)[（(][^）)]{0,12}[）)][:：]|消息[:：]|\d{1,2}日电")
@@ -212,7 +212,7 @@ def normalize_kind(name: str) -> tuple[str, int | None, int | None]:
     kind = _TERM.sub("", name)
     kind = _SESSION.sub("", kind)
     kind = _BARE_SESSION.sub("", kind)
-    kind = re.sub(r"\d+|“[^”]*”", "", kind)
+    kind = re.sub(r"\d{4}年度?|\d+|“[^”]*”", "", kind)  # 2025年度宏观经济形势分析座谈会: one kind
     return kind, term, session
 
 

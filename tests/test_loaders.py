@@ -158,3 +158,10 @@ def test_folders_are_walked_recursively_and_only_regular_files_opened(tmp_path):
     assert reasons["pipe.txt"] == "a FIFO, not a regular file"
     assert reasons[".hidden.txt"] == "hidden file, not read"
     assert "cannot open" in reasons["missing.txt"]
+
+
+def test_one_path_given_as_a_string_is_one_path(tmp_path):
+    (tmp_path / "a.txt").write_text("会议纪要。", encoding="utf-8")
+    result = load(str(tmp_path / "a.txt"))
+    assert [d.title for d in result.documents] == ["a"]
+    assert result.skipped == []

@@ -380,3 +380,30 @@ def test_a_chat_model_writes_from_the_composed_list_and_is_checked(archive):
         assert checked.answerer == "facts"  # nothing the model wrote was supported: the composed list
         assert checked.note
         assert "《节约用水条例（草案）》" in checked.text
+
+
+def test_kinds_written_short_or_with_time_words_are_matched():
+    from rag.many import _match_kind
+
+    known = {"首都规划建设委员会全体会议": 7, "全体会议": 6, "全国人大常委会会议": 66, "全国人大常委会党组会议": 9}
+    assert _match_kind("首规委最近一次全体会议是哪天？", known)[0] == "首都规划建设委员会全体会议"
+    assert _match_kind("今年以来人大常委会会议表决通过了哪些法律？", known)[0] == "全国人大常委会会议"
+    assert _match_kind("2024年全国人大常委会举行了几次常委会会议？", known)[0] == "全国人大常委会会议"
+    latest = parse("首规委最近一次全体会议是哪天？", known, set(), TODAY)
+    assert latest is not None
+    assert latest.session is None  # 最近一次 is not session 1
+
+
+def test_a_presider_who_never_presided_that_kind_is_not_found_and_an_attendee_is_looked_up(archive):
+    from rag.many import presider_absent
+
+    meetings = archive.meetings()
+    absent = parse("赵乐际主持的国务院常务会议审议通过了哪些条例？", archive._live.kinds, {"李强", "赵乐际"}, TODAY)
+    assert absent is not None
+    assert presider_absent(absent, meetings)
+    ans = archive.ask("赵乐际主持的国务院常务会议审议通过了哪些条例？")
+    assert not ans.found
+    assert ans.citations == ()  # not a passage that only shares words
+    named = parse("提到李强的国务院常务会议有哪几次？", archive._live.kinds, {"李强"}, TODAY)
+    assert named is not None
+    assert not named.presided

@@ -13,7 +13,7 @@ from rag import Assistant
 from .conftest import DATA, HashEmbedder
 
 MEETINGS = DATA / "xinwenlianbo" / "meetings.jsonl"
-pytestmark = pytest.mark.skipif(not MEETINGS.is_file(), reason="shared data not present")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not MEETINGS.is_file(), reason="shared data not present")]
 
 
 @pytest.fixture(scope="module")
