@@ -172,7 +172,6 @@ def format_cn(iso: str) -> str:
 
 # ------------------------------------------------------------------------------------------ windows
 
-_CN_SMALL = {c: i for i, c in enumerate("零一二三四五六七八九十", 0)} | {"两": 2, "半": 0}
 _RELATIVE_YEAR = {"今年": 0, "本年": 0, "去年": -1, "上一年": -1, "前年": -2}
 _WINDOW = re.compile(
     r"(?P<year>\d{4})年(?:(?P<half>上半年|下半年)|第?(?P<quarter>[一二三四1-4])季度|(?P<month>\d{1,2})月(?!\d{1,2}[日号]))?"
@@ -182,14 +181,23 @@ _WINDOW = re.compile(
 )
 
 
-def _small(text: str) -> int:
+_CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+
+
+def cn_number(text: str) -> int | None:
+    """``十四`` → 14, ``一百二十六`` → 126, ``67`` → 67; None when it is not a number."""
     if text.isdigit():
         return int(text)
-    if len(text) == 2 and text[0] == "十":
-        return 10 + _CN_SMALL[text[1]]
-    if len(text) == 2 and text[1] == "十":
-        return _CN_SMALL[text[0]] * 10
-    return _CN_SMALL.get(text, 1)
+    total, current = 0, 0
+    for c in text:
+        if c in _CN_DIGIT:
+            current = _CN_DIGIT[c]
+        elif c in "十百":
+            total += (current or 1) * (10 if c == "十" else 100)
+            current = 0
+        else:
+            return None
+    return total + current
 
 
 def _month_end(year: int, month: int) -> dt.date:
@@ -232,7 +240,7 @@ def window(question: str, today: dt.date) -> Window | None:
         if g["thismonth"] in ("上个月", "上月"):
             first = (first - dt.timedelta(days=1)).replace(day=1)
         return Window(first.isoformat(), _month_end(first.year, first.month).isoformat(), m.group(0))
-    n = max(1, _small(g["n"]))
+    n = max(1, cn_number(g["n"]) or 1)
     days = {"天": n, "周": 7 * n, "月": 31 * n, "年": 366 * n}[g["unit"]]
     if g["unit"] == "月":
         month0 = today.year * 12 + today.month - 1 - n

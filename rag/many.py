@@ -15,9 +15,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from .dates import Window, date_hints, format_cn, window
-from .meetings import Decision, Meeting, mentions, normalize_kind
+from .meetings import PASSED_VERBS, Decision, Meeting, mentions, normalize_kind
 from .normalize import normalize
 from .tokenize import expand_aliases
 from .types import Answer, Citation, Document, Quote
@@ -29,7 +30,6 @@ _AGGREGATES = (
     ("timeline", re.compile(r"时间线|历次|依次")),
     ("list", re.compile(r"哪些|哪几|都有什么|列出|都[\u4e00-\u9fff]{0,6}什么|分别")),
 )
-_PASSED = ("审议通过", "原则通过", "表决通过", "审议并原则通过", "通过")
 _VERBS = (("通过", re.compile(r"通过")), ("部署", re.compile(r"部署")), ("研究", re.compile(r"研究")),
           ("听取", re.compile(r"听取")), ("审议", re.compile(r"审议")), ("核准", re.compile(r"核准")),
           ("批准", re.compile(r"批准")))  # fmt: skip
@@ -57,6 +57,7 @@ class Intent:
     presided: bool = True  # the person presided (李强主持的); else named in the report (丁薛祥出席的)
 
 
+@lru_cache(maxsize=8192)  # the index's kinds are the same for every question
 def _canon(text: str) -> str:
     """Abbreviations written out (国常会 → 国务院常务会议, 三中全会 → 中央委员会第三次全体会议) and
     中国共产党 written 中共, for matching."""
@@ -250,7 +251,7 @@ def _decisions(intent: Intent, m: Meeting) -> list[Decision]:
             or d.kind == intent.object_kind
             or (intent.object_kind == "法" and _amends_law(d))
         )
-        and (intent.verb is None or intent.verb == "审议" or (intent.verb == "通过") == (d.verb in _PASSED))
+        and (intent.verb is None or intent.verb == "审议" or (intent.verb == "通过") == (d.verb in PASSED_VERBS))
         and (intent.verb in (None, "通过", "审议") or d.verb == intent.verb)
         and (intent.qualifier is None or _share(intent.qualifier, d.text) >= 0.5)
     ]

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .dates import cn_number
 from .types import Document
 
 EXTRACTOR_VERSION = "9"
@@ -59,24 +60,6 @@ _ROLE_WORDS = r"(?:总书记|总理|副总理|委员长|副委员长|主席|副�
 _PRESIDED = re.compile(r"主持")
 _TRAILING_TIME = re.compile(r"(?:(?:\d{1,2}月)?\d{1,2}日)?(?:上午|下午|晚上?)?(?:在[\u4e00-\u9fff]{1,6})?$")
 _TITLED_NAME = re.compile(rf"{_ROLE_WORDS}([\u4e00-\u9fff]{{2,3}})$")
-
-_CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
-
-
-def cn_number(text: str) -> int | None:
-    """``十四`` → 14, ``一百二十六`` → 126, ``67`` → 67; None when it is not a number."""
-    if text.isdigit():
-        return int(text)
-    total, current = 0, 0
-    for c in text:
-        if c in _CN_DIGIT:
-            current = _CN_DIGIT[c]
-        elif c in "十百":
-            total += (current or 1) * (10 if c == "十" else 100)
-            current = 0
-        else:
-            return None
-    return total + current
 
 
 @dataclass(frozen=True)
@@ -294,13 +277,13 @@ def _decisions(text: str, lo: int, hi: int) -> list[Decision]:
             if v is None or _TITLE.search(words):
                 continue
             verb = _verb_name(v.group(0))
-            if verb not in _PASSED_VERBS and re.sub(r"^会议|还|并|同时", "", words[: v.start()].strip()):
+            if verb not in PASSED_VERBS and re.sub(r"^会议|还|并|同时", "", words[: v.start()].strip()):
                 continue  # 研究…举措 opens its clause; 加强研究 inside one is not a decision
             at = p_lo + v.end()
             rest = body[at : part.end()]
             items = re.sub(r"^了", "", rest)
             offset = c_lo + at + (len(rest) - len(items))
-            if verb in _PASSED_VERBS:  # 表决通过了农村集体经济组织法、…: each law an item
+            if verb in PASSED_VERBS:  # 表决通过了农村集体经济组织法、…: each law an item
                 for piece in re.finditer(r"[^、]+", items):
                     for word, w_at in _split_and(piece.group(0), piece.start()):
                         if _OBJECT_KIND.search(word) and len(word) <= 40:
@@ -310,7 +293,7 @@ def _decisions(text: str, lo: int, hi: int) -> list[Decision]:
     return sorted(out, key=lambda d: d.start)
 
 
-_PASSED_VERBS = ("表决通过", "审议通过", "通过", "原则通过", "审议并原则通过")
+PASSED_VERBS = ("表决通过", "审议通过", "通过", "原则通过", "审议并原则通过")  # verbs that pass something
 
 
 def _verb_name(written: str) -> str:

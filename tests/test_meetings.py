@@ -8,9 +8,9 @@ import json
 import pytest
 
 from rag import Assistant, Document
-from rag.dates import window
+from rag.dates import cn_number, window
 from rag.many import parse
-from rag.meetings import cn_number, extract, extract_all, kinds
+from rag.meetings import extract, extract_all, kinds
 
 from .conftest import DATA
 
