@@ -268,28 +268,35 @@ def _item_in(item: ManyItem, text: str, cited: set[str]) -> bool:
     key = answer_key(item.text)
     if key and key in answer_key(text):
         return True
-    if item.date and item.doc_id and item.doc_id in cited:
+    if not item.doc_id or normalize(item.doc_id) not in cited:
+        return False
+    if item.date:
         return format_cn(item.date) in text or item.date in text
-    return False
+    return True  # an undated record: the record itself, cited
 
 
 def score_many(q: ManyQuestion, answer: Answer) -> dict[str, float]:
     """The measures one question contributes to: ``abstention`` (unanswerable: found is False),
-    ``false_abstention`` (answerable), ``first_latest`` (the gold date in the first line),
-    ``count_exact`` (the number after 共), ``list_recall`` and ``list_precision`` (gold items found
+    ``false_abstention`` (answerable), ``first_latest`` (the gold date in the first line; for an
+    undated record, its citation there), ``count_exact`` (the number after 共), ``list_recall`` and ``list_precision`` (gold items found
     in the answer; numbered lines, or sentences, that hold a gold item) for lists, timelines and counts."""
     if q.unanswerable:
         return {"abstention": float(not answer.found)}
     out = {"false_abstention": float(not answer.found)}
-    if q.kind in ("first", "latest"):
-        date = q.items[0].date if q.items else None
-        first_line = answer.text.split("\n")[0]
-        out["first_latest"] = float(answer.found and date is not None and format_cn(date) in first_line)
-        return out
-    by_n = {c.n: c.doc_id for c in answer.citations}
+    by_n = {c.n: (c.doc_id, c.title) for c in answer.citations}
 
     def cited(text: str) -> set[str]:
-        return {by_n[int(n)] for n in MARKER.findall(text) if int(n) in by_n}
+        """The records cited in ``text``, by id and by title (gold of records without an id names the title)."""
+        return {normalize(key) for n in MARKER.findall(text) if int(n) in by_n for key in by_n[int(n)]}
+
+    if q.kind in ("first", "latest"):
+        gold = q.items[0] if q.items else None
+        first_line = answer.text.split("\n")[0]
+        right = gold is not None and (
+            format_cn(gold.date) in first_line if gold.date else normalize(gold.doc_id or "") in cited(first_line)
+        )  # an undated record: the first line cites it
+        out["first_latest"] = float(answer.found and right)
+        return out
 
     lines = _answer_lines(answer) if answer.found else []
     if q.items:

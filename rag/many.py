@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .dates import Window, date_hints, format_cn, window
-from .meetings import PASSED_VERBS, Decision, Meeting, mentions, normalize_kind
+from .meetings import PASSED_VERBS, Decision, Meeting, mentions, normalize_kind, written_out
 from .normalize import normalize
 from .tokenize import expand_aliases
 from .types import Answer, Citation, Document, Quote
@@ -33,7 +33,9 @@ _AGGREGATES = (
 _VERBS = (("通过", re.compile(r"通过")), ("部署", re.compile(r"部署")), ("研究", re.compile(r"研究")),
           ("听取", re.compile(r"听取")), ("审议", re.compile(r"审议")), ("核准", re.compile(r"核准")),
           ("批准", re.compile(r"批准")))  # fmt: skip
-_OBJECT = re.compile(r"(行政法规|条例|法律|法规|法|规划|纲要|意见|方案|报告|决定|决议|办法|规定|计划|条约|项目|举措)")
+_OBJECT = re.compile(
+    r"(行政法规|条例|法律|法规|法|规划|纲要|意见|方案|报告|决定|决议|办法|规定|计划|条约|项目|举措|文件)"
+)
 _TOPIC_ASKED = re.compile(r"议题|主题|围绕什么|题目")
 _OBJECT_ALIASES = {"行政法规": "条例", "法律": "法", "法规": "条例"}
 
@@ -55,13 +57,15 @@ class Intent:
     topic: bool = False  # asks what each meeting was about: 分别围绕什么议题
     closing: bool = False  # asks the day it closed: 哪天闭幕
     presided: bool = True  # the person presided (李强主持的); else named in the report (丁薛祥出席的)
+    mentioned: str | None = None  # words the reports must contain: 哪几次提到了“一国两制”
 
 
 @lru_cache(maxsize=8192)  # the index's kinds are the same for every question
 def _canon(text: str) -> str:
     """Abbreviations written out (国常会 → 国务院常务会议, 三中全会 → 中央委员会第三次全体会议) and
     中国共产党 written 中共, for matching."""
-    text = re.sub(r"([一二三四五六七八九])中全会", r"中央委员会第\1次全体会议", expand_aliases(text))
+    text = re.sub(r"([一二三四五六七八九])中全会", r"中央委员会第\1次全体会议", expand_aliases(written_out(text)))
+    text = text.replace("党代会", "中国共产党全国代表大会")
     return text.replace("中央全会", "中央委员会全体会议").replace("中国共产党", "中共")
 
 
@@ -119,6 +123,11 @@ _QUESTION_WORDS = re.compile(
 )
 
 
+_MENTIONED = re.compile(
+    r"(?:提到|提及|谈到|讲到|写入|写进|出现)(?:了|过)?(?:[“\"]([^”\"]{1,20})[”\"]|([\u4e00-\u9fff]{2,12}?)(?:的|[？?，,]|$))"
+)
+
+
 def _share(words: str, text: str) -> float:
     """The share of the character pairs of ``words`` found in ``text``."""
     pairs = [words[i : i + 2] for i in range(len(words) - 1)] or [words]
@@ -144,18 +153,22 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     if m:
         obj = _OBJECT_ALIASES.get(m.group(2), m.group(2))
         written = m.group(1)
-        qualifier = re.sub(r"^(?:的|了)|的$|[“”\"]", "", written) or None
+        quoted = re.search(r"[“\"]([^”\"]+)[”\"]", written)  # words in quotes are the titles' own words
+        qualifier = quoted.group(1) if quoted else re.sub(r"^(?:的|了)|的$", "", written) or None
         if qualifier and "“" not in written and len(qualifier) < 4:
-            qualifier = None  # 哪些党内法规: a description, not words the titles carry
+            # 哪些行动方案: the titles end so; 哪些党内法规 (read as 条例): a description, not their words
+            qualifier = qualifier + m.group(2) if m.group(2) == obj and not written.endswith("的") else None
     days = [h for h in date_hints(q) if h.day is not None and h.month is not None]
     span = window(q, today)
     if days:  # a named day: that meeting only
         year = days[0].year or (int(span.start[:4]) if span else today.year)
         iso = f"{year:04d}-{days[0].month:02d}-{days[0].day:02d}"
         span = Window(iso, iso, days[0].written())
-    if aggregate == "list" and not (obj or span or person or re.search(r"都|各次|历次", q)):
+    said = _MENTIONED.search(q)
+    mentioned = next(g for g in said.groups() if g) if said else None
+    if aggregate == "list" and not (obj or span or person or mentioned or re.search(r"都|各次|历次", q)):
         return None  # 会议指出要加强哪些方面: a question about one meeting's content
-    if re.search(r"会上|那次|这次|该次|本次", q):
+    if re.search(r"(?<![大全])会上|那次|这次|该次|本次", q):  # not 在全国代表大会上作的报告
         return None  # at one meeting
     if days and not obj:
         return None  # 12月27日的会议决定了哪些事: about that meeting's content
@@ -172,7 +185,9 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     topic = obj is None and _TOPIC_ASKED.search(q) is not None
     closing = re.search(r"闭幕|闭会|结束", q) is not None
     presided = person is None or re.search(re.escape(person) + r"[^，。？]{0,8}主持", q) is not None
-    return Intent(aggregate, kind, span, person, verb, obj, asked, term, session, qualifier, topic, closing, presided)
+    return Intent(
+        aggregate, kind, span, person, verb, obj, asked, term, session, qualifier, topic, closing, presided, mentioned
+    )
 
 
 # ---------------------------------------------------------------------------------------- answering
@@ -185,7 +200,10 @@ def _grouped(meetings: list[Meeting]) -> list[list[Meeting]]:
     for m in sorted(meetings, key=lambda m: m.date or ""):
         key: tuple[object, ...] = (m.kind, m.term, m.session) if m.session else (m.kind, m.date)
         groups.setdefault(key, []).append(m)
-    return sorted(groups.values(), key=lambda g: g[0].date or "")
+    if all(g[0].date for g in groups.values()):
+        return sorted(groups.values(), key=lambda g: g[0].date or "")
+    # some undated (reports that name their congress, not its day): numbered sessions are in order
+    return sorted(groups.values(), key=lambda g: (g[0].term or 0, g[0].session or 0, g[0].date or ""))
 
 
 def _variants(kind: str, kinds: Sequence[str]) -> set[str]:
@@ -224,6 +242,7 @@ def select(
         and (intent.person is None or _with_person(intent, m, documents))
         and (intent.term is None or m.term == intent.term)
         and (intent.session is None or m.session == intent.session)
+        and (intent.mentioned is None or (documents is not None and intent.mentioned in documents[m.doc_id].text))
     ]
     return _grouped(out)
 
@@ -249,6 +268,7 @@ def _decisions(intent: Intent, m: Meeting) -> list[Decision]:
         if (
             intent.object_kind is None
             or d.kind == intent.object_kind
+            or (intent.object_kind == "文件" and d.text.startswith("《"))  # 哪些文件: any document by title
             or (intent.object_kind == "法" and _amends_law(d))
         )
         and (intent.verb is None or intent.verb == "审议" or (intent.verb == "通过") == (d.verb in PASSED_VERBS))
@@ -272,6 +292,8 @@ def _scope(intent: Intent) -> str:
     parts.append(intent.kind or intent.asked_kind or "会议")
     if intent.session:
         parts.append(f"（第{intent.session}次）")
+    if intent.mentioned:
+        parts.insert(0, f"提到“{intent.mentioned}”的")
     return "".join(parts)
 
 
@@ -303,6 +325,10 @@ def compose(intent: Intent, meetings: Sequence[Meeting], documents: Mapping[str,
         return f"[{n}]"
 
     def name_span(m: Meeting) -> tuple[int, int] | None:
+        """Where the report says what the question asks of it: the words it must mention, else the
+        meeting's name."""
+        if intent.mentioned and (at := documents[m.doc_id].text.find(intent.mentioned)) >= 0:
+            return at, at + len(intent.mentioned)
         return (m.start, m.end) if m.start >= 0 else None
 
     lines: list[str] = []
@@ -310,8 +336,9 @@ def compose(intent: Intent, meetings: Sequence[Meeting], documents: Mapping[str,
         group = chosen[0] if intent.aggregate == "first" else chosen[-1]
         m = group[0]
         which = "第一次" if intent.aggregate == "first" else "最近一次"
-        when = _when(group, intent.closing) + ("" if intent.closing else "召开")
-        lines.append(f"资料中{scope}{which}是{when}的{_shown(m)}{cite(m, name_span(m))}。{_about(m, cite)}")
+        when = _when(group, intent.closing)
+        when = "" if when == _UNDATED else when + ("" if intent.closing else "召开") + "的"
+        lines.append(f"资料中{scope}{which}是{when}{_shown(m)}{cite(m, name_span(m))}。{_about(m, cite)}")
     elif intent.object_kind or (intent.verb and intent.aggregate == "list"):
         items: dict[str, tuple[list[Meeting], Meeting, Decision]] = {}  # by text: the meeting and the report
         for g in chosen:
@@ -333,9 +360,9 @@ def compose(intent: Intent, meetings: Sequence[Meeting], documents: Mapping[str,
         for i, g in enumerate([g for g in chosen if g not in untold], 1):
             m = g[0]
             about = next((x for x in g if x.topic), None) or next((x for x in g if x.decisions), m)
-            lines.append(
-                f"{i}. {_when(g, intent.closing)} {_shown(m)}{cite(m, name_span(m))}{_about(about, cite, line=True)}"
-            )
+            when = _when(g, intent.closing)
+            when = "" if when == _UNDATED else f"{when} "  # reports that name no day: not one line in each
+            lines.append(f"{i}. {when}{_shown(m)}{cite(m, name_span(m))}{_about(about, cite, line=True)}")
         if untold:
             named = "、".join(
                 f"{_when(g, intent.closing)}的{_shown(g[0])}{cite(g[0], name_span(g[0]))}" for g in untold
@@ -348,11 +375,14 @@ def compose(intent: Intent, meetings: Sequence[Meeting], documents: Mapping[str,
     return Answer(text="\n".join(lines), found=True, citations=tuple(citations), answerer="facts", quotes=tuple(quotes))
 
 
+_UNDATED = "日期不详"
+
+
 def _when(group: Sequence[Meeting], closing: bool = False) -> str:
     """A meeting's days (2023年2月26日至28日), or the day it closed when that is asked (2023年2月28日闭幕)."""
     days = sorted({d for m in group for d in (m.date, m.end_date) if d})
     if not days:
-        return "日期不详"
+        return _UNDATED
     if closing:
         return f"{format_cn(days[-1])}闭幕"
     start, end = group[0].date or days[0], group[0].end_date

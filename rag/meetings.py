@@ -21,7 +21,7 @@ from typing import Any
 from .dates import cn_number
 from .types import Document
 
-EXTRACTOR_VERSION = "9"
+EXTRACTOR_VERSION = "15"
 
 _NUM = "一二三四五六七八九十百零〇两\\d"
 # Meeting nouns, longest first. Generic vocabulary of Chinese meeting records, not meeting names.
@@ -33,9 +33,11 @@ _SUFFIX = re.compile(
 _NAME_CHAR = re.compile(rf"[\u4e00-\u9fff{_NUM[:-2]}0-9“”]")
 # Words that end a name when walking back from its meeting noun.
 _BOUNDARY = re.compile(
-    r"(?:召开|举行|主持|出席|参加|进行|祝贺|直播|就|在|于|并|暨|的|将|以|对|为|是|时|日|上午|下午|晚)$"
+    r"(?:召开|举行|主持|出席|参加|进行|祝贺|直播|就|在|于|并|暨|(?<!党)的|将|以|对|为|是|时|日|上午|下午|晚)$"
 )
-_HELD_BEFORE = re.compile(r"(?:主持召开|召开了?|举行了?|主持|进行了?|在)$")
+# Words that begin with a boundary character but belong to the name (青年就业创业工作会议, 对口支援).
+_NOT_BOUNDARY = ("就业", "对口", "对外")
+_HELD_BEFORE = re.compile(r"(?:主持召开|召开了?|举行了?|主持|出席|进行了?|在)$")
 _HELD_AFTER = re.compile(
     r"^[，,]?于?(?:\d{4}年)?(?:\d{1,2}月)?(?:\d{1,2}日)?(?:至\d{1,2}月?\d{1,2}日)?(?:上午|下午|晚)?"
     r"(?:在[\u4e00-\u9fff]{1,8}?)?(?:召开|举行|闭幕|开幕|时|表决|审议通过)"
@@ -44,6 +46,8 @@ _TERM = re.compile(rf"(?:第)?([{_NUM}]+)届")
 _SESSION = re.compile(rf"第([{_NUM}]+)次")
 _BARE_SESSION = re.compile(rf"([{_NUM}]+)次(?=会议|全会|全体会议)")
 _ORG_END = re.compile(r"(?:政协|人大|常委会|国务院|政治局|中央|委员会|政府|党组|部|院|总局|办公厅|中共中央|领导小组)$")
+_CONGRESS = re.compile(r"(党的|[（(])([一二三四五六七八九十]{1,3})大(?=[）)]|[^\u4e00-\u9fff]|$|开幕|闭幕|召开|举行)")
+_HOLDER_START = re.compile(r"中共中央|中共|全国|国务院|中央")
 _DATE_NEAR = re.compile(r"(?:(\d{1,2})月)?(\d{1,2})日(?:至(?:(\d{1,2})月)?(\d{1,2})日)?")
 # where a news report starts after its headlines: 央视网消息（新闻联播）：, 新华社北京7月19日电
 _LEAD_PREFIX = re.compile(r"(?:消息|电)[（(][^）)]{0,12}[）)][:：]|消息[:：]|\d{1,2}日电")
@@ -165,7 +169,9 @@ def mentions(text: str) -> list[Mention]:
         if m.start() < pos:
             continue
         i = m.start()
-        while i > pos and _NAME_CHAR.match(text[i - 1]) and not _BOUNDARY.search(text[max(0, i - 2) : i]):
+        while i > pos and _NAME_CHAR.match(text[i - 1]):
+            if _BOUNDARY.search(text[max(0, i - 2) : i]) and text[i - 1 : i + 1] not in _NOT_BOUNDARY:
+                break
             i -= 1
         name = text[i : m.end()]
         before, after = text[max(0, i - 6) : i], text[m.end() : m.end() + 40]
@@ -175,6 +181,11 @@ def mentions(text: str) -> list[Mention]:
     return out
 
 
+def written_out(text: str) -> str:
+    """Numbered party congresses written out: ``(十二大)``, ``党的二十大开幕`` → 中国共产党第十二次全国代表大会."""
+    return _CONGRESS.sub(lambda m: f"{m.group(1).replace('党的', '')}中国共产党第{m.group(2)}次全国代表大会", text)
+
+
 def _subject(text: str, start: int) -> str:
     """The organization that holds a meeting, written before its verb (``二十届中共中央政治局10月25日召开会议``)."""
     head = re.sub(r"(?:主持召开|召开|举行|进行)$", "", text[max(0, start - 30) : start])
@@ -182,6 +193,10 @@ def _subject(text: str, start: int) -> str:
     run = re.search(r"[\u4e00-\u9fff]+$", head)
     if run is None or not _ORG_END.search(run.group(0)):
         return ""
+    # a title's purpose written before the holder (征求对经济工作的意见和建议中共中央召开…) is not its name
+    holders = list(_HOLDER_START.finditer(run.group(0)))
+    if holders and re.search(r"[的和对就于与及]", run.group(0)[: holders[-1].start()].replace("党的", "")):
+        return run.group(0)[holders[-1].start() :]
     return run.group(0)
 
 
@@ -195,7 +210,9 @@ def normalize_kind(name: str) -> tuple[str, int | None, int | None]:
     kind = _TERM.sub("", name)
     kind = _SESSION.sub("", kind)
     kind = _BARE_SESSION.sub("", kind)
-    kind = re.sub(r"\d{4}年度?|\d+|“[^”]*”", "", kind)  # 2025年度宏观经济形势分析座谈会: one kind
+    # 2025年度 / 2024年上半年宏观经济形势分析座谈会: one kind, whatever period it reviews
+    kind = re.sub(r"\d{4}年(?:度|[上下]半年|第?[一二三四]季度)?|\d+|“[^”]*”", "", kind)
+    kind = re.sub(r"(?:电视电话|视频)(?=会议$)", "", kind)  # one meeting, however it is connected
     return kind, term, session
 
 
@@ -363,7 +380,8 @@ def extract(doc: Document) -> Meeting | None:
     text = doc.text
     lead_lo = _lead_start(text)
     sentences = [m.span() for m in re.finditer(r"[^。！？\n]+[。！？]?", text[:1500]) if m.end() > lead_lo]
-    title_mentions = [m for m in mentions(doc.title) if m.held or m.end == len(doc.title)]
+    title = written_out(doc.title)
+    title_mentions = [m for m in mentions(title) if m.held or not title[m.end :].strip(" ）)")]
     chosen: Mention | None = None
     lead = sentences[0] if sentences else (0, 0)
     for s, e in sentences[:3]:
@@ -371,8 +389,15 @@ def extract(doc: Document) -> Meeting | None:
         if held:
             chosen, lead = Mention(held[0].name, s + held[0].start, s + held[0].end, True), (s, e)
             break
+    if chosen is not None and not _DATE_NEAR.search(text[lead[0] : lead[1]]):
+        # a headline repeated above the lead (one line per part): the lead says it again, with its day
+        for s, e in sentences[sentences.index(lead) + 1 :][:4]:
+            if chosen.name in text[s:e] and _DATE_NEAR.search(text[s:e]):
+                at = text.index(chosen.name, s)
+                chosen, lead = Mention(chosen.name, at, at + len(chosen.name), True), (s, e)
+                break
     if title_mentions:
-        name, subject = title_mentions[0].name, _subject(doc.title, title_mentions[0].start)
+        name, subject = title_mentions[0].name, _subject(title, title_mentions[0].start)
     elif chosen is not None:
         name, subject = chosen.name, _subject(text, chosen.start)
     else:

@@ -407,3 +407,116 @@ def test_a_presider_who_never_presided_that_kind_is_not_found_and_an_attendee_is
     named = parse("提到李强的国务院常务会议有哪几次？", archive._live.kinds, {"李强"}, TODAY)
     assert named is not None
     assert not named.presided
+
+
+def test_names_periods_and_connections_do_not_split_a_series():
+    video = report(
+        "e1",
+        "2024-05-14",
+        "副总理出席全国高校毕业生等青年就业创业工作视频会议",
+        "央视网消息（新闻联播）：全国高校毕业生等青年就业创业工作视频会议5月14日在京举行。副总理出席会议并讲话。",
+    )
+    phone = report(
+        "e2",
+        "2023-05-11",
+        "副总理出席全国高校毕业生等青年就业创业工作电视电话会议",
+        "央视网消息（新闻联播）：全国高校毕业生等青年就业创业工作电视电话会议5月11日在京举行。",
+    )
+    half = report(
+        "e3",
+        "2024-07-22",
+        "全国政协召开2024年上半年宏观经济形势分析座谈会",
+        "央视网消息（新闻联播）：全国政协22日在京召开2024年上半年宏观经济形势分析座谈会。",
+    )
+    year = report(
+        "e4",
+        "2025-01-19",
+        "全国政协召开2024年度宏观经济形势分析座谈会",
+        "央视网消息（新闻联播）：全国政协19日在京召开2024年度宏观经济形势分析座谈会。",
+    )
+    found = [extract(d) for d in (video, phone, half, year)]
+    assert [m.kind if m else None for m in found] == [
+        "全国高校毕业生等青年就业创业工作会议",  # 就业 is not the boundary word 就
+        "全国高校毕业生等青年就业创业工作会议",  # by telephone or by video: one series
+        "全国政协宏观经济形势分析座谈会",  # whatever period it reviews
+        "全国政协宏观经济形势分析座谈会",
+    ]
+
+
+def test_a_headline_repeated_above_the_lead_and_a_purpose_before_the_holder():
+    doc = report(
+        "h1",
+        "2025-07-30",
+        "就当前经济形势和下半年经济工作中共中央召开党外人士座谈会",
+        "央视网消息（新闻联播）：就当前经济形势和下半年经济工作\n中共中央召开党外人士座谈会\n"
+        "总书记主持并发表重要讲话\n7月23日，中共中央在中南海召开党外人士座谈会，听取意见和建议。",
+    )
+    m = extract(doc)
+    assert m is not None
+    assert m.kind == "中共中央党外人士座谈会"  # not 就当前经济形势…中共中央党外人士座谈会
+    assert m.date == "2025-07-23"  # the lead's day, not the broadcast's
+    assert doc.text[m.start : m.end] == "党外人士座谈会"
+
+
+CONGRESSES = [
+    report(f"c{n}", None, f"报告{title}（{short}大）", f"同志们：{body}")  # type: ignore[arg-type]
+    for n, title, short, body in [
+        (12, "甲", "十二", "全面建设小康社会的目标。"),
+        (13, "乙", "十三", "按照“一国两制”的构想。"),
+        (9, "丙", "九", "我们的任务。"),
+        (14, "丁", "十四", "坚持“一国两制”，实现小康。"),
+    ]
+]
+
+
+def test_numbered_congresses_undated_are_ordered_by_session_and_filtered_by_what_they_mention():
+    from rag.many import compose
+
+    meetings = extract_all(CONGRESSES)
+    assert [(m.kind, m.session) for m in meetings] == [
+        ("中国共产党全国代表大会", 12),
+        ("中国共产党全国代表大会", 13),
+        ("中国共产党全国代表大会", 9),
+        ("中国共产党全国代表大会", 14),
+    ]
+    docs = {d.doc_id: d for d in CONGRESSES}
+    known = kinds(meetings)
+    which = parse("哪几次党代会报告提到了“一国两制”？", known, set(), TODAY)
+    assert which is not None
+    assert which.mentioned == "一国两制"
+    ans = compose(which, meetings, docs)
+    assert ans.text.splitlines()[1:] == ["1. 中国共产党第十三次全国代表大会[1]", "2. 中国共产党第十四次全国代表大会[2]"]
+    assert [c.text for c in ans.citations] == ["同志们：按照“一国两制”的构想。", "同志们：坚持“一国两制”，实现小康。"]
+    first = parse("最早提到小康的是哪一次党代会的报告？", known, set(), TODAY)
+    assert first is not None
+    assert compose(first, meetings, docs).text.startswith(
+        "资料中提到“小康”的中国共产党全国代表大会第一次是中国共产党第十二次"
+    )
+    latest = parse("最近一次党代会报告是在第几次全国代表大会上作的？", known, set(), TODAY)
+    assert latest is not None  # 大会上 is where the report was made, not a question about one meeting
+    assert "第十四次" in compose(latest, meetings, docs).text
+
+
+def test_documents_asked_for_by_title_words():
+    known = {"中共中央政治局会议": 40, "国务院常务会议": 98}
+    any_title = parse("中央政治局会议审议过哪些文件？", known, set(), TODAY)
+    assert any_title is not None
+    assert (any_title.object_kind, any_title.qualifier) == ("文件", None)
+    quoted = parse("中央政治局会议审议过哪些促进区域发展的“若干政策措施”文件？", known, set(), TODAY)
+    assert quoted is not None
+    assert quoted.qualifier == "若干政策措施"  # the quoted words, not the description around them
+    compound = parse("2024年国常会审议通过了哪些行动方案？", known, set(), TODAY)
+    assert compound is not None
+    assert compound.qualifier == "行动方案"
+
+
+def test_undated_gold_items_are_matched_by_the_cited_record():
+    from rag.evaluate import ManyItem, ManyQuestion, score_many
+    from rag.types import Answer, Citation
+
+    cite = Citation(1, "cpc.jsonl#8", "新局面（十二大）", None, "cpc.jsonl", "小康", 0, 2, 1.0)
+    answer = Answer(text="资料中…第一次是中国共产党第十二次全国代表大会[1]。", found=True, citations=(cite,))
+    gold = ManyQuestion("最早提到小康的？", "first", (ManyItem("十二大", None, "新局面 (十二大)"),), None, False, None)
+    assert score_many(gold, answer)["first_latest"] == 1.0  # by title, normalized
+    other = ManyQuestion("最早提到小康的？", "first", (ManyItem("十三大", None, "前进 (十三大)"),), None, False, None)
+    assert score_many(other, answer)["first_latest"] == 0.0
