@@ -373,17 +373,19 @@ class Assistant:
         date_from: str | None = None,
         date_to: str | None = None,
         person: str | None = None,
+        role: str | None = None,
     ) -> list[Meeting]:
         """The meetings the documents report, by date: of a ``kind`` (as in `meeting_kinds`, or a part
         of it: ``常务会议``), held between ``date_from`` and ``date_to`` (``YYYY-MM-DD``, both included),
-        presided over by ``person``."""
+        with ``person`` named in them in ``role`` (``presided``, ``attended``, ``spoke``, ``reported``;
+        any role when None)."""
         return [
             m
             for m in sorted(self.store.meetings, key=lambda m: m.date or "")
             if (kind is None or kind in m.kind)
             and (date_from is None or (m.date or "") >= date_from)
             and (date_to is None or (m.date or "9999") <= date_to)
-            and (person is None or any(p.name == person for p in m.people))
+            and (person is None or any(p.name == person and role in (None, p.role) for p in m.people))
         ]
 
     def meeting_kinds(self) -> dict[str, int]:

@@ -163,7 +163,7 @@ def _meetings(args: argparse.Namespace) -> int:
     from .api import Assistant
 
     a = Assistant.load(args.index, model=args.model, backend=args.backend)
-    found = a.meetings(args.kind, date_from=args.date_from, date_to=args.date_to, person=args.person)
+    found = a.meetings(args.kind, date_from=args.date_from, date_to=args.date_to, person=args.person, role=args.role)
     if args.json:
         print(json.dumps([m.to_dict() for m in found], ensure_ascii=False))
         return 0
@@ -282,7 +282,8 @@ def parser() -> argparse.ArgumentParser:
     pm.add_argument("--kind", help="a kind of meeting, or part of it (常务会议)")
     pm.add_argument("--from", dest="date_from", type=_iso_date, help="held on or after")
     pm.add_argument("--to", dest="date_to", type=_iso_date, help="held on or before")
-    pm.add_argument("--person", help="presided over by this person")
+    pm.add_argument("--person", help="naming this person (in any role, or in --role)")
+    pm.add_argument("--role", choices=["presided", "attended", "spoke", "reported"], help="the person's role")
     pm.add_argument("--json", action="store_true", help="print one JSON array")
     pm.set_defaults(func=_meetings)
 

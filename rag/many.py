@@ -56,7 +56,7 @@ class Intent:
     qualifier: str | None = None  # what the object is about: “十五五” in 哪些“十五五”规划
     topic: bool = False  # asks what each meeting was about: 分别围绕什么议题
     closing: bool = False  # asks the day it closed: 哪天闭幕
-    presided: bool = True  # the person presided (李强主持的); else named in the report (丁薛祥出席的)
+    role: str | None = "presided"  # of the person: 李强主持的, 丁薛祥出席的 (attended), 讲话 (spoke); None: named
     mentioned: str | None = None  # words the reports must contain: 哪几次提到了“一国两制”
 
 
@@ -123,6 +123,13 @@ _QUESTION_WORDS = re.compile(
 )
 
 
+_PERSON_ROLES = (
+    ("presided", re.compile(r"主持")),
+    ("reported", re.compile(r"作[^，。？]{0,6}(?:报告|说明)")),
+    ("spoke", re.compile(r"讲话|发言|致辞")),
+    ("attended", re.compile(r"出席|参加|列席")),
+)
+_ROLE_WORDS = {"presided": "主持", "reported": "作报告", "spoke": "讲话", "attended": "出席"}
 _MENTIONED = re.compile(
     r"(?:提到|提及|谈到|讲到|写入|写进|出现)(?:了|过)?(?:[“\"]([^”\"]{1,20})[”\"]|([\u4e00-\u9fff]{2,12}?)(?:的|[？?，,]|$))"
 )
@@ -166,6 +173,8 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         span = Window(iso, iso, days[0].written())
     said = _MENTIONED.search(q)
     mentioned = next(g for g in said.groups() if g) if said else None
+    if mentioned == person:
+        mentioned = None  # 提到李强的: the person, looked for as a person
     if aggregate == "list" and not (obj or span or person or mentioned or re.search(r"都|各次|历次", q)):
         return None  # 会议指出要加强哪些方面: a question about one meeting's content
     if re.search(r"(?<![大全])会上|那次|这次|该次|本次", q):  # not 在全国代表大会上作的报告
@@ -184,9 +193,11 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         verb = None  # 哪几次全会…（公报通过）: the meetings are asked for, not what they passed
     topic = obj is None and _TOPIC_ASKED.search(q) is not None
     closing = re.search(r"闭幕|闭会|结束", q) is not None
-    presided = person is None or re.search(re.escape(person) + r"[^，。？]{0,8}主持", q) is not None
+    role = None
+    if person is not None and (after := re.search(re.escape(person) + r"[^，。？]{0,8}", q)):
+        role = next((name for name, verbs in _PERSON_ROLES if verbs.search(after.group(0))), None)
     return Intent(
-        aggregate, kind, span, person, verb, obj, asked, term, session, qualifier, topic, closing, presided, mentioned
+        aggregate, kind, span, person, verb, obj, asked, term, session, qualifier, topic, closing, role, mentioned
     )
 
 
@@ -248,15 +259,16 @@ def select(
 
 
 def _with_person(intent: Intent, m: Meeting, documents: Mapping[str, Document] | None) -> bool:
-    if intent.presided or documents is None:
-        return any(p.name == intent.person for p in m.people)
+    if intent.role is not None or documents is None:  # attended: also those who spoke or presided
+        roles = {"attended": ("attended", "spoke", "reported", "presided")}.get(intent.role or "", (intent.role,))
+        return any(p.name == intent.person and p.role in roles for p in m.people)
     return intent.person is not None and intent.person in documents[m.doc_id].text
 
 
 def presider_absent(intent: Intent, meetings: Sequence[Meeting]) -> bool:
     """The question's meetings are in the records, none of them presided by the question's person
     (丁薛祥主持的国务院常务会议): an answer the facts give, not one to look for in passages."""
-    if intent.person is None or not intent.presided or intent.kind is None or select(intent, meetings):
+    if intent.person is None or intent.role != "presided" or intent.kind is None or select(intent, meetings):
         return False
     return bool(select(replace(intent, person=None), meetings))
 
@@ -286,7 +298,9 @@ def _amends_law(d: Decision) -> bool:
 def _scope(intent: Intent) -> str:
     parts = [intent.window.text if intent.window else ""]
     if intent.person:
-        parts.append(f"{intent.person}主持的" if intent.presided else f"提到{intent.person}的")
+        parts.append(
+            f"{intent.person}{_ROLE_WORDS.get(intent.role or '', '')}的" if intent.role else f"提到{intent.person}的"
+        )
     if intent.term:
         parts.append(f"第{intent.term}届")
     parts.append(intent.kind or intent.asked_kind or "会议")

@@ -406,7 +406,7 @@ def test_a_presider_who_never_presided_that_kind_is_not_found_and_an_attendee_is
     assert ans.citations == ()  # not a passage that only shares words
     named = parse("提到李强的国务院常务会议有哪几次？", archive._live.kinds, {"李强"}, TODAY)
     assert named is not None
-    assert not named.presided
+    assert named.role is None
 
 
 def test_names_periods_and_connections_do_not_split_a_series():
@@ -520,3 +520,48 @@ def test_undated_gold_items_are_matched_by_the_cited_record():
     assert score_many(gold, answer)["first_latest"] == 1.0  # by title, normalized
     other = ManyQuestion("最早提到小康的？", "first", (ManyItem("十三大", None, "前进 (十三大)"),), None, False, None)
     assert score_many(other, answer)["first_latest"] == 0.0
+
+
+def test_people_who_attended_spoke_or_reported_are_facts_with_their_spans():
+    doc = report(
+        "r1",
+        "2024-11-26",
+        "某党派十五届三中全会在京召开",
+        "央视网消息（新闻联播）：某党派第十五届中央委员会第三次全体会议11月26日在北京召开。"
+        "中央主席武维华代表中央常务委员会作工作报告，常务副主席邵鸿主持开幕会。"
+        "全国政协副主席王东峰、秦博勇出席会议并讲话。",
+    )
+    m = extract(doc)
+    assert m is not None
+    roles = {(p.name, p.role) for p in m.people}
+    assert {("邵鸿", "presided"), ("武维华", "reported"), ("武维华", "attended")} <= roles
+    assert {("王东峰", "attended"), ("秦博勇", "attended"), ("王东峰", "spoke"), ("秦博勇", "spoke")} <= roles
+    assert not any(p.name == "邵鸿" and p.role == "spoke" for p in m.people)
+    assert all(doc.text[p.start : p.end] == p.name for p in m.people)
+
+
+def test_a_question_about_who_attended_selects_by_that_role():
+    from rag.many import compose
+
+    held = [
+        report(
+            f"t{i}",
+            date,
+            "青年就业工作会议举行",
+            f"央视网消息（新闻联播）：青年就业工作会议{date[5:7].lstrip('0')}月{date[8:].lstrip('0')}日在京举行。"
+            f"国务院副总理{who}出席会议并讲话。国务院总理李强作出批示。",
+        )
+        for i, (date, who) in enumerate([("2023-05-11", "丁薛祥"), ("2024-05-14", "丁薛祥"), ("2025-04-02", "张国清")])
+    ]
+    meetings = extract_all(held)
+    docs = {d.doc_id: d for d in held}
+    known = kinds(meetings)
+    people = {p.name for m in meetings for p in m.people}
+    attended = parse("丁薛祥出席的青年就业工作会议一共有几次？", known, people, TODAY)
+    assert attended is not None
+    assert attended.role == "attended"
+    assert compose(attended, meetings, docs).text.startswith("资料中丁薛祥出席的青年就业工作会议共有2次")
+    named = parse("提到李强的青年就业工作会议有几次？", known, people | {"李强"}, TODAY)
+    assert named is not None
+    assert (named.role, named.mentioned) == (None, None)  # named in the text, in any role or none: all three
+    assert "共有3次" in compose(named, meetings, docs).text

@@ -134,16 +134,16 @@ def create_app(a: Assistant, uploads: Path, settings: Settings | None = None) ->
     listed = a.meetings()
     years = sorted({m.date[:4] for m in listed if m.date}, reverse=True)
     meeting_kinds = [k for k, n in a.meeting_kinds().items() if n >= 2][:80]
-    people = sorted({p.name for m in listed for p in m.people})
+    people = sorted({p.name for m in listed for p in m.people if p.role == "presided"})
 
     def chosen(year: str | None, kind: str | None, person: str | None) -> list[Meeting]:
         def given(v: str | None) -> str | None:
             return None if v in (None, "", "全部") else v
 
         y, kd, p = given(year), given(kind), given(person)
-        return a.meetings(kd, date_from=f"{y}-01-01" if y else None, date_to=f"{y}-12-31" if y else None, person=p)[
-            ::-1
-        ]  # newest first
+        return a.meetings(
+            kd, date_from=f"{y}-01-01" if y else None, date_to=f"{y}-12-31" if y else None, person=p, role="presided"
+        )[::-1]  # newest first
 
     def meeting_rows(year: str | None, kind: str | None, person: str | None) -> list[list[str]]:
         return [meeting_row(m) for m in chosen(year, kind, person)][:2000]

@@ -133,13 +133,16 @@ def doc_choices(documents: Sequence[Document], limit: int = 1000) -> list[tuple[
     return [(f"{d.title}（{d.date}）" if d.date else d.title, d.doc_id) for d in recent]
 
 
-MEETING_COLUMNS = ("日期", "会议", "主持", "议定事项")
+MEETING_COLUMNS = ("日期", "会议", "主持", "出席", "议定事项")
 
 
 def meeting_row(m: Meeting) -> list[str]:
     """A row of the meetings table."""
     decided = "；".join(d.text for d in m.decisions[:4]) + ("…" if len(m.decisions) > 4 else "")
-    return [m.date or "", m.name if len(m.name) >= 4 else m.kind, "、".join(p.name for p in m.people), decided]
+    presided = [p.name for p in m.people if p.role == "presided"]
+    attended = [p.name for p in m.people if p.role == "attended" and p.name not in presided]
+    name = m.name if len(m.name) >= 4 else m.kind
+    return [m.date or "", name, "、".join(presided), "、".join(dict.fromkeys(attended)), decided]
 
 
 def meeting_html(doc: Document, m: Meeting) -> str:
