@@ -11,6 +11,7 @@ document contains.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -98,13 +99,84 @@ class SentenceWeights:
     retrieval: float = 0.1
     rank: float = 0.02
     keep: float = 0.85
+    bias: float | None = None  # set: the weights are a logistic model, the score its probability
+
+    def score(self, f: Features) -> float:
+        """A sentence's score from its `Features`."""
+        z = (
+            self.context * f.context
+            + self.focus * f.focus
+            + self.asked_kind * f.asked_kind
+            + self.identifier * f.identifier
+            + self.passage * f.passage
+            + self.retrieval * f.retrieval
+            - self.rank * f.rank
+        )
+        return z if self.bias is None else 1.0 / (1.0 + math.exp(-(z + self.bias)))
 
 
 @dataclass(frozen=True)
-class _Sentence:
+class Features:
+    """What `SentenceWeights` weighs in a sentence (see its attributes); ``rank`` is the passage's."""
+
+    context: float
+    focus: float
+    asked_kind: float
+    identifier: float
+    passage: float
+    retrieval: float
+    rank: float
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the retrieved passages hold of a question.
+
+    Attributes:
+        coverage: IDF-weighted share of the question's terms in the best passage (with its title).
+        dense: the best passage's cosine similarity to the question (0 when retrieval gave none).
+    """
+
+    coverage: float
+    dense: float
+
+
+@dataclass(frozen=True)
+class Abstention:
+    """Whether the passages answer the question: a logistic model over `Evidence`, fit by
+    ``bench/fit_abstention.py`` on calibration questions that no reported figure uses (CMRC2018 trial
+    and DRCD test questions asked of their own paragraphs and of the meeting reports; the meeting
+    development questions asked of both); the threshold costs each answerable group at most 2 %.
+    Words shared by chance (亚麻属于哪个属？ and a sentence with 属于) give coverage but not the
+    similarity of a passage about the question's subject. It holds for the embedding model it was
+    fit with (``model``); an index of another model answers whenever the coverage is enough. Further features (coverage of the question's rarest words, words no
+    chunk holds) were measured and added nothing (BENCHMARKS.md)."""
+
+    model: str  # the embedding model the similarities come from
+    coverage: float = 0.0
+    dense: float = 0.0
+    bias: float = 0.0
+    threshold: float = 0.0
+
+    def probability(self, e: Evidence) -> float:
+        """The model's probability that the passages answer the question."""
+        return 1.0 / (1.0 + math.exp(-(self.bias + self.coverage * e.coverage + self.dense * e.dense)))
+
+    def answers(self, e: Evidence) -> bool:
+        return self.probability(e) >= self.threshold
+
+
+ABSTENTION = Abstention("m3e-small", coverage=10.148, dense=40.931, bias=-37.151, threshold=0.129)  # fit_abstention.py
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a retrieved passage, as the answerer weighs it."""
+
     hit: int  # index into the hits
     start: int  # span within the chunk text
     text: str
+    features: Features
     score: float
 
 
@@ -144,6 +216,8 @@ class ExtractiveAnswerer:
         max_sentences: at most this many sentences are quoted.
         max_chars: the answer stops growing past this length.
         weights: how sentences are scored (`SentenceWeights`).
+        abstention: when the passages do not hold the question's specific content (`Abstention`);
+            None answers whenever the coverage is enough.
     """
 
     def __init__(
@@ -155,8 +229,10 @@ class ExtractiveAnswerer:
         max_sentences: int = 3,
         max_chars: int = 260,
         weights: SentenceWeights | None = None,
+        abstention: Abstention | None = None,
     ) -> None:
         self.idf = idf
+        self.abstention = abstention
         self.document_text = document_text
         self.min_coverage = min_coverage
         self.max_sentences = max_sentences
@@ -207,9 +283,39 @@ class ExtractiveAnswerer:
         """The best sentences of ``hits`` with their markers, or the not-found answer."""
         q = normalize(question)
         weights = self.weights(q)
-        if not hits or not weights or not self._dates_supported(q, hits):
-            return Answer(text=NOT_FOUND, found=False)
         ids = identifiers(q)
+        cov = self._usable(q, weights, ids, hits)
+        if not cov or max(cov.values()) < self.min_coverage:
+            return Answer(text=NOT_FOUND, found=False)
+        if self.abstention is not None and not self.abstention.answers(self._evidence(hits, cov)):
+            return Answer(text=NOT_FOUND, found=False)
+        sentences = self._scored(q, weights, ids, hits, cov)
+        if not sentences:
+            return Answer(text=NOT_FOUND, found=False)
+        # a question that names a year asks about that year's record: one document is quoted
+        one = any(h.year is not None for h in date_hints(q))
+        return self._compose(self._choose(sentences, hits if one else None), hits, cov)
+
+    def evidence(self, question: str, hits: Sequence[Hit]) -> Evidence | None:
+        """What the passages hold of the question (`Evidence`), or None when the answer is "not
+        found" before it is weighed (no usable passage, too little coverage). For fitting `Abstention`."""
+        q = normalize(question)
+        weights = self.weights(q)
+        cov = self._usable(q, weights, identifiers(q), hits)
+        if not cov or max(cov.values()) < self.min_coverage:
+            return None
+        return self._evidence(hits, cov)
+
+    @staticmethod
+    def _evidence(hits: Sequence[Hit], cov: dict[int, float]) -> Evidence:
+        return Evidence(
+            coverage=max(cov.values()), dense=max((h.dense for h in hits if h.dense is not None), default=0.0)
+        )
+
+    def _usable(self, q: str, weights: dict[str, float], ids: list[str], hits: Sequence[Hit]) -> dict[int, float]:
+        """The passages that can answer, with their coverage of the question's terms."""
+        if not hits or not weights or not self._dates_supported(q, hits):
+            return {}
         # only documents that contain every identifying word of the question can answer it
         usable = [
             i for i, h in enumerate(hits) if all(_has_identifier(x, h.chunk.title, self._document(h)) for x in ids)
@@ -219,22 +325,21 @@ class ExtractiveAnswerer:
         days = [h for h in date_hints(q) if h.day is not None]
         of_the_day = [i for i in usable if any(h.matches(hits[i].chunk.date) for h in days)]
         usable = of_the_day or usable
-        cov = {i: self.coverage(weights, index_text(hits[i].chunk)) for i in usable}
-        if not cov or max(cov.values()) < self.min_coverage:
-            return Answer(text=NOT_FOUND, found=False)
-        sentences = self._scored(q, weights, ids, hits, cov)
-        if not sentences:
-            return Answer(text=NOT_FOUND, found=False)
-        return self._compose(self._choose(sentences), hits, cov)
+        # likewise a year (2018年政府工作报告…): the documents of that year, when any is retrieved, not
+        # the later ones that look back on it
+        years = [h for h in date_hints(q) if h.year is not None and h.day is None]
+        of_the_year = [i for i in usable if any(h.matches(hits[i].chunk.date) for h in years)]
+        usable = of_the_year or usable
+        return {i: self.coverage(weights, index_text(hits[i].chunk)) for i in usable}
 
     def _scored(
         self, q: str, weights: dict[str, float], ids: list[str], hits: Sequence[Hit], cov: dict[int, float]
-    ) -> list[_Sentence]:
+    ) -> list[Sentence]:
         """Every sentence of the usable passages (``cov``'s keys), scored once (`SentenceWeights`)."""
         w = self.sentence_weights
         focus = self._focus(q, weights)
         asked = [shows for asks, shows in _ASKED if asks.search(q)]
-        sentences: list[_Sentence] = []
+        sentences: list[Sentence] = []
         seen: set[str] = set()
         for h, passage_cov in cov.items():
             hit = hits[h]
@@ -247,21 +352,37 @@ class ExtractiveAnswerer:
                 if sent in seen or len(sent) < 4 or sent == hit.chunk.title:
                     continue
                 seen.add(sent)
-                score = w.context * self.coverage(weights, context + sent) + w.focus * self.coverage(
-                    focus, sent, loose=True
+                f = Features(
+                    context=self.coverage(weights, context + sent),
+                    focus=self.coverage(focus, sent, loose=True),
+                    asked_kind=sum(bool(shows.search(sent)) for shows in asked),
+                    identifier=float(any(x in sent for x in ids)),
+                    passage=passage_cov,
+                    retrieval=hit.score,
+                    rank=h,
                 )
-                score += w.asked_kind * sum(bool(shows.search(sent)) for shows in asked)
-                score += w.identifier * any(x in sent for x in ids)
-                score += w.passage * passage_cov + w.retrieval * hit.score - w.rank * h
-                sentences.append(_Sentence(h, s, sent, score))
+                sentences.append(Sentence(h, s, sent, f, w.score(f)))
         return sentences
 
-    def _choose(self, sentences: list[_Sentence]) -> list[_Sentence]:
-        """The best sentence, then others close to it in score while the answer stays short; in
-        passage rank, then reading order."""
+    def sentences(self, question: str, hits: Sequence[Hit]) -> list[Sentence]:
+        """The sentences an answer is chosen from, with their features and scores (empty when the
+        answer is "not found" before sentences are weighed). For fitting `SentenceWeights`."""
+        q = normalize(question)
+        weights = self.weights(q)
+        ids = identifiers(q)
+        cov = self._usable(q, weights, ids, hits)
+        if not cov or max(cov.values()) < self.min_coverage:
+            return []
+        return self._scored(q, weights, ids, hits, cov)
+
+    def _choose(self, sentences: list[Sentence], one_of: Sequence[Hit] | None = None) -> list[Sentence]:
+        """The best sentence, then others close to it in score while the answer stays short (from
+        the best one's document only, given ``one_of``, the hits); in passage rank, then reading order."""
         ranked = sorted(sentences, key=lambda x: -x.score)
         chosen = [ranked[0]]
         length = len(ranked[0].text)
+        if one_of is not None:
+            ranked = [x for x in ranked if one_of[x.hit].chunk.doc_id == one_of[chosen[0].hit].chunk.doc_id]
         for cand in ranked[1:]:
             if len(chosen) >= self.max_sentences or length >= self.max_chars:
                 break
@@ -271,7 +392,7 @@ class ExtractiveAnswerer:
             length += len(cand.text)
         return sorted(chosen, key=lambda x: (x.hit, x.start))
 
-    def _compose(self, chosen: list[_Sentence], hits: Sequence[Hit], cov: dict[int, float]) -> Answer:
+    def _compose(self, chosen: list[Sentence], hits: Sequence[Hit], cov: dict[int, float]) -> Answer:
         """The quoted sentences with their markers; the other relevant passages follow as further,
         unquoted citations."""
         numbers: dict[int, int] = {}

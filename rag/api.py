@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from . import many
-from .answer import ExtractiveAnswerer
+from .answer import ABSTENTION, ExtractiveAnswerer
 from .config import LLMConfig, Settings
-from .dates import Window
+from .dates import Window, within
 from .embed import Embedder, make_embedder
 from .errors import IndexMismatch, NoDocuments, RagError
 from .followup import standalone
@@ -421,7 +421,9 @@ class _Live:
         return cls(
             store,
             Retriever(store, embedder),
-            ExtractiveAnswerer(store.idf, document_text=text),
+            ExtractiveAnswerer(
+                store.idf, document_text=text, abstention=ABSTENTION if ABSTENTION.model == store.model_name else None
+            ),
             meeting_kinds(store.meetings),
             people,
         )
@@ -433,7 +435,7 @@ class _Live:
 
 def _dated_within(documents: Mapping[str, Document], window: Window) -> bool:
     """Whether any record is dated inside ``window``."""
-    return any(d.date and window.start <= d.date[:10] <= window.end for d in documents.values())
+    return any(within(d.date, window.start, window.end) for d in documents.values())
 
 
 def _passages(answer: Answer) -> list[Hit]:

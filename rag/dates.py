@@ -31,6 +31,24 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
 
 # ------------------------------------------------------------------------------------------ documents
+#
+# A document's date is ISO 8601 at the precision its record gives: ``2024-07-19``, or ``2018`` for a
+# record that says only its year (a yearly report). `span` gives the days it covers.
+
+
+def span(date: str) -> tuple[str, str]:
+    """The first and last day of a date: ``2018`` → ``2018-01-01``, ``2018-12-31``; a day is itself."""
+    if len(date) == 4:
+        return f"{date}-01-01", f"{date}-12-31"
+    return date[:10], date[:10]
+
+
+def within(date: str | None, start: str, end: str) -> bool:
+    """Whether a document dated ``date`` can fall between ``start`` and ``end`` (both included)."""
+    if not date:
+        return False
+    first, last = span(date)
+    return first <= end and last >= start
 
 
 def _valid(y: int, m: int, d: int) -> str | None:
@@ -91,6 +109,8 @@ class DateHint:
         """Whether a document dated ``iso`` fits; a day also admits the next day (reported the day after)."""
         if not iso:
             return False
+        if len(iso) == 4:  # a document of a year: any hint of that year
+            return self.year is not None and self.year == int(iso)
         d = dt.date.fromisoformat(iso)
         candidates = [d, d - dt.timedelta(days=1)] if self.day is not None else [d]
         return any(
@@ -165,7 +185,9 @@ def date_tokens(text: str) -> list[str]:
 
 
 def format_cn(iso: str) -> str:
-    """``2024-07-19`` → ``2024年7月19日``."""
+    """``2024-07-19`` → ``2024年7月19日``; ``2018`` → ``2018年``."""
+    if len(iso) == 4:
+        return f"{int(iso)}年"
     y, m, d = (int(x) for x in iso.split("-"))
     return f"{y}年{m}月{d}日"
 

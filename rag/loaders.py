@@ -320,11 +320,27 @@ def _document(doc_id: str, raw_text: str, meta: dict[str, Any], source: str, pat
         raise Unreadable(f"text grows {len(text) / len(raw_text):.0f} times when normalized (NFKC); refused")
     title = normalize(str(meta.pop("title", "") or ""))[:MAX_TITLE] or _first_line_title(text)
     title = title or normalize(display(path.stem))[:MAX_TITLE]
-    raw_date = meta.pop("date", None)
-    date = parse_date(raw_date) or parse_date(path.name)
-    if date is None:
-        date = date_from_text(text, year_hint(raw_date, path.name))
+    date = _date(meta, text, path)
     return Document(doc_id=doc_id, text=text, title=title, date=date, source=source, meta=_plain(meta))
+
+
+DATE_FIELDS = ("date", "日期", "publish_date", "pub_date", "time", "时间")  # a record's date, first found
+YEAR_FIELDS = ("year", "年份", "年度")  # its year, when it gives no date
+
+
+def _date(meta: dict[str, Any], text: str, path: Path) -> str | None:
+    """The document's date: a date field, a year field (a date in the opening text of that year, else
+    the year alone: ``2018``), the file name, or the opening text."""
+    raw_date = next((meta.pop(k) for k in DATE_FIELDS if meta.get(k) not in (None, "")), None)
+    for k in DATE_FIELDS:
+        meta.pop(k, None)
+    raw_year = next((meta.get(k) for k in YEAR_FIELDS if meta.get(k) not in (None, "")), None)
+    if date := parse_date(raw_date):
+        return date
+    if (year := year_hint(raw_year)) is not None:
+        said = date_from_text(text, year)
+        return said if said and said.startswith(str(year)) else f"{year:04d}"
+    return parse_date(path.name) or date_from_text(text, year_hint(raw_date, path.name))
 
 
 # ------------------------------------------------------------------------------------------- time limit

@@ -17,7 +17,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from .dates import Window, date_hints, format_cn, window
+from .dates import Window, date_hints, format_cn, window, within
 from .meetings import PASSED_VERBS, Decision, Meeting, mentions, normalize_kind, written_out
 from .normalize import normalize
 from .tokenize import expand_aliases
@@ -249,7 +249,7 @@ def select(
         m
         for m in meetings
         if (intent.kind is None or m.kind in kinds)
-        and (intent.window is None or (m.date is not None and intent.window.start <= m.date <= intent.window.end))
+        and (intent.window is None or within(m.date, intent.window.start, intent.window.end))
         and (intent.person is None or _with_person(intent, m, documents))
         and (intent.term is None or m.term == intent.term)
         and (intent.session is None or m.session == intent.session)

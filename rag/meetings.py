@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from .dates import cn_number
+from .dates import cn_number, date_from_text
 from .types import Document
 
-EXTRACTOR_VERSION = "17"
+EXTRACTOR_VERSION = "18"
 
 _NUM = "一二三四五六七八九十百零〇两\\d"
 # Meeting nouns, longest first. Generic vocabulary of Chinese meeting records, not meeting names.
@@ -238,6 +238,9 @@ def _meeting_dates(sentence: str, reported: str | None) -> tuple[str | None, str
     date when none is written."""
     if not reported:
         return None, None
+    if len(reported) == 4:  # a record of a year: a day written with its month is of that year
+        day = date_from_text(sentence, int(reported))
+        return (day if day and day.startswith(reported) else reported), None
     r = dt.date.fromisoformat(reported)
     m = _DATE_NEAR.search(sentence)
     if m is None:

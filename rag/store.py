@@ -40,6 +40,7 @@ import numpy as np
 
 from .chunking import chunk_at, chunk_document, index_text
 from .config import __version__
+from .dates import span
 from .embed import Embedder
 from .errors import IndexCorrupt, IndexMismatch, IndexNotFound
 from .meetings import EXTRACTOR_VERSION, Meeting, extract
@@ -142,7 +143,9 @@ class IndexStore:
         self.bm25 = bm25
         self.meetings = list(meetings)  # the meeting each document reports (rag.meetings)
         self._tokens: list[list[str]] | None = None
-        self._dates = np.array([c.date or "" for c in chunks], dtype=object)
+        spans = [span(c.date) if c.date else ("", "") for c in chunks]  # a year covers its days
+        self._firsts = np.array([f for f, _ in spans], dtype=object)
+        self._lasts = np.array([last for _, last in spans], dtype=object)
 
     # ------------------------------------------------------------------------------------ reading
 
@@ -226,12 +229,12 @@ class IndexStore:
             return None
         mask = np.ones(len(self.chunks), dtype=bool)
         if date_from is not None or date_to is not None:
-            has = self._dates != ""
+            has = self._firsts != ""
             mask &= has
             if date_from is not None:
-                mask &= np.where(has, self._dates >= date_from, False).astype(bool)
+                mask &= np.where(has, self._lasts >= date_from, False).astype(bool)
             if date_to is not None:
-                mask &= np.where(has, self._dates <= date_to, False).astype(bool)
+                mask &= np.where(has, self._firsts <= date_to, False).astype(bool)
         if doc_ids:
             wanted = set(doc_ids)
             mask &= np.array([c.doc_id in wanted for c in self.chunks], dtype=bool)

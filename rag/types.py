@@ -22,7 +22,7 @@ class Document:
         doc_id: the record's ``id`` for JSONL, the file's path otherwise.
         text: the normalized text; chunk spans point into it.
         title: a human title ("" when none is known).
-        date: ``YYYY-MM-DD`` or None.
+        date: ``YYYY-MM-DD``, ``YYYY`` for a record that gives only its year, or None.
         source: where the document came from (a file path).
         meta: other fields of the record (``url`` …), kept for display.
     """

@@ -142,3 +142,50 @@ def test_a_question_naming_a_day_is_answered_from_that_days_report(assistant):
     assert {c.date for c in ans.citations if c.n in quoted} == {"2023-03-02"}
     assert "专利法实施细则" in ans.text
     assert "消费者权益保护法" not in ans.text
+
+
+def _hit(doc_id: str, date: str | None, title: str, text: str, score: float = 1.0):
+    from rag.types import Chunk, Hit
+
+    return Hit(Chunk(f"{doc_id}@0", doc_id, text, 0, len(text), title, date, "test"), score)
+
+
+def test_a_year_in_the_question_picks_that_years_report_over_later_ones_that_recall_it():
+    from rag.answer import ExtractiveAnswerer
+
+    hits = [  # the 2019 report, looking back on 2018, ranks first
+        _hit("r2019", "2019", "2019年政府工作报告", "2018年国内生产总值增长6.6%，达到90万亿元。"),
+        _hit("r2018", "2018", "2018年政府工作报告", "2018年国内生产总值增长预期目标是6.5%左右。", 0.8),
+    ]
+    ans = ExtractiveAnswerer(lambda t: 1.0).answer("2018年政府工作报告提出国内生产总值增长多少？", hits)
+    assert ans.found
+    assert ans.citations[0].doc_id == "r2018"
+    assert "6.5%左右" in ans.text
+
+
+def test_abstention_is_a_model_of_the_evidence_and_holds_for_its_embedding_model(tmp_path, embedder):
+    from rag import Assistant
+    from rag.answer import ABSTENTION, Abstention, Evidence
+
+    model = Abstention("m", coverage=10.0, dense=40.0, bias=-35.0, threshold=0.25)
+    assert model.answers(Evidence(coverage=0.9, dense=0.8))  # a passage about the question
+    assert not model.answers(Evidence(coverage=0.6, dense=0.6))  # words shared by chance
+    assert ABSTENTION.model == "m3e-small"
+    (tmp_path / "a.txt").write_text("滕州市政协主席薛登峰出席活动。", encoding="utf-8")
+    a = Assistant.build([tmp_path / "a.txt"], tmp_path / "index", embedder=embedder)
+    assert a.answerer.abstention is None  # fit for m3e-small, not for this index's model
+
+
+def test_a_question_that_names_a_year_is_answered_from_one_document():
+    from rag.answer import ExtractiveAnswerer
+
+    hits = [
+        _hit("a", "2018", "2018年政府工作报告", "2018年的主要预期目标是：国内生产总值增长6.5%左右。"),
+        _hit("b", "2018-06-01", "2018年年中报道", "2018年国内生产总值增长预期目标保持6.5%左右不变。", 0.9),
+    ]
+    answerer = ExtractiveAnswerer(lambda t: 1.0)
+    ans = answerer.answer("2018年国内生产总值增长预期目标是多少？", hits)
+    assert ans.found
+    assert {c.doc_id for c in ans.citations if f"[{c.n}]" in ans.text} == {"a"}
+    both = answerer.answer("国内生产总值增长预期目标是多少？", hits)  # no year: both may be quoted
+    assert {c.doc_id for c in both.citations if f"[{c.n}]" in both.text} == {"a", "b"}

@@ -165,3 +165,34 @@ def test_one_path_given_as_a_string_is_one_path(tmp_path):
     result = load(str(tmp_path / "a.txt"))
     assert [d.title for d in result.documents] == ["a"]
     assert result.skipped == []
+
+
+def test_record_date_fields_and_a_year_alone(tmp_path):
+    import json
+
+    from rag.dates import format_cn, within
+
+    rows = [
+        {"id": "a", "日期": "2024年7月19日", "content": "会议召开。"},
+        {"id": "b", "publish_date": "2024/07/20", "content": "会议召开。"},
+        {"id": "c", "year": 2018, "content": "各位代表：现在，我代表国务院，向大会报告政府工作。"},
+        {"id": "d", "year": "2017", "content": "2017年3月5日在第十二届全国人民代表大会第五次会议上"},
+    ]
+    (tmp_path / "r.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    docs = {d.doc_id: d for d in load([tmp_path / "r.jsonl"]).documents}
+    assert [docs[k].date for k in "abcd"] == ["2024-07-19", "2024-07-20", "2018", "2017-03-05"]
+    assert "year" in docs["c"].meta and "日期" not in docs["a"].meta
+    assert format_cn("2018") == "2018年"
+    assert within("2018", "2018-03-01", "2018-03-31") and not within("2018", "2019-01-01", "2019-12-31")
+
+
+def test_a_record_of_a_year_passes_filters_of_that_year(tmp_path, embedder):
+    import json
+
+    from rag import Assistant
+
+    rows = [{"id": "y", "year": 2018, "content": "国内生产总值增长6.5%左右。"}]
+    (tmp_path / "r.jsonl").write_text(json.dumps(rows[0], ensure_ascii=False), encoding="utf-8")
+    a = Assistant.build([tmp_path / "r.jsonl"], tmp_path / "index", embedder=embedder)
+    assert a.search("国内生产总值", date_from="2018-03-01", date_to="2018-06-30")
+    assert not a.search("国内生产总值", date_from="2019-01-01")

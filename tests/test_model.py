@@ -94,3 +94,11 @@ def test_index_built_with_torch_is_queried_with_torch(tmp_path):
     again = Assistant.load(tmp_path / "index")
     assert again.embedder.backend == "torch"
     assert "薛登峰" in again.ask("市政协主席是谁？").text
+
+
+@pytest.mark.parametrize("question", ["亚麻属于哪个属？", "伏尔泰的朋友们是谁写的？", "尤金袋鼠的体重大约是多少？"])
+def test_questions_about_what_the_records_do_not_hold_are_not_found(sample, question):
+    """Out of the corpus: words shared by chance (属于, 朋友, 体重) do not make an answer."""
+    hits = sample.search(question)
+    assert sample.answerer.evidence(question, hits) is None or not sample.ask(question).found
+    assert sample.ask(question).citations == ()
