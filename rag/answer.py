@@ -30,6 +30,13 @@ _ASKS_NUMBER = re.compile(r"多少|几|多[高大长重远久宽深厚]|数量|�
 _ASKS_ORDINAL = re.compile(r"第几")
 _ASKS_DATE = re.compile(r"什么时候|何时|哪天|哪一天|几月几日|日期|哪年|哪一年|什么时间|哪个时[候期间]|什么年代")
 _ASKS_REASON = re.compile(r"为什么|为何|什么原因|原因是")
+_ASKS_AUTHOR = re.compile(r"谁写的|谁撰写|作者|哪位记者|记者是谁|谁报道的|是谁报道|通讯员是谁|署名")
+# a byline: （张三报道）, (记者 张三 李四) at a report's end, or 记者张三 / 通讯员李四 in its first lines
+_BYLINE = re.compile(
+    r"[（(]([^（）()\n]{1,30}?)报道[）)]\s*$"  # （商铮报道） closing the report
+    r"|[（(](?:记者|通讯员)[ 　]*([\u4e00-\u9fff、 　]{2,20}?)[）)]"  # （记者 张三 李四）
+    r"|(?:记者|通讯员)[ 　]*([\u4e00-\u9fff]{2,4}?)(?=[ 　、]|报道|摄)"  # 记者王五 报道
+)
 _ROLE = re.compile(
     r"主席|书记|总理|委员长|[省市县区部局厅院司处校会行社署]长|主任|常委|委员|教授|院士|专家|主持|讲话|发言|作了"
 )
@@ -289,6 +296,8 @@ class ExtractiveAnswerer:
             return Answer(text=NOT_FOUND, found=False)
         if self.abstention is not None and not self.abstention.answers(self._evidence(hits, cov)):
             return Answer(text=NOT_FOUND, found=False)
+        if _ASKS_AUTHOR.search(q) and (signed := self._byline(hits, cov)) is not None:
+            return signed
         sentences = self._scored(q, weights, ids, hits, cov)
         if not sentences:
             return Answer(text=NOT_FOUND, found=False)
@@ -364,6 +373,24 @@ class ExtractiveAnswerer:
                 sentences.append(Sentence(h, s, sent, f, w.score(f)))
         return sentences
 
+    def _byline(self, hits: Sequence[Hit], cov: dict[int, float]) -> Answer | None:
+        """Who wrote the best usable report, from its byline (at its end or in its first lines)."""
+        for h in sorted(cov, key=lambda i: -cov[i]):
+            hit = hits[h]
+            text = self._body(hit)
+            m = byline(text)
+            if m is None:
+                continue
+            name, start, end = m
+            s = text.rfind("\n", 0, start) + 1  # the byline's line
+            e = text.find("\n", end) if text.find("\n", end) >= 0 else len(text)
+            c = hit.chunk
+            citation = Citation(1, c.doc_id, c.title, c.date, c.source, text[s:e], s, e, hit.score)
+            return Answer(
+                text=f"署名：{name}[1]", found=True, citations=(citation,), quotes=(Quote(1, start - s, end - s),)
+            )
+        return None
+
     def sentences(self, question: str, hits: Sequence[Hit]) -> list[Sentence]:
         """The sentences an answer is chosen from, with their features and scores (empty when the
         answer is "not found" before sentences are weighed). For fitting `SentenceWeights`."""
@@ -406,6 +433,17 @@ class ExtractiveAnswerer:
         quotes = tuple(Quote(numbers[c.hit], c.start, c.start + len(c.text)) for c in chosen)
         citations = tuple(Citation.of(n, hits[h]) for h, n in sorted(numbers.items(), key=lambda kv: kv[1]))
         return Answer(text=text, found=True, citations=citations, quotes=quotes)
+
+
+def byline(text: str) -> tuple[str, int, int] | None:
+    """The author named in a report's byline, with the span of the name: ``（商铮报道）`` at its end,
+    ``（记者 张三）`` or ``记者张三 报道`` in its first 200 characters."""
+    end = _BYLINE.search(text, max(0, len(text) - 60))
+    m = end if end is not None and end.group(1) else _BYLINE.search(text[:200])
+    if m is None:
+        return None
+    group = next(g for g in (1, 2, 3) if m.group(g))
+    return m.group(group).strip(), m.start(group), m.end(group)
 
 
 def _heading(hit: Hit) -> str:

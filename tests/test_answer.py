@@ -189,3 +189,19 @@ def test_a_question_that_names_a_year_is_answered_from_one_document():
     assert {c.doc_id for c in ans.citations if f"[{c.n}]" in ans.text} == {"a"}
     both = answerer.answer("国内生产总值增长预期目标是多少？", hits)  # no year: both may be quoted
     assert {c.doc_id for c in both.citations if f"[{c.n}]" in both.text} == {"a", "b"}
+
+
+def test_who_wrote_a_report_comes_from_its_byline(tmp_path, embedder):
+    from rag import Assistant
+    from rag.answer import byline
+
+    from .conftest import REPO
+
+    sample = Assistant.build([REPO / "corpus"], tmp_path / "index", embedder=embedder)
+    ans = sample.ask("滕州市政协数字赋能装备制造业双月协商活动的报道是谁写的？")
+    assert ans.found
+    assert ans.text.startswith("署名：商铮")
+    c = ans.citations[0]
+    assert "报道" in c.text and c.text[ans.quotes[0].start : ans.quotes[0].end] == "商铮？"
+    assert byline("本报讯（记者 张三 李四）今天召开会议。")[0] == "张三 李四"
+    assert byline("国务院新闻办举行记者见面会。") is None  # 记者 in a meeting's name is no byline

@@ -102,3 +102,8 @@ def test_questions_about_what_the_records_do_not_hold_are_not_found(sample, ques
     hits = sample.search(question)
     assert sample.answerer.evidence(question, hits) is None or not sample.ask(question).found
     assert sample.ask(question).citations == ()
+
+
+def test_the_author_comes_from_the_byline_and_passes_the_abstention_model(sample):
+    ans = sample.ask("滕州市政协数字赋能装备制造业双月协商活动的报道是谁写的？")
+    assert ans.text.startswith("署名：商铮")
