@@ -14,13 +14,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .chunking import index_text, split_sentences
 from .dates import MENTION as _DATE
 from .dates import date_hints
 from .normalize import normalize
-from .tokenize import bigrams, tokenize
+from .tokenize import bigrams, person_spans, tokenize
 from .types import Answer, Citation, Hit, Quote
 
 NOT_FOUND = "未在资料中找到相关内容。"
@@ -42,6 +42,12 @@ _ROLE = re.compile(
 )
 # a count or amount, not a date: 9件, 14位, 1758万亩, 二十条; not 26日, not 第一次
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?![\d.年月日号时])|(?<!第)[一二三四五六七八九十百千万亿两]+[个项名位条家所件万亿]")
+# the whole of a number asked for: 6.5%左右, 1100万人以上, 三亿零四百七十五万吨, 12000元
+_NUMBER_PHRASE = re.compile(
+    r"(?:\d+(?:[.,]\d+)*|[一二三四五六七八九十百千万亿零两]{2,})(?:[%％]|[万亿千百]?[多余]?[个项名位条家所件人元吨亩公里米次倍斤]*)"
+    r"(?:左右|以上|以下|多)?(?![\d年月日号])"
+)
+_DATE_PHRASE = re.compile(r"\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日")
 _ORDINAL = re.compile(r"第[一二三四五六七八九十百零〇两\d]+[次届讲期批轮名位]")
 _REASON = re.compile(r"因为|由于|因此|所以|为了|原因|以致|导致")
 # Words that single out one meeting or one text: "第二十次会议", "十二届五次", "十四届", "《……》".
@@ -303,7 +309,13 @@ class ExtractiveAnswerer:
             return Answer(text=NOT_FOUND, found=False)
         # a question that names a year asks about that year's record: one document is quoted
         one = any(h.year is not None for h in date_hints(q))
-        return self._compose(self._choose(sentences, hits if one else None), hits, cov)
+        answer = self._compose(self._choose(sentences, hits if one else None), hits, cov)
+        best = max(sentences, key=lambda x: x.score)
+        quote = next((x for x in answer.quotes if answer.citations[x.n - 1].text[x.start : x.end] == best.text), None)
+        span = _short_answer(q, self._focus(q, weights), best.text)
+        if quote is None or span is None:
+            return answer
+        return replace(answer, marks=(Quote(quote.n, quote.start + span[0], quote.start + span[1]),))
 
     def evidence(self, question: str, hits: Sequence[Hit]) -> Evidence | None:
         """What the passages hold of the question (`Evidence`), or None when the answer is "not
@@ -433,6 +445,26 @@ class ExtractiveAnswerer:
         quotes = tuple(Quote(numbers[c.hit], c.start, c.start + len(c.text)) for c in chosen)
         citations = tuple(Citation.of(n, hits[h]) for h, n in sorted(numbers.items(), key=lambda kv: kv[1]))
         return Answer(text=text, found=True, citations=citations, quotes=quotes)
+
+
+def _short_answer(q: str, focus: dict[str, float], sentence: str) -> tuple[int, int] | None:
+    """Where ``sentence`` says what the question asks for: the person, number, date or ordinal
+    nearest to the words next to the question word, not one the question itself names."""
+    if _ASKS_ORDINAL.search(q):
+        found = [m.span() for m in _ORDINAL.finditer(sentence)]
+    elif _ASKS_PERSON.search(q):
+        found = person_spans(sentence)
+    elif _ASKS_NUMBER.search(q):
+        found = [m.span() for m in _NUMBER_PHRASE.finditer(sentence)]
+    elif _ASKS_DATE.search(q):
+        found = [m.span() for m in _DATE_PHRASE.finditer(sentence)]
+    else:
+        return None
+    found = [(s, e) for s, e in found if sentence[s:e] not in q]
+    if not found:
+        return None
+    anchors = [i for t in focus if (i := sentence.find(t)) >= 0] or [0]
+    return min(found, key=lambda span: min(abs(span[0] - a) for a in anchors))
 
 
 def byline(text: str) -> tuple[str, int, int] | None:

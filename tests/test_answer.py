@@ -48,7 +48,7 @@ def test_unrelated_question_is_not_answered(assistant):
 
 def test_to_dict_shape(assistant):
     d = assistant.ask("出席活动的副市长是谁？").to_dict()
-    assert set(d) == {"answer", "found", "citations", "quotes", "answerer"}
+    assert set(d) == {"answer", "found", "citations", "quotes", "marks", "answerer"}
     assert d["answerer"] == "extractive"
     assert "赵炜" in d["answer"]
     assert set(d["citations"][0]) == {"n", "doc_id", "title", "date", "source", "text", "start", "end", "score"}
@@ -205,3 +205,22 @@ def test_who_wrote_a_report_comes_from_its_byline(tmp_path, embedder):
     assert "报道" in c.text and c.text[ans.quotes[0].start : ans.quotes[0].end] == "商铮？"
     assert byline("本报讯（记者 张三 李四）今天召开会议。")[0] == "张三 李四"
     assert byline("国务院新闻办举行记者见面会。") is None  # 记者 in a meeting's name is no byline
+
+
+def test_the_short_answer_is_marked_inside_the_quoted_sentence_and_bold_in_the_chat():
+    from rag.answer import ExtractiveAnswerer
+    from rag.web.render import answer_markdown
+
+    hits = [
+        _hit("s", "2022-09-26", "国务院常务会议", "会议决定，对缴费者按每年12000元的限额予以税前扣除，2022年起实施。")
+    ]
+    ans = ExtractiveAnswerer(lambda t: 1.0).answer("个人养老金缴费每年扣除限额是多少？", hits)
+    assert ans.found
+    (mark,) = ans.marks
+    assert ans.citations[mark.n - 1].text[mark.start : mark.end] == "12000元"
+    assert ans.to_dict()["marks"] == [mark.to_dict()]
+    assert '<b class="short">12000元</b>' in answer_markdown(ans)
+    who = ExtractiveAnswerer(lambda t: 1.0).answer(
+        "任命谁为外交部部长？", [_hit("n", "2022-12-30", "人大常委会", "会议决定任命秦刚为外交部部长。")]
+    )
+    assert [who.citations[m.n - 1].text[m.start : m.end] for m in who.marks] == ["秦刚"]

@@ -18,7 +18,7 @@ def test_index_then_ask_json(corpus, tmp_path, capsys, hash_model):
     assert main(["ask", "市政協主席是誰？", "--index", index, "--json"]) == 0
     out = capsys.readouterr().out
     obj = json.loads(out)  # exactly one JSON object
-    assert set(obj) == {"answer", "found", "citations", "quotes", "answerer"}
+    assert set(obj) == {"answer", "found", "citations", "quotes", "marks", "answerer"}
     assert obj["found"] is True
     assert "薛登峰" in obj["answer"]
     assert obj["citations"][0]["n"] == 1

@@ -69,10 +69,28 @@ def answer_markdown(ans: Answer) -> str:
     if not ans.found:
         return md_text(ans.text)
     parts = MARKER.split(ans.text)  # text, n, text, n, ...
-    out = [f'<a class="cite-link" href="#cite-{p}">[{p}]</a>' if i % 2 else md_text(p) for i, p in enumerate(parts)]
+    by_n = {c.n: c for c in ans.citations}
+    marked = {m.n: by_n[m.n].text[m.start : m.end] for m in ans.marks if m.n in by_n}
+    out = [
+        f'<a class="cite-link" href="#cite-{p}">[{p}]</a>' if i % 2 else _bolded(p, marked.get(_next_n(parts, i)))
+        for i, p in enumerate(parts)
+    ]
     if ans.note:
         out.append(f"\n\n<small>{md_text(ans.note)}</small>")
     return "".join(out)
+
+
+def _next_n(parts: Sequence[str], i: int) -> int:
+    """The marker number after text part ``i`` of a split answer (0 after the last)."""
+    return int(parts[i + 1]) if i + 1 < len(parts) else 0
+
+
+def _bolded(part: str, short: str | None) -> str:
+    """A quoted sentence for the chat, the short answer in it (the name, number, date asked for) bold."""
+    if not short or short not in part:
+        return md_text(part)
+    before, after = part.split(short, 1)
+    return f'{md_text(before)}<b class="short">{md_text(short)}</b>{md_text(after)}'
 
 
 def highlight(text: str, spans: Sequence[tuple[int, int]], css: str = "") -> str:
