@@ -294,12 +294,10 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
         """The best sentences of ``hits`` with their markers, or the not-found answer."""
-        q = normalize(question)
-        weights = self.weights(q)
-        ids = identifiers(q)
-        cov = self._usable(q, weights, ids, hits)
-        if not cov or max(cov.values()) < self.min_coverage:
+        weighed = self._weighed(question, hits)
+        if weighed is None:
             return Answer(text=NOT_FOUND, found=False)
+        q, weights, ids, cov = weighed
         if self.abstention is not None and not self.abstention.answers(self._evidence(hits, cov)):
             return Answer(text=NOT_FOUND, found=False)
         if _ASKS_AUTHOR.search(q) and (signed := self._byline(hits, cov)) is not None:
@@ -320,12 +318,21 @@ class ExtractiveAnswerer:
     def evidence(self, question: str, hits: Sequence[Hit]) -> Evidence | None:
         """What the passages hold of the question (`Evidence`), or None when the answer is "not
         found" before it is weighed (no usable passage, too little coverage). For fitting `Abstention`."""
+        weighed = self._weighed(question, hits)
+        return self._evidence(hits, weighed[3]) if weighed is not None else None
+
+    def _weighed(
+        self, question: str, hits: Sequence[Hit]
+    ) -> tuple[str, dict[str, float], list[str], dict[int, float]] | None:
+        """The normalized question, its term weights and identifiers, and the usable passages with
+        their coverage; None when no passage covers enough of the question."""
         q = normalize(question)
         weights = self.weights(q)
-        cov = self._usable(q, weights, identifiers(q), hits)
+        ids = identifiers(q)
+        cov = self._usable(q, weights, ids, hits)
         if not cov or max(cov.values()) < self.min_coverage:
             return None
-        return self._evidence(hits, cov)
+        return q, weights, ids, cov
 
     @staticmethod
     def _evidence(hits: Sequence[Hit], cov: dict[int, float]) -> Evidence:
@@ -406,13 +413,8 @@ class ExtractiveAnswerer:
     def sentences(self, question: str, hits: Sequence[Hit]) -> list[Sentence]:
         """The sentences an answer is chosen from, with their features and scores (empty when the
         answer is "not found" before sentences are weighed). For fitting `SentenceWeights`."""
-        q = normalize(question)
-        weights = self.weights(q)
-        ids = identifiers(q)
-        cov = self._usable(q, weights, ids, hits)
-        if not cov or max(cov.values()) < self.min_coverage:
-            return []
-        return self._scored(q, weights, ids, hits, cov)
+        weighed = self._weighed(question, hits)
+        return self._scored(*weighed[:3], hits, weighed[3]) if weighed is not None else []
 
     def _choose(self, sentences: list[Sentence], one_of: Sequence[Hit] | None = None) -> list[Sentence]:
         """The best sentence, then others close to it in score while the answer stays short (from
