@@ -154,7 +154,7 @@ def test_ask_api_returns_the_cli_json(server):
 
     url, _ = server
     result = Client(url, verbose=False).predict("出席数字赋能协商活动的副市长是谁？", 5, api_name="/ask")
-    assert set(result) == {"answer", "found", "citations", "quotes", "answerer"}
+    assert set(result) == {"answer", "found", "citations", "quotes", "marks", "answerer"}
     assert result["found"] is True
     assert "赵炜" in result["answer"]
     assert result["citations"][0]["n"] == 1
