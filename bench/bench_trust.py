@@ -162,7 +162,7 @@ def main() -> None:
         ),
         "",
     ]
-    replace_section(Path(args.out), "## Answers that can be trusted", "\n".join(section))
+    replace_section(Path(args.out), "## Answers that can be trusted", "\n".join(section) + "\n")
 
 
 if __name__ == "__main__":

@@ -3,17 +3,20 @@
 Calibration questions that no reported figure uses: CMRC2018 *trial* and DRCD *test*, each asked of an
 index of its own paragraphs (the indexes `fit_abstention.py` uses). For every sentence the answerer
 weighs (`ExtractiveAnswerer.sentences`: its `Features`), the label is whether it holds a gold answer.
-A logistic regression (scikit-learn; questions weighted equally) gives the weights; `keep` (how close
-to the best a further quoted sentence must score) is the value that answers most of the calibration
-questions. Prints the hand weights' and the fitted weights' answer hit on the calibration questions
-and the `SentenceWeights(...)` to put in `rag/answer.py`.
+A logistic regression (scikit-learn; questions weighted equally) scores each sentence by its
+probability; `keep` (how close to the best a further quoted sentence must score) is the value that
+answers most of the calibration questions. Prints the hand weights' (`SentenceWeights`) and the fitted
+model's answer hit on the calibration questions, and the fitted weights. (The fitted model scored
+lower, BENCHMARKS.md, so the answerer keeps the hand weights.)
 
     python bench/fit_sentences.py
 """
 
 from __future__ import annotations
 
+import math
 import sys
+from collections.abc import Callable
 from dataclasses import astuple, fields, replace
 from pathlib import Path
 
@@ -37,14 +40,17 @@ def candidates(a: Assistant, questions: list[Question]) -> list[tuple[list[Sente
     return out
 
 
-def hit_rate(a: Assistant, data: list[tuple[list[Sentence], list[str]]], w: SentenceWeights) -> float:
+Score = Callable[[Features], float]
+
+
+def hit_rate(a: Assistant, data: list[tuple[list[Sentence], list[str]]], score: Score, keep: float) -> float:
     """Share of questions whose answer (the chosen sentences) holds a gold answer."""
-    a.answerer.sentence_weights = w
+    a.answerer.sentence_weights = SentenceWeights(keep=keep)
     hits = 0
     for sentences, gold in data:
         if not sentences:
             continue
-        scored = [replace(s, score=w.score(s.features)) for s in sentences]
+        scored = [replace(s, score=score(s.features)) for s in sentences]
         text = answer_key("".join(s.text for s in a.answerer._choose(scored)))
         hits += any(g in text for g in gold)
     return hits / len(data)
@@ -71,20 +77,22 @@ def main() -> None:
     names = [f.name for f in fields(Features)]
     model = LogisticRegression(C=10.0, max_iter=2000).fit(np.array(x), np.array(y), sample_weight=np.array(w))
     coef = dict(zip(names, model.coef_[0].tolist(), strict=True))
-    coef["rank"] = -coef["rank"]  # SentenceWeights subtracts the rank
-    fitted = SentenceWeights(**coef, bias=float(model.intercept_[0]))
+    bias = float(model.intercept_[0])
+
+    def fitted(f: Features) -> float:  # the model's probability: positive, so `keep` is a share of the best
+        return 1.0 / (1.0 + math.exp(-(bias + sum(coef[k] * v for k, v in zip(names, astuple(f), strict=True)))))
+
     hand = SentenceWeights()
-    best = max(
-        (sum(hit_rate(a, data, replace(fitted, keep=k)) for a, data in sets), k)
-        for k in (0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0)
+    keep = max(
+        (0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0), key=lambda k: sum(hit_rate(a, data, fitted, k) for a, data in sets)
     )
-    fitted = replace(fitted, keep=best[1])
     for (a, data), name in zip(sets, ("CMRC2018 trial", "DRCD test"), strict=True):
         print(
-            f"{name}: answer hit hand {hit_rate(a, data, hand):.3f}, fitted {hit_rate(a, data, fitted):.3f}",
+            f"{name}: answer hit hand {hit_rate(a, data, hand.score, hand.keep):.3f}, "
+            f"fitted {hit_rate(a, data, fitted, keep):.3f}",
             file=sys.stderr,
         )
-    print("SentenceWeights(" + ", ".join(f"{k}={getattr(fitted, k):.3f}" for k in [*names, "keep", "bias"]) + ")")
+    print(f"logistic weights {coef}, bias {bias:.3f}, keep {keep} (the score is the probability)")
 
 
 if __name__ == "__main__":

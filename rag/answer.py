@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .chunking import index_text, split_sentences
+from .dates import DATE_PHRASE, date_hints
 from .dates import MENTION as _DATE
-from .dates import date_hints
 from .normalize import normalize
 from .tokenize import bigrams, person_spans, tokenize
 from .types import Answer, Citation, Hit, Quote
@@ -30,6 +30,7 @@ _ASKS_NUMBER = re.compile(r"多少|几|多[高大长重远久宽深厚]|数量|�
 _ASKS_ORDINAL = re.compile(r"第几")
 _ASKS_DATE = re.compile(r"什么时候|何时|哪天|哪一天|几月几日|日期|哪年|哪一年|什么时间|哪个时[候期间]|什么年代")
 _ASKS_REASON = re.compile(r"为什么|为何|什么原因|原因是")
+_ASKS_SEVERAL = re.compile(r"哪些|哪几|分别|历次|各次|都有|列出|比较|对比|变化")
 _ASKS_AUTHOR = re.compile(r"谁写的|谁撰写|作者|哪位记者|记者是谁|谁报道的|是谁报道|通讯员是谁|署名")
 # a byline: （张三报道）, (记者 张三 李四) at a report's end, or 记者张三 / 通讯员李四 in its first lines
 _BYLINE = re.compile(
@@ -47,7 +48,6 @@ _NUMBER_PHRASE = re.compile(
     r"(?:\d+(?:[.,]\d+)*|[一二三四五六七八九十百千万亿零两]{2,})(?:[%％]|[万亿千百]?[多余]?[个项名位条家所件人元吨亩公里米次倍斤]*)"
     r"(?:左右|以上|以下|多)?(?![\d年月日号])"
 )
-_DATE_PHRASE = re.compile(r"\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日")
 _ORDINAL = re.compile(r"第[一二三四五六七八九十百零〇两\d]+[次届讲期批轮名位]")
 _REASON = re.compile(r"因为|由于|因此|所以|为了|原因|以致|导致")
 # Words that single out one meeting or one text: "第二十次会议", "十二届五次", "十四届", "《……》".
@@ -112,11 +112,10 @@ class SentenceWeights:
     retrieval: float = 0.1
     rank: float = 0.02
     keep: float = 0.85
-    bias: float | None = None  # set: the weights are a logistic model, the score its probability
 
     def score(self, f: Features) -> float:
         """A sentence's score from its `Features`."""
-        z = (
+        return (
             self.context * f.context
             + self.focus * f.focus
             + self.asked_kind * f.asked_kind
@@ -125,7 +124,6 @@ class SentenceWeights:
             + self.retrieval * f.retrieval
             - self.rank * f.rank
         )
-        return z if self.bias is None else 1.0 / (1.0 + math.exp(-(z + self.bias)))
 
 
 @dataclass(frozen=True)
@@ -162,8 +160,9 @@ class Abstention:
     development questions asked of both); the threshold costs each answerable group at most 2 %.
     Words shared by chance (亚麻属于哪个属？ and a sentence with 属于) give coverage but not the
     similarity of a passage about the question's subject. It holds for the embedding model it was
-    fit with (``model``); an index of another model answers whenever the coverage is enough. Further features (coverage of the question's rarest words, words no
-    chunk holds) were measured and added nothing (BENCHMARKS.md)."""
+    fit with (``model``); an index of another model answers whenever the coverage is enough. Further
+    features (coverage of the question's rarest words, words no chunk holds) were measured and added
+    nothing (BENCHMARKS.md)."""
 
     model: str  # the embedding model the similarities come from
     coverage: float = 0.0
@@ -305,8 +304,9 @@ class ExtractiveAnswerer:
         sentences = self._scored(q, weights, ids, hits, cov)
         if not sentences:
             return Answer(text=NOT_FOUND, found=False)
-        # a question that names a year asks about that year's record: one document is quoted
-        one = any(h.year is not None for h in date_hints(q))
+        # a question that names a year asks about that year's record: one document is quoted, unless
+        # it asks for several things (2024年…审议通过了哪些条例)
+        one = any(h.year is not None for h in date_hints(q)) and not _ASKS_SEVERAL.search(q)
         answer = self._compose(self._choose(sentences, hits if one else None), hits, cov)
         best = max(sentences, key=lambda x: x.score)
         quote = next((x for x in answer.quotes if answer.citations[x.n - 1].text[x.start : x.end] == best.text), None)
@@ -401,8 +401,8 @@ class ExtractiveAnswerer:
             if m is None:
                 continue
             name, start, end = m
-            s = text.rfind("\n", 0, start) + 1  # the byline's line
-            e = text.find("\n", end) if text.find("\n", end) >= 0 else len(text)
+            s, e = text.rfind("\n", 0, start) + 1, text.find("\n", end)  # the byline's line
+            e = e if e >= 0 else len(text)
             c = hit.chunk
             citation = Citation(1, c.doc_id, c.title, c.date, c.source, text[s:e], s, e, hit.score)
             return Answer(
@@ -459,7 +459,7 @@ def _short_answer(q: str, focus: dict[str, float], sentence: str) -> tuple[int, 
     elif _ASKS_NUMBER.search(q):
         found = [m.span() for m in _NUMBER_PHRASE.finditer(sentence)]
     elif _ASKS_DATE.search(q):
-        found = [m.span() for m in _DATE_PHRASE.finditer(sentence)]
+        found = [m.span() for m in DATE_PHRASE.finditer(sentence)]
     else:
         return None
     found = [(s, e) for s, e in found if sentence[s:e] not in q]

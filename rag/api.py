@@ -383,8 +383,7 @@ class Assistant:
             m
             for m in sorted(self.store.meetings, key=lambda m: m.date or "")
             if (kind is None or kind in m.kind)
-            and (date_from is None or (m.date or "") >= date_from)
-            and (date_to is None or (m.date or "9999") <= date_to)
+            and ((date_from is None and date_to is None) or within(m.date, date_from or "0000", date_to or "9999"))
             and (person is None or any(p.name == person and role in (None, p.role) for p in m.people))
         ]
 

@@ -20,7 +20,7 @@ _YMD = re.compile(r"(?:(\d{4})年)?(?:(\d{1,2})月)?(?:(\d{1,2})[日号])?")
 # What makes a match of _YMD a date worth a token (a bare number is not).
 _HAS_PART = re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}[日号]")
 # A date that pins something down: a year (with month and day), or a month with its day.
-_PHRASE = re.compile(r"\d{4}年(?:\d{1,2}月(?:\d{1,2}[日号])?)?|\d{1,2}月\d{1,2}[日号]")
+DATE_PHRASE = re.compile(r"\d{4}年(?:\d{1,2}月(?:\d{1,2}[日号])?)?|\d{1,2}月\d{1,2}[日号]")
 # Any date part, as a sentence that states a date has one.
 MENTION = re.compile(r"\d{1,4}年|\d{1,2}月|\d{1,2}日")
 
@@ -146,12 +146,12 @@ def date_hints(question: str) -> list[DateHint]:
 
 def date_phrases(text: str) -> list[str]:
     """The dates written in ``text`` that pin a time down (``2024年7月19日``, ``7月19日``), as written."""
-    return _PHRASE.findall(text)
+    return DATE_PHRASE.findall(text)
 
 
 def without_dates(text: str) -> str:
     """``text`` with those dates blanked out."""
-    return _PHRASE.sub(" ", text)
+    return DATE_PHRASE.sub(" ", text)
 
 
 # ------------------------------------------------------------------------------------ keyword tokens

@@ -331,9 +331,8 @@ YEAR_FIELDS = ("year", "年份", "年度")  # its year, when it gives no date
 def _date(meta: dict[str, Any], text: str, path: Path) -> str | None:
     """The document's date: a date field, a year field (a date in the opening text of that year, else
     the year alone: ``2018``), the file name, or the opening text."""
-    raw_date = next((meta.pop(k) for k in DATE_FIELDS if meta.get(k) not in (None, "")), None)
-    for k in DATE_FIELDS:
-        meta.pop(k, None)
+    given = [meta.pop(k) for k in DATE_FIELDS if k in meta]
+    raw_date = next((v for v in given if v not in (None, "")), None)
     raw_year = next((meta.get(k) for k in YEAR_FIELDS if meta.get(k) not in (None, "")), None)
     if date := parse_date(raw_date):
         return date

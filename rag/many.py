@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .dates import Window, date_hints, format_cn, window, within
-from .meetings import PASSED_VERBS, Decision, Meeting, mentions, normalize_kind, written_out
+from .meetings import PASSED_VERBS, ROLE_VERBS, Decision, Meeting, mentions, normalize_kind, written_out
 from .normalize import normalize
 from .tokenize import expand_aliases
 from .types import Answer, Citation, Document, Quote
@@ -123,12 +123,6 @@ _QUESTION_WORDS = re.compile(
 )
 
 
-_PERSON_ROLES = (
-    ("presided", re.compile(r"主持")),
-    ("reported", re.compile(r"作[^，。？]{0,6}(?:报告|说明)")),
-    ("spoke", re.compile(r"讲话|发言|致辞")),
-    ("attended", re.compile(r"出席|参加|列席")),
-)
 _ROLE_WORDS = {"presided": "主持", "reported": "作报告", "spoke": "讲话", "attended": "出席"}
 _MENTIONED = re.compile(
     r"(?:提到|提及|谈到|讲到|写入|写进|出现)(?:了|过)?(?:[“\"]([^”\"]{1,20})[”\"]|([\u4e00-\u9fff]{2,12}?)(?:的|[？?，,]|$))"
@@ -195,7 +189,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     closing = re.search(r"闭幕|闭会|结束", q) is not None
     role = None
     if person is not None and (after := re.search(re.escape(person) + r"[^，。？]{0,8}", q)):
-        role = next((name for name, verbs in _PERSON_ROLES if verbs.search(after.group(0))), None)
+        role = next((name for name, verbs in ROLE_VERBS if verbs.search(after.group(0))), None)
     return Intent(
         aggregate, kind, span, person, verb, obj, asked, term, session, qualifier, topic, closing, role, mentioned
     )
@@ -242,8 +236,9 @@ def _joined(short: str, long: str) -> bool:
 def select(
     intent: Intent, meetings: Sequence[Meeting], documents: Mapping[str, Document] | None = None
 ) -> list[list[Meeting]]:
-    """The meetings the question is about, each with its reports, by date. A person who presided is
-    looked for among the presiders; one who attended or spoke (丁薛祥出席的), in the reports' text."""
+    """The meetings the question is about, each with its reports, by date. A person in a role
+    (李强主持的, 丁薛祥出席的) is looked for among the people of the facts; one named without a role
+    (提到李强的), in the reports' text."""
     kinds = _variants(intent.kind, list({m.kind for m in meetings})) if intent.kind else set()
     out = [
         m
@@ -259,8 +254,8 @@ def select(
 
 
 def _with_person(intent: Intent, m: Meeting, documents: Mapping[str, Document] | None) -> bool:
-    if intent.role is not None or documents is None:  # attended: also those who spoke or presided
-        roles = {"attended": ("attended", "spoke", "reported", "presided")}.get(intent.role or "", (intent.role,))
+    if intent.role is not None or documents is None:  # who presided attended too
+        roles = ("attended", "presided") if intent.role == "attended" else (intent.role,)
         return any(p.name == intent.person and p.role in roles for p in m.people)
     return intent.person is not None and intent.person in documents[m.doc_id].text
 

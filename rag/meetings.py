@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "18"
+EXTRACTOR_VERSION = "19"
 
 _NUM = "一二三四五六七八九十百零〇两\\d"
 # Meeting nouns, longest first. Generic vocabulary of Chinese meeting records, not meeting names.
@@ -277,12 +277,15 @@ def _presider(text: str, lo: int, hi: int) -> Person | None:
     return None
 
 
-_ROLES = (
-    ("reported", re.compile(r"作[^，。；]{0,30}?(?:报告|说明|汇报)")),
-    ("spoke", re.compile(r"讲话|发言|致辞|作[^，。；]{0,30}?(?:报告|说明|汇报)")),
-    ("attended", re.compile(r"出席|参加|列席|讲话|发言|致辞|作[^，。；]{0,30}?(?:报告|说明|汇报)")),
+_REPORTED = r"作[^，。；？]{0,30}?(?:报告|说明|汇报)"
+_SPOKE = rf"讲话|发言|致辞|{_REPORTED}"
+# the words after a person's name that give the role; who reported spoke, and who spoke attended
+ROLE_VERBS = (
+    ("presided", re.compile(r"主持")),
+    ("reported", re.compile(_REPORTED)),
+    ("spoke", re.compile(_SPOKE)),
+    ("attended", re.compile(rf"出席|参加|列席|{_SPOKE}")),
 )
-_ANY_ROLE = re.compile(r"出席|参加|列席|讲话|发言|致辞|报告|说明|汇报")
 
 
 def _people(text: str, lo: int, hi: int, known: tuple[Person, ...]) -> tuple[Person, ...]:
@@ -292,7 +295,7 @@ def _people(text: str, lo: int, hi: int, known: tuple[Person, ...]) -> tuple[Per
     out: list[Person] = []
     for sentence in re.finditer(r"[^。！？\n]+", text[lo:hi]):
         sent, at = sentence.group(0), lo + sentence.start()
-        if not _ANY_ROLE.search(sent):
+        if not ROLE_VERBS[-1][1].search(sent):
             continue
         spans = person_spans(sent)
         for i, (a, b) in enumerate(spans):
@@ -301,7 +304,7 @@ def _people(text: str, lo: int, hi: int, known: tuple[Person, ...]) -> tuple[Per
                 last += 1  # a row of names shares what follows it
             stop = spans[last + 1][0] if last + 1 < len(spans) else len(sent)
             after = re.split(r"[，；]", sent[spans[last][1] : stop], maxsplit=1)[0]
-            for role, verbs in _ROLES:
+            for role, verbs in ROLE_VERBS[1:]:  # who presided: `_presider`
                 if verbs.search(after) and not any(p.name == sent[a:b] and p.role == role for p in (*known, *out)):
                     out.append(Person(sent[a:b], role, at + a, at + b))
     return tuple(out)

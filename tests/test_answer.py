@@ -189,6 +189,8 @@ def test_a_question_that_names_a_year_is_answered_from_one_document():
     assert {c.doc_id for c in ans.citations if f"[{c.n}]" in ans.text} == {"a"}
     both = answerer.answer("国内生产总值增长预期目标是多少？", hits)  # no year: both may be quoted
     assert {c.doc_id for c in both.citations if f"[{c.n}]" in both.text} == {"a", "b"}
+    several = answerer.answer("2018年提出了哪些国内生产总值增长预期目标？", hits)  # a year, but several asked
+    assert {c.doc_id for c in several.citations if f"[{c.n}]" in several.text} == {"a", "b"}
 
 
 def test_who_wrote_a_report_comes_from_its_byline(tmp_path, embedder):

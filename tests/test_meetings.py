@@ -565,3 +565,17 @@ def test_a_question_about_who_attended_selects_by_that_role():
     assert named is not None
     assert (named.role, named.mentioned) == (None, None)  # named in the text, in any role or none: all three
     assert "共有3次" in compose(named, meetings, docs).text
+
+
+def test_meetings_of_a_record_dated_by_its_year_pass_filters_of_that_year(tmp_path, embedder):
+    row = {
+        "id": "y",
+        "year": 2018,
+        "title": "国务院常务会议",
+        "content": "国务院总理主持召开国务院常务会议，部署防汛工作。",
+    }
+    (tmp_path / "r.jsonl").write_text(json.dumps(row, ensure_ascii=False), encoding="utf-8")
+    a = Assistant.build([tmp_path / "r.jsonl"], tmp_path / "index", embedder=embedder)
+    assert [m.date for m in a.meetings()] == ["2018"]
+    assert a.meetings(date_from="2018-03-01", date_to="2018-06-30")
+    assert not a.meetings(date_from="2019-01-01")
