@@ -15,14 +15,17 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-# A date as written in Chinese text, any of its parts optional: 2024年7月19日, 7月19日, 2024年, 19号.
-_YMD = re.compile(r"(?:(\d{4})年)?(?:(\d{1,2})月)?(?:(\d{1,2})[日号])?")
+# A date as written in Chinese text, any of its parts optional: 2024年7月19日, 7月19日, 2024年, 19日.
+# A number never starts inside another number (第2735号 is not 27 + 35日), and 号 is a day only
+# after a month (7月19号): 第3号台风, 国发〔2024〕5号 are numbers (tokenize's NUMBERED).
+_DAY = r"(\d{1,2})(?:日|(?<=月\d)号|(?<=月\d\d)号)"
+_YMD = re.compile(rf"(?<!\d)(?:(\d{{4}})年)?(?:(\d{{1,2}})月)?(?:{_DAY})?")
 # What makes a match of _YMD a date worth a token (a bare number is not).
-_HAS_PART = re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}[日号]")
+_HAS_PART = re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}日")
 # A date that pins something down: a year (with month and day), or a month with its day.
-DATE_PHRASE = re.compile(r"\d{4}年(?:\d{1,2}月(?:\d{1,2}[日号])?)?|\d{1,2}月\d{1,2}[日号]")
+DATE_PHRASE = re.compile(r"(?<!\d)(?:\d{4}年(?:\d{1,2}月(?:\d{1,2}[日号])?)?|\d{1,2}月\d{1,2}[日号])")
 # Any date part, as a sentence that states a date has one.
-MENTION = re.compile(r"\d{1,4}年|\d{1,2}月|\d{1,2}日")
+MENTION = re.compile(r"(?<!\d)(?:\d{1,4}年|\d{1,2}月|\d{1,2}日)")
 
 _FULL_DATE = re.compile(r"((?:19|20)\d{2})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*[日号]?")
 _COMPACT_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})(\d{2})(\d{2})(?!\d)")

@@ -14,7 +14,7 @@ from typing import Any
 
 from .dates import date_spans, date_tokens
 
-TOKENIZER_VERSION = "4"
+TOKENIZER_VERSION = "5"
 
 
 def _data_lines(name: str) -> list[str]:
@@ -119,13 +119,27 @@ def tokenize(text: str, with_bigrams: bool = True) -> list[str]:
     """
     tokens: list[str] = []
     pos = 0
-    for start, end in [*date_spans(text), (len(text), len(text))]:
+    for start, end in [*_whole_spans(text), (len(text), len(text))]:
         piece = expand_aliases(text[pos:start])
         for word in _jieba().cut_for_search(piece):
             if _is_token(word):
                 tokens.append(word.lower())
         if with_bigrams:
             tokens.extend(bigrams(piece))
-        tokens.extend(date_tokens(text[start:end]))
+        whole = text[start:end]
+        numbered = NUMBERED.fullmatch(whole)
+        tokens.extend([f"{int(numbered[1])}{numbered[2]}"] if numbered else date_tokens(whole))
         pos = end
     return tokens
+
+
+# A number with its counter (第3号台风, 第2735号决议, 国发〔2024〕5号, 第14届, 第10次, 第5期) is one
+# token, never a date and never the same token as another number (3号 is not 13号).
+NUMBERED = re.compile(r"(?<![\d.])(\d+)([号届次期])")
+
+
+def _whole_spans(text: str) -> list[tuple[int, int]]:
+    """Dates and numbered things in ``text``, in order: each is indexed as whole tokens."""
+    dates = date_spans(text)
+    numbers = [m.span() for m in NUMBERED.finditer(text) if not any(s <= m.start() < e for s, e in dates)]
+    return sorted(dates + numbers)

@@ -226,3 +226,21 @@ def test_the_short_answer_is_marked_inside_the_quoted_sentence_and_bold_in_the_c
         "任命谁为外交部部长？", [_hit("n", "2022-12-30", "人大常委会", "会议决定任命秦刚为外交部部长。")]
     )
     assert [who.citations[m.n - 1].text[m.start : m.end] for m in who.marks] == ["秦刚"]
+
+
+def test_a_numbered_typhoon_is_not_a_day(tmp_path, embedder):
+    from rag import Assistant
+
+    (tmp_path / "c").mkdir()
+    reports = {
+        "2024-09-03-台风.md": ("2024-09-03", "今年第11号台风“摩羯”预计9月6日在海南琼海到广东湛江一带沿海登陆。"),
+        "2024-07-20-台风.md": ("2024-07-20", "今年第3号台风“格美”于7月25日在福建莆田秀屿区沿海登陆。"),
+        "2024-09-13-台风.md": ("2024-09-13", "今年第13号台风“贝碧嘉”于9月16日在上海浦东临港新城登陆。"),
+    }
+    for name, (date, text) in reports.items():
+        (tmp_path / "c" / name).write_text(f"---\ntitle: 台风\ndate: {date}\n---\n{text}\n", encoding="utf-8")
+    a = Assistant.build([tmp_path / "c"], tmp_path / "index", embedder=embedder)
+    for number, place in (("3", "莆田"), ("11", "琼海"), ("13", "浦东")):
+        ans = a.ask(f"今年第{number}号台风在哪里登陆？")
+        assert ans.found, number
+        assert place in ans.text, (number, ans.text)
