@@ -153,11 +153,23 @@ class Assistant:
         *,
         on_plan: Callable[[int], None] | None = None,
         progress: Callable[[int], None] | None = None,
+        replace: bool = False,
     ) -> Assistant:
         """The index at ``index_dir``, first built from ``sources`` when it is missing, unreadable
-        or does not hold exactly their current documents."""
+        or does not hold exactly their current documents.
+
+        An index built from other files (``rag index OTHER --index DIR``) is opened as it is, never
+        replaced by one of ``sources``, unless ``replace``; `last_load` is then None."""
         index_dir = index_dir if index_dir is not None else Settings.from_env().index_dir
         sources = _paths(sources)
+        if not replace and IndexStore.exists(index_dir):
+            try:
+                built_from = IndexStore.read_manifest(index_dir).get("sources")
+            except RagError:
+                built_from = None  # unreadable: rebuilt below
+            else:
+                if not _inside(built_from, sources):
+                    return cls.load(index_dir)
         loaded = _load(sources)
         if IndexStore.exists(index_dir):
             try:
@@ -451,6 +463,17 @@ MAX_QUESTION = 1000  # characters; a question is a sentence or two, and its cost
 def _check_question(question: str) -> None:
     if len(question) > MAX_QUESTION:
         raise RagError(f"the question is {len(question):,} characters long; at most {MAX_QUESTION:,} are read")
+
+
+def _inside(built_from: object, sources: Sequence[str | os.PathLike[str]]) -> bool:
+    """Whether every path an index was built from is one of ``sources`` or inside one (uploads)."""
+    if not isinstance(built_from, list) or not built_from:
+        return False
+    roots = [os.path.abspath(src) for src in sources]
+    return all(
+        isinstance(p, str) and any(p == root or p.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+        for p in built_from
+    )
 
 
 def _paths(sources: Sources) -> list[str | os.PathLike[str]]:

@@ -181,7 +181,7 @@ def _serve(args: argparse.Namespace) -> int:
     except ImportError as exc:  # gradio missing from a slim install
         raise RagError(f"the web app needs gradio ({exc}): pip install gradio") from exc
 
-    serve(settings=Settings.from_env(index_dir=args.index_given, port=args.port))
+    serve(settings=Settings.from_env(index_dir=args.index_given, port=args.port), rebuild=args.rebuild)
     return 0
 
 
@@ -289,6 +289,11 @@ def parser() -> argparse.ArgumentParser:
 
     ps = sub.add_parser("serve", parents=[common], help="run the web chat (app.py) over the index")
     ps.add_argument("--port", type=_positive, default=None, help="port (default: $GRADIO_SERVER_PORT or 7860)")
+    ps.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="rebuild the index from corpus/ even when it was built from other files (it is served as it is otherwise)",
+    )
     ps.set_defaults(func=_serve)
     return p
 

@@ -93,3 +93,40 @@ def test_a_bad_environment_variable_is_one_line_naming_it(corpus, tmp_path, caps
     assert err.startswith(f"rag: error: {name} must be")
     assert "环境变量" in err
     assert not (tmp_path / "index").exists()
+
+
+@pytest.mark.slow  # imports gradio
+def test_serving_an_index_of_other_files_serves_it_as_it_is(corpus, tmp_path, capsys, hash_model, monkeypatch):
+    """`rag serve --index DIR` once replaced an index of 150 documents with one of corpus/."""
+    import rag.web.app
+    from rag import Assistant
+
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "a.txt").write_text("区政协召开主席会议，研究年度协商计划。", encoding="utf-8")
+    (other / "b.txt").write_text("市人大常委会召开第十次会议，审议物业管理条例。", encoding="utf-8")
+    index = tmp_path / "index"
+    assert main(["index", str(other), "--index", str(index)]) == 0
+    served: list[Assistant] = []
+    monkeypatch.setattr(rag.web.app, "create_app", lambda a, *rest: served.append(a) or _NoServer())
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(corpus))
+    assert main(["serve", "--index", str(index)]) == 0
+    assert sorted(served[-1].store.documents) == sorted(Assistant.load(index).store.documents)
+    assert len(served[-1].store.documents) == 2
+    assert "built from other files" in capsys.readouterr().err
+
+    assert main(["serve", "--index", str(index), "--rebuild"]) == 0  # explicitly: now from corpus/
+    assert len(served[-1].store.documents) == 4
+    (corpus / "uploads").mkdir()
+    (corpus / "uploads" / "c.txt").write_text("区政协召开常委会议。", encoding="utf-8")
+    served[-1].add([corpus / "uploads" / "c.txt"])
+    assert main(["serve", "--index", str(index)]) == 0  # an upload keeps it an index of corpus/
+    assert len(served[-1].store.documents) == 5
+
+
+class _NoServer:
+    def queue(self, **_: object) -> "_NoServer":
+        return self
+
+    def launch(self, **_: object) -> None:
+        return None

@@ -225,10 +225,11 @@ def create_app(a: Assistant, uploads: Path, settings: Settings | None = None) ->
     return demo  # type: ignore[no-any-return]
 
 
-def main(corpus: Path | None = None, settings: Settings | None = None) -> None:
+def main(corpus: Path | None = None, settings: Settings | None = None, rebuild: bool = False) -> None:
     """Open (building it first when needed) the index of ``corpus`` and serve the page.
 
-    ``corpus`` defaults to ``RAG_CORPUS_DIR``, else ``corpus/`` in the working folder.
+    ``corpus`` defaults to ``RAG_CORPUS_DIR``, else ``corpus/`` in the working folder. An index
+    built from other files is served as it is, unless ``rebuild`` (``rag serve --rebuild``).
     """
     from tqdm import tqdm
 
@@ -246,13 +247,23 @@ def main(corpus: Path | None = None, settings: Settings | None = None) -> None:
 
     try:
         a = Assistant.open(
-            [corpus], settings.index_dir, on_plan=on_plan, progress=lambda n: bar.update(n) if bar else None
+            [corpus],
+            settings.index_dir,
+            on_plan=on_plan,
+            progress=lambda n: bar.update(n) if bar else None,
+            replace=rebuild,
         )
     except RagError as exc:
         sys.exit(f"app: error: {exc}")
     finally:
         if bar is not None:
             bar.close()
+    if a.last_load is None:
+        print(
+            f"serving the index in {settings.index_dir} as it is: it was built from other files than {corpus} "
+            f"(`rag serve --rebuild` rebuilds it from {corpus})",
+            file=sys.stderr,
+        )
     for where, reason in a.last_load.skipped if a.last_load else []:
         print(f"skipped {where}: {reason}", file=sys.stderr)
     a.search("预热", k=1)  # load the model before the first visitor
