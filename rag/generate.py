@@ -12,11 +12,13 @@ LangChain is imported here only, and only when a model is configured.
 
 from __future__ import annotations
 
+import queue
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from .answer import NOT_FOUND, ExtractiveAnswerer
 from .chunking import split_sentences
@@ -39,8 +41,54 @@ REWRITE_PROMPT = """把用户的追问改写成一个不依赖上下文、可以
 {history}
 追问：{question}"""
 
-# what a sentence claims that must be in the passage it cites
-_FACT = re.compile(r"\d+(?:\.\d+)?%?|《[^》]{1,40}》")
+# what a sentence claims that must be in the passage it cites: numbers (`_numbers`), titles, names
+_TITLE = re.compile(r"《[^》]{1,40}》")
+# a number as written in digits, with its 万/亿 and percent sign
+_DIGITS = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(万亿|亿|万)?(%)?")
+_SCALE = {"万": 1e4, "亿": 1e8, "万亿": 1e12}
+# Chinese numerals: 八百, 一千二百万, 二〇二四, 五点二, 百分之五. A lone 一/两 (一些, 统一, 两会) is a word.
+_NUMERAL = re.compile(r"(百分之)?([零〇一二两三四五六七八九十百千万亿点]+)")
+_NUMERAL_UNIT = frozenset("十百千万亿")
+Number = tuple[float, bool]  # the value, and whether it is a percentage
+
+
+def _numeral(words: str) -> float | None:
+    import warnings
+
+    import cn2an
+
+    with warnings.catch_warnings():  # cn2an warns as well as raising on what it cannot read
+        warnings.simplefilter("ignore")
+        try:
+            return float(cn2an.cn2an(words, "smart"))
+        except (ValueError, KeyError, IndexError, TypeError):
+            return None
+
+
+def _numbers(text: str, strict: bool = True) -> set[Number]:
+    """The numbers ``text`` states, in digits or Chinese numerals: ``八百`` and ``800`` are one
+    number, ``1200万`` and ``一千二百万`` another, ``百分之五`` is ``5%``. ``strict`` (a claim)
+    reads only numerals that cannot be words; otherwise (the support) every reading counts, and a
+    number with 万/亿 or % also counts as written."""
+    found: set[Number] = set()
+
+    def numeral(m: re.Match[str]) -> str:
+        percent, words = m.group(1), m.group(2).strip("点")
+        if strict and not percent and len(words) < 2 and not _NUMERAL_UNIT & set(words):
+            return m.group(0)
+        value = _numeral(words)
+        if value is None:
+            return m.group(0)
+        found.add((value, bool(percent)))
+        return " "
+
+    rest = _NUMERAL.sub(numeral, text)
+    for m in _DIGITS.finditer(rest):
+        value, scale, percent = float(m.group(1)), m.group(2), bool(m.group(3))
+        found.add((value * _SCALE[scale] if scale else value, percent))
+        if not strict:  # the support: 1200万 also states 1200, 5% also 5
+            found |= {(value, percent), (value, False)}
+    return found
 
 
 def chat_model(config: LLMConfig) -> Any:
@@ -83,15 +131,11 @@ def messages(question: str, hits: Sequence[Hit]) -> list[tuple[str, str]]:
     return [("system", SYSTEM_PROMPT), ("human", f"{passages}\n\n问题：{quote(question)}")]
 
 
-def _facts(sentence: str, names: Callable[[str], list[str]]) -> list[str]:
-    return _FACT.findall(sentence) + names(sentence)
-
-
-def _supported(fact: str, support: str) -> bool:
-    """A name or title occurs in the passages; a number occurs as a whole number (16 is not in 162)."""
-    if fact[0].isdigit():
-        return re.search(rf"(?<![\d.]){re.escape(fact)}(?![\d]|\.\d)", support) is not None
-    return fact in support
+def _unsupported(sentence: str, support: str, names: Callable[[str], list[str]]) -> list[str | Number]:
+    """What ``sentence`` claims that ``support`` does not hold: a title or name not in it, a number
+    it does not state (16 is not 162, 八百 is not 九百, 二〇二三年 is not 2024年)."""
+    words = [w for w in [*_TITLE.findall(sentence), *names(sentence)] if w not in support]
+    return [*words, *(_numbers(sentence) - _numbers(support, strict=False))]
 
 
 def _keep_markers(sentence: str, valid: set[int]) -> str:
@@ -123,13 +167,50 @@ def check_citations(
         support = "\n".join(
             f"{hits[n - 1].chunk.title}\n{hits[n - 1].chunk.date or ''}\n{hits[n - 1].chunk.text}" for n in valid
         )
-        missing = [f for f in _facts(bare, names) if not _supported(f, support)]
-        if missing:
+        if _unsupported(bare, support, names):
             dropped.append(sentence)
             continue
         kept.append(_keep_markers(sentence, set(valid)))
         cited += [n for n in valid if n not in cited]
     return "".join(kept), cited, dropped
+
+
+T = TypeVar("T")
+
+
+def before(deadline: float, items: Callable[[], Iterable[T]]) -> Iterator[T]:
+    """The items of ``items()``, read in a worker thread, until ``deadline`` (`time.monotonic`),
+    then `TimeoutError`. A client's timeout bounds each read only: a model sending a token a second,
+    or a byte at a time, would hold an answer for as long as it likes. The worker stops reading
+    (closing the reply) at its next item; a read in progress ends by the client's own timeout."""
+    out: queue.Queue[tuple[bool, Any]] = queue.Queue()
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for item in items():
+                if stop.is_set():
+                    return
+                out.put((True, item))
+        except BaseException as exc:  # handed to the caller's thread
+            out.put((False, exc))
+            return
+        out.put((False, None))
+
+    threading.Thread(target=read, name="chat-model", daemon=True).start()
+    try:
+        while True:
+            try:
+                more, item = out.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise TimeoutError("no complete reply before the deadline") from None
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
 
 
 class LLMAnswerer:
@@ -146,7 +227,8 @@ class LLMAnswerer:
             return question
         prompt = REWRITE_PROMPT.format(history="\n".join(history[-3:]), question=question)
         try:
-            out = str(self.model.invoke([("human", prompt)]).content).strip()
+            (reply,) = before(time.monotonic() + self.timeout, lambda: [self.model.invoke([("human", prompt)])])
+            out = str(reply.content).strip()
         except Exception:  # any failure of the model: the rule-based rewrite still works
             return standalone(question, history)
         return out.splitlines()[0].strip() if out and len(out) < 200 else standalone(question, history)
@@ -167,15 +249,12 @@ class LLMAnswerer:
             yield base
             return
         parts: list[str] = []
-        deadline = time.monotonic() + self.timeout
         try:
-            for chunk in self.model.stream(messages(question, hits)):
+            for chunk in before(time.monotonic() + self.timeout, lambda: self.model.stream(messages(question, hits))):
                 piece = chunk.content if isinstance(chunk.content, str) else ""
                 if piece:
                     parts.append(piece)
                     yield piece
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"no complete reply within {self.timeout:g} s")
         except Exception as exc:  # timeouts, refused connections, HTTP errors, malformed replies
             yield replace(base, note=f"the language model failed ({type(exc).__name__}); extractive answer given")
             return

@@ -17,6 +17,7 @@ class Reply:
     status: int = 200
     delay: float = 0.0
     pace: float = 0.005  # seconds between streamed chunks
+    drip: float = 0.0  # seconds between the bytes of a streamed chunk (no chunk completes for long)
     raw: bytes | None = None  # sent as is (a malformed reply)
     echo: bool = False  # reply with the prompt received: its messages' contents, one after another
 
@@ -73,8 +74,11 @@ class ScriptedLLM:
                             "model": model,
                             "choices": [{"index": 0, "delta": {"content": text[i : i + 4]}, "finish_reason": None}],
                         }
-                        self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
-                        self.wfile.flush()
+                        event = f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode()
+                        for part in [event[j : j + 1] for j in range(len(event))] if reply.drip else [event]:
+                            self.wfile.write(part)
+                            self.wfile.flush()
+                            time.sleep(reply.drip)
                         time.sleep(reply.pace)
                     end = {
                         "id": "c1",

@@ -117,6 +117,20 @@ def test_a_model_slower_than_its_deadline_gives_the_extractive_answer(assistant,
     assert "failed" in (ans.note or "")
 
 
+@pytest.mark.slow  # the model keeps sending for seconds after the deadline
+def test_a_model_that_drips_bytes_is_cut_off_at_the_deadline(assistant, llm):
+    """Each byte in time, no piece complete: the deadline holds for the whole answer (it took 48 s)."""
+    from rag import LLMConfig
+
+    llm.replies.append(Reply(f"会议审议通过{BILL}[1]。", drip=0.05))
+    assistant.use_llm(LLMConfig(base_url=llm.url, model="scripted", timeout=1.0))
+    t0 = time.monotonic()
+    ans = assistant.ask(QUESTION)
+    assert time.monotonic() - t0 < 4
+    assert ans.answerer == "extractive"
+    assert "failed" in (ans.note or "")
+
+
 def test_follow_up_is_rewritten_by_the_model(chat, llm):
     llm.replies.append(Reply("2024年7月19日国务院常务会议指出了什么？"))
     llm.replies.append(Reply("会议指出，要加快发展银发经济[1]。"))
@@ -252,3 +266,30 @@ def test_a_number_is_supported_only_as_a_whole_number(assistant):
     assert dropped
     _, cited, _ = check_citations("共有162名委员出席会议[1]。", hits[:1])
     assert cited == [1]
+
+
+def _passage(text: str, date: str = "2024-03-05"):
+    from rag.types import Chunk, Hit
+
+    return Hit(Chunk("d@0", "d", text, 0, len(text), "报道", date, "test"), 1.0)
+
+
+@pytest.mark.parametrize(
+    ("passage", "claim", "kept"),
+    [
+        ("会议决定采购九百台无人机。", "会议决定采购八百台无人机[1]。", False),
+        ("会议决定采购九百台无人机。", "会议决定采购900台无人机[1]。", True),
+        ("会议决定采购900台无人机。", "会议决定采购九百台无人机[1]。", True),
+        ("2024年3月5日，大会开幕。", "大会于二〇二三年三月五日开幕[1]。", False),
+        ("2024年3月5日，大会开幕。", "大会于二〇二四年三月五日开幕[1]。", True),
+        ("项目投资1200万元。", "项目投资一千二百万元[1]。", True),
+        ("项目投资1200万元。", "项目投资一千三百万元[1]。", False),
+        ("经济增长目标为5%左右。", "经济增长目标为百分之五左右[1]。", True),
+        ("经济增长目标为5%左右。", "经济增长目标为百分之六左右[1]。", False),
+        ("会议要求统一思想，进一步做好工作。", "会议要求统一思想，进一步做好工作[1]。", True),
+        ("十四届全国人大常委会第十次会议闭幕。", "第十次会议闭幕[1]。", True),
+    ],
+)
+def test_chinese_numerals_are_checked_as_numbers(passage, claim, kept):
+    _, cited, dropped = check_citations(claim, [_passage(passage)], names=lambda s: [])
+    assert (cited == [1]) is kept, (claim, dropped)
