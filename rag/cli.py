@@ -126,8 +126,9 @@ def _eval(args: argparse.Namespace) -> int:
     from .evaluate import default_index_dir, evaluate, evaluate_many, is_many, load_dataset, load_many
 
     if is_many(args.dataset):  # questions about many meetings, over --index
+        questions = load_many(args.dataset)  # checked before the index is opened
         a = Assistant.load(args.index, model=args.model, backend=args.backend)
-        _report(evaluate_many(a, load_many(args.dataset)), args.json)
+        _report(evaluate_many(a, questions), args.json)
         return 0
     dataset = load_dataset(args.dataset)
     if dataset.documents is not None:  # SQuAD: index the contexts (reused while unchanged)

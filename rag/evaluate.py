@@ -21,9 +21,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+from pydantic import BaseModel, ValidationError
 
 from .api import Assistant
 from .config import Settings
@@ -58,40 +59,105 @@ class Dataset:
     fingerprint: str = ""
 
 
-def _squad(path: Path, data: dict[str, Any]) -> Dataset:
-    documents, questions = [], []
-    for article in data["data"]:
-        for n, para in enumerate(article["paragraphs"]):
-            doc_id = str(para.get("id") or f"{article.get('id', article.get('title', ''))}-{n}")
-            documents.append(
-                Document(
-                    doc_id=doc_id,
-                    text=normalize(para["context"]),
-                    title=normalize(article.get("title", "")),
-                    source=str(path),
-                )
-            )
-            for qa in para["qas"]:
-                answers = tuple(dict.fromkeys(a["text"] for a in qa["answers"] if a["text"].strip()))
-                questions.append(Question(qa["question"], answers, doc_id))
-    return Dataset(path.stem, tuple(questions), tuple(documents))
+# The schemas of the data sets, checked on load (pydantic: a wrong type is an error, not coerced).
 
 
-def _jsonl(path: Path) -> Dataset:
-    questions = []
+class _SquadAnswer(BaseModel):
+    text: str
+
+
+class _SquadQuestion(BaseModel):
+    question: str
+    answers: list[_SquadAnswer] = []
+
+
+class _SquadParagraph(BaseModel):
+    context: str
+    qas: list[_SquadQuestion]
+    id: str | int | None = None
+
+
+class _SquadArticle(BaseModel):
+    paragraphs: list[_SquadParagraph]
+    title: str = ""
+    id: str | int | None = None
+
+
+class _Squad(BaseModel):
+    data: list[_SquadArticle]
+
+
+class _QuestionRow(BaseModel):
+    question: str
+    answers: list[str] | None = None
+    doc_id: str | None = None
+
+
+class _ManyItemRow(BaseModel):
+    text: str | int
+    date: str | None = None
+    doc_id: str | None = None
+
+
+class _ManyRow(BaseModel):
+    question: str
+    kind: str
+    items: list[_ManyItemRow] | None = None
+    count: int | None = None
+    unanswerable: bool = False
+    today: str | None = None
+
+
+def _problem(exc: ValidationError) -> str:
+    """The first thing wrong, on one line: ``data.0.paragraphs.0.qas.0.answers: Field required``."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{where}: {first['msg']}{more}" if where else f"{first['msg']}{more}"
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _rows(path: Path, model: type[M], expected: str) -> list[M]:
+    """The records of a JSONL file, each checked against ``model``; a bad one is a one-line error."""
+    rows = []
     with path.open(encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
-                questions.append(Question(row["question"], tuple(row.get("answers") or ()), row.get("doc_id")))
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise RagError(
-                    f"{path}:{lineno}: not a question record ({exc}); expected "
-                    '{"question", "answers": [...], "doc_id"}'
-                ) from exc
-    return Dataset(path.stem, tuple(questions))
+                rows.append(model.model_validate_json(line))
+            except ValidationError as exc:
+                raise RagError(f"{path}:{lineno}: not {expected} ({_problem(exc)})") from exc
+    if not rows:
+        raise RagError(f"{path}: no questions in it")
+    return rows
+
+
+def _squad(path: Path, data: object) -> Dataset:
+    try:
+        squad = _Squad.model_validate(data)
+    except ValidationError as exc:
+        raise RagError(f"'{path}' is not in SQuAD format ({_problem(exc)})") from exc
+    documents, questions = [], []
+    for article in squad.data:
+        for n, para in enumerate(article.paragraphs):
+            doc_id = str(para.id or f"{article.id if article.id is not None else article.title}-{n}")
+            documents.append(
+                Document(doc_id=doc_id, text=normalize(para.context), title=normalize(article.title), source=str(path))
+            )
+            for qa in para.qas:
+                answers = tuple(dict.fromkeys(a.text for a in qa.answers if a.text.strip()))
+                questions.append(Question(qa.question, answers, doc_id))
+    if not questions:
+        raise RagError(f"'{path}': no questions in it")
+    return Dataset(path.stem, tuple(questions), tuple(documents))
+
+
+def _jsonl(path: Path) -> Dataset:
+    rows = _rows(path, _QuestionRow, 'a question record: {"question", "answers": [...], "doc_id"}')
+    return Dataset(path.stem, tuple(Question(r.question, tuple(r.answers or ()), r.doc_id) for r in rows))
 
 
 def load_dataset(path: str | os.PathLike[str]) -> Dataset:
@@ -106,10 +172,8 @@ def load_dataset(path: str | os.PathLike[str]) -> Dataset:
     else:
         try:
             data = json.loads(raw)
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError) as exc:
             raise RagError(f"'{p}' is not JSON ({exc}); give a SQuAD .json file or a .jsonl question set") from exc
-        if not (isinstance(data, dict) and isinstance(data.get("data"), list)):
-            raise RagError(f"'{p}' is not in SQuAD format (no 'data' list)")
         ds = _squad(p, data)
     return Dataset(ds.name, ds.questions, ds.documents, fingerprint)
 
@@ -220,7 +284,7 @@ def is_many(path: str | os.PathLike[str]) -> bool:
             if line.strip():
                 try:
                     row = json.loads(line)
-                except json.JSONDecodeError:
+                except (json.JSONDecodeError, RecursionError):
                     return False
                 return isinstance(row, dict) and "kind" in row and "items" in row
     return False
@@ -228,27 +292,17 @@ def is_many(path: str | os.PathLike[str]) -> bool:
 
 def load_many(path: str | os.PathLike[str]) -> list[ManyQuestion]:
     """A many-meeting question set (``bench/questions_many_meetings.md`` describes the schema)."""
-    out = []
-    with Path(path).open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                items = tuple(ManyItem(str(i["text"]), i.get("date"), i.get("doc_id")) for i in row.get("items") or ())
-                out.append(
-                    ManyQuestion(
-                        str(row["question"]),
-                        str(row["kind"]),
-                        items,
-                        row.get("count"),
-                        bool(row.get("unanswerable")),
-                        row.get("today"),
-                    )
-                )
-            except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-                raise RagError(f"{path}:{lineno}: not a many-meeting question ({exc})") from exc
-    return out
+    return [
+        ManyQuestion(
+            r.question,
+            r.kind,
+            tuple(ManyItem(str(i.text), i.date, i.doc_id) for i in r.items or ()),
+            r.count,
+            r.unanswerable,
+            r.today,
+        )
+        for r in _rows(Path(path), _ManyRow, "a many-meeting question")
+    ]
 
 
 _LINE = re.compile(r"^\s*\d+[.、]\s*", re.M)

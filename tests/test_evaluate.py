@@ -116,3 +116,36 @@ def test_bad_dataset_is_one_line_error(tmp_path, capsys):
     bad.write_text("[1, 2]", encoding="utf-8")
     assert main(["eval", str(bad)]) == 2
     assert "SQuAD" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "says"),
+    [
+        (
+            "no-answers-text.json",
+            '{"data": [{"paragraphs": [{"context": "x", "qas": [{"question": "q", "answers": [{}]}]}]}]}',
+            "answers.0.text",
+        ),
+        ("numbers.json", '{"data": [1, 2]}', "data.0"),
+        ("no-context.json", '{"data": [{"paragraphs": [{"qas": []}]}]}', "context"),
+        (
+            "int-answer.json",
+            '{"data": [{"paragraphs": [{"context": "x", "qas": [{"question": "q", "answers": [{"text": 5}]}]}]}]}',
+            "text",
+        ),
+        ("deep.json", "[" * 100_000, "not JSON"),
+        ("types.jsonl", '{"question": 5, "answers": "x", "doc_id": 3}\n', "question"),
+        ("list.jsonl", "[1]\n", "not a question record"),
+        ("deep.jsonl", "[" * 100_000 + "\n", "not a question record"),
+        ("empty.jsonl", "", "no questions"),
+        ("many.jsonl", '{"question": "q", "kind": "list", "items": [{"text": null}]}\n', "items.0.text"),
+    ],
+)
+def test_a_malformed_question_set_is_a_one_line_error(tmp_path, capsys, name, text, says):
+    """They ended in KeyError, AttributeError, TypeError or RecursionError tracebacks."""
+    bad = tmp_path / name
+    bad.write_text(text, encoding="utf-8")
+    assert main(["eval", str(bad), "--index", str(tmp_path / "index")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rag: error:") and len(err.splitlines()) == 1, err
+    assert says in err
