@@ -311,7 +311,7 @@ class Assistant:
         doc_ids: Sequence[str] | None = None,
     ) -> list[Hit]:
         """The passages most relevant to ``question`` (hybrid BM25 + dense), best first."""
-        _check_question(question)
+        _check_query(question, k, date_from, date_to)
         return self.retriever.search(
             question, k or self.settings.k, date_from=date_from, date_to=date_to, doc_ids=doc_ids
         )
@@ -333,7 +333,7 @@ class Assistant:
             for part in assistant.stream("出席活动的副市长是谁？"):
                 print(part if isinstance(part, str) else part.text)
         """
-        _check_question(question)
+        _check_query(question, k, date_from, date_to)
         live, llm = self._live, self.llm  # one index for the whole question
         if history:
             question = llm.rewrite(question, history) if llm else standalone(question, history)
@@ -391,6 +391,7 @@ class Assistant:
         of it: ``常务会议``), held between ``date_from`` and ``date_to`` (``YYYY-MM-DD``, both included),
         with ``person`` named in them in ``role`` (``presided``, ``attended``, ``spoke``, ``reported``;
         any role when None)."""
+        _check_dates(date_from, date_to)
         return [
             m
             for m in sorted(self.store.meetings, key=lambda m: m.date or "")
@@ -460,9 +461,35 @@ def _passages(answer: Answer) -> list[Hit]:
 MAX_QUESTION = 1000  # characters; a question is a sentence or two, and its cost grows with its length
 
 
-def _check_question(question: str) -> None:
+MAX_K = 50  # passages for one question
+
+
+def _check_query(question: object, k: object, date_from: object, date_to: object) -> None:
+    """The same checks for every caller (CLI, web page, ``/ask``, scripts), each a one-line error."""
+    if not isinstance(question, str) or not question.strip():
+        raise RagError("ask a question: the question is empty")
     if len(question) > MAX_QUESTION:
         raise RagError(f"the question is {len(question):,} characters long; at most {MAX_QUESTION:,} are read")
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K):
+        raise RagError(f"k (passages) must be a whole number from 1 to {MAX_K}, not {k!r}")
+    _check_dates(date_from, date_to)
+
+
+def _check_dates(date_from: object, date_to: object) -> None:
+    for name, value in (("from", date_from), ("to", date_to)):
+        if value is not None and not _is_iso_day(value):
+            raise RagError(f"the date '{name}' must be written YYYY-MM-DD, not {value!r}")
+    if date_from and date_to and str(date_from) > str(date_to):
+        raise RagError(f"the date range is empty: from {date_from} is after to {date_to}")
+
+
+def _is_iso_day(value: object) -> bool:
+    import datetime as dt
+
+    try:
+        return isinstance(value, str) and len(value) == 10 and dt.date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        return False
 
 
 def _inside(built_from: object, sources: Sequence[str | os.PathLike[str]]) -> bool:

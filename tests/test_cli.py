@@ -130,3 +130,41 @@ class _NoServer:
 
     def launch(self, **_: object) -> None:
         return None
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--from", "2024-06-30", "--to", "2024-01-01"], "the date range is empty"),
+        (["--k", "500"], "from 1 to 50"),
+    ],
+)
+def test_a_query_that_cannot_match_says_why(corpus, tmp_path, capsys, hash_model, args, says):
+    """An empty date range answered "not found" as if the records held nothing."""
+    index = str(tmp_path / "index")
+    assert main(["index", str(corpus), "--index", index]) == 0
+    capsys.readouterr()
+    assert main(["ask", "会议审议通过了什么？", "--index", index, *args]) == 2
+    assert says in capsys.readouterr().err
+    assert main(["meetings", "--index", index, "--from", "2024-06-30", "--to", "2024-01-01"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("question", "options", "says"),
+    [
+        ("问" * 1001, {}, "1,001 characters"),
+        ("", {}, "empty"),
+        (None, {}, "empty"),
+        ("会议审议通过了什么？", {"k": 0}, "from 1 to 50"),
+        ("会议审议通过了什么？", {"k": -1}, "from 1 to 50"),
+        ("会议审议通过了什么？", {"k": "5"}, "from 1 to 50"),
+        ("会议审议通过了什么？", {"date_from": "2024/01/01"}, "YYYY-MM-DD"),
+        ("会议审议通过了什么？", {"date_from": "2024-06-30", "date_to": "2024-01-01"}, "range is empty"),
+    ],
+)
+def test_the_api_checks_every_query_as_the_cli_does(assistant, question, options, says):
+    """`/ask` and scripts got "not found" for k=-1, silently 5 passages for k=0, a TypeError for None."""
+    from rag import RagError
+
+    with pytest.raises(RagError, match=says):
+        assistant.ask(question, **options)
