@@ -38,6 +38,13 @@ _BYLINE = re.compile(
     r"|[（(](?:记者|通讯员)[ 　]*([\u4e00-\u9fff、 　]{2,20}?)[）)]"  # （记者 张三 李四）
     r"|(?:记者|通讯员)[ 　]*([\u4e00-\u9fff]{2,4}?)(?=[ 　、]|报道|摄)"  # 记者王五 报道
 )
+# What opens a news report before its first sentence says anything: the outlet's dateline
+# (央视网消息（新闻联播）：, 新华社北京7月19日电, 本报讯) and a reporter's credit. Not quoted.
+_DATELINE = re.compile(
+    r"\s*(?:[\u4e00-\u9fff]{1,8}消息(?:[（(][^（）()\n]{1,12}[）)])?[：:]"
+    r"|(?:新华社|中新社|人民日报|本报)[\u4e00-\u9fff\d]{0,14}?(?:电|讯)(?:[（(][^（）()\n]{1,24}[）)])?[：:]?"
+    r"|[（(](?:记者|通讯员)[^（）()\n]{1,24}[）)])\s*"
+)
 _ROLE = re.compile(
     r"主席|书记|总理|委员长|[省市县区部局厅院司处校会行社署]长|主任|常委|委员|教授|院士|专家|主持|讲话|发言|作了"
 )
@@ -376,6 +383,8 @@ class ExtractiveAnswerer:
             # the meeting for every sentence, so a sentence is chosen for what it adds to them
             context = _heading(hit) + self._lead(hit)
             for s, e in split_sentences(text):
+                if lead := _DATELINE.match(text, s, e):
+                    s = lead.end()
                 sent = text[s:e]
                 if sent in seen or len(sent) < 4 or sent == hit.chunk.title:
                     continue

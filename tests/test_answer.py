@@ -244,3 +244,23 @@ def test_a_numbered_typhoon_is_not_a_day(tmp_path, embedder):
         ans = a.ask(f"今年第{number}号台风在哪里登陆？")
         assert ans.found, number
         assert place in ans.text, (number, ans.text)
+
+
+def test_a_news_dateline_is_not_quoted(tmp_path, embedder):
+    """`央视网消息（新闻联播）：` led 2,404 of 2,428 reports' first sentences, and so many answers."""
+    from rag import Assistant
+
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "2024-07-19-常务会议.md").write_text(
+        "---\ntitle: 李强主持召开国务院常务会议\ndate: 2024-07-19\n---\n"
+        "央视网消息（新闻联播）：国务院总理李强7月19日主持召开国务院常务会议，审议通过《节约用水条例（草案）》。"
+        "\n会议要求，抓好安全生产。\n",
+        encoding="utf-8",
+    )
+    a = Assistant.build([tmp_path / "c"], tmp_path / "index", embedder=embedder)
+    ans = a.ask("国务院常务会议审议通过了什么条例？")
+    assert ans.found and "节约用水条例" in ans.text
+    assert "央视网消息" not in ans.text and "新闻联播" not in ans.text
+    quote = ans.quotes[0]
+    cited = next(c for c in ans.citations if c.n == quote.n)
+    assert cited.text[quote.start : quote.end].startswith("国务院总理李强")
