@@ -30,6 +30,7 @@ _ASKS_NUMBER = re.compile(r"多少|几|多[高大长重远久宽深厚]|数量|�
 _ASKS_ORDINAL = re.compile(r"第几")
 _ASKS_DATE = re.compile(r"什么时候|何时|哪天|哪一天|几月几日|日期|哪年|哪一年|什么时间|哪个时[候期间]|什么年代")
 _ASKS_REASON = re.compile(r"为什么|为何|什么原因|原因是")
+_ASKS_PLACE = re.compile(r"哪里|哪儿|何地|何处|什么地方|在哪|哪个(?:城市|地方|省|市|县|国家)|地点")
 _ASKS_SEVERAL = re.compile(r"哪些|哪几|分别|历次|各次|都有|列出|比较|对比|变化")
 _ASKS_AUTHOR = re.compile(r"谁写的|谁撰写|作者|哪位记者|记者是谁|谁报道的|是谁报道|通讯员是谁|署名")
 # a byline: （张三报道）, (记者 张三 李四) at a report's end, or 记者张三 / 通讯员李四 in its first lines
@@ -57,6 +58,10 @@ _NUMBER_PHRASE = re.compile(
 )
 _ORDINAL = re.compile(r"第[一二三四五六七八九十百零〇两\d]+[次届讲期批轮名位]")
 _REASON = re.compile(r"因为|由于|因此|所以|为了|原因|以致|导致")
+# where something took place: 在北京举行, 在哈萨克斯坦阿斯塔纳举行, 于人民大会堂召开, 在福建莆田沿海登陆
+_PLACE = re.compile(
+    r"(?:在|于|赴|抵达)([\u4e00-\u9fff·]{1,16}?)(?=举行|召开|开幕|闭幕|举办|登陆|会见|会谈|考察|调研|成立|揭牌)"
+)
 # Words that single out one meeting or one text: "第二十次会议", "十二届五次", "十四届", "《……》".
 # A document that lacks them is about another meeting, however similar. An ordinal keeps the
 # character after it: 第二十次会议 is not 第二十次全国代表大会.
@@ -221,6 +226,7 @@ _ASKED = (
     (_ASKS_DATE, _DATE),
     (_ASKS_ORDINAL, _ORDINAL),
     (_ASKS_REASON, _REASON),
+    (_ASKS_PLACE, _PLACE),
 )
 
 
@@ -459,7 +465,7 @@ class ExtractiveAnswerer:
 
 
 def _short_answer(q: str, focus: dict[str, float], sentence: str) -> tuple[int, int] | None:
-    """Where ``sentence`` says what the question asks for: the person, number, date or ordinal
+    """Where ``sentence`` says what the question asks for: the person, number, date, ordinal or place
     nearest to the words next to the question word, not one the question itself names."""
     if _ASKS_ORDINAL.search(q):
         found = [m.span() for m in _ORDINAL.finditer(sentence)]
@@ -469,6 +475,8 @@ def _short_answer(q: str, focus: dict[str, float], sentence: str) -> tuple[int, 
         found = [m.span() for m in _NUMBER_PHRASE.finditer(sentence)]
     elif _ASKS_DATE.search(q):
         found = [m.span() for m in DATE_PHRASE.finditer(sentence)]
+    elif _ASKS_PLACE.search(q):
+        found = [m.span(1) for m in _PLACE.finditer(sentence)]
     else:
         return None
     found = [(s, e) for s, e in found if sentence[s:e] not in q]

@@ -264,3 +264,23 @@ def test_a_news_dateline_is_not_quoted(tmp_path, embedder):
     quote = ans.quotes[0]
     cited = next(c for c in ans.citations if c.n == quote.n)
     assert cited.text[quote.start : quote.end].startswith("国务院总理李强")
+
+
+def test_a_question_asking_where_quotes_and_marks_the_place(tmp_path, embedder):
+    from rag import Assistant
+
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "2023-12-13-经济工作会议.md").write_text(
+        "---\ntitle: 中央经济工作会议举行\ndate: 2023-12-13\n---\n"
+        "中央经济工作会议12月11日至12日召开，会议总结2023年经济工作，分析当前经济形势。"
+        "会议认为，中央经济工作会议部署的各项任务要抓好落实。\n"
+        "本次中央经济工作会议在北京举行，习近平出席会议并发表重要讲话。\n",
+        encoding="utf-8",
+    )
+    a = Assistant.build([tmp_path / "c"], tmp_path / "index", embedder=embedder)
+    ans = a.ask("中央经济工作会议在哪里举行？")
+    assert ans.found
+    assert "在北京举行" in ans.text
+    (mark,) = ans.marks
+    cited = next(c for c in ans.citations if c.n == mark.n)
+    assert cited.text[mark.start : mark.end] == "北京"
