@@ -8,24 +8,31 @@ its reason and loading goes on: every entry under a source is either read or rep
 Hostile or broken input is expected. A file is opened once, without blocking, and checked on the
 open descriptor: FIFOs and devices are never read, even when swapped in after the folder was
 listed. Files larger than ``max_bytes`` are refused before they are read, so memory stays bounded,
-and so is the text a file may unpack into (ZIP bombs, PDFs). Content must match the type (a ZIP
+and so is the text a file may unpack into: a .docx or .pdf holds at most a third of ``max_bytes``
+characters, and 10 per byte of itself (ZIP bombs, PDFs). A .docx is read in one streaming pass, in
+time and memory linear in its XML whatever its nesting. Content must match the type (a ZIP
 named ``.txt``, text named ``.pdf`` are refused). Folder symlinks are not followed (no loops); file
 symlinks are read only when they point inside the folder being read. Front matter is read as plain
-strings without YAML aliases. A parser failing in any way on one file or record costs only that one.
+strings without YAML aliases. A parser failing in any way on one file or record costs only that one,
+and so does one working longer than ``file_seconds``, in whatever thread it runs.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import io
 import json
 import os
 import re
-import signal
+import select
+import socket
 import stat
 import threading
+import time
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,39 +174,185 @@ def _read_text(data: bytes, path: Path, limit: int) -> tuple[str, dict[str, Any]
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_P, _T, _TBL, _TR, _TC, _PSTYLE, _BODY = (f"{_W}{n}" for n in ("p", "t", "tbl", "tr", "tc", "pStyle", "body"))
+_PACKED = (".docx", ".pdf")  # formats whose text can be far larger than the file
+UNPACK_RATIO = 10  # characters of text per byte of a packed file, at most; real ones hold 0.1 to 2.5
+_XML_PART = 4 * 2**20  # bytes of a small part (properties, styles) read for the title, at most
 
 
-def _docx_lines(body: Any) -> list[str]:
-    """The text of a document body in reading order, from its XML (lxml or ElementTree elements):
-    a paragraph per line, a table row per line with its cells separated by spaces. Linear in the
-    size of the XML, whatever the merged cells (python-docx's ``row.cells`` is not)."""
-
-    def text(element: Any) -> str:
-        return "".join(t.text or "" for t in element.iter(f"{_W}t"))
-
-    lines = []
-    for child in body:
-        if child.tag == f"{_W}tbl":
-            for row in child.iter(f"{_W}tr"):
-                lines.append(" ".join(text(cell) for cell in row if cell.tag == f"{_W}tc"))
-        elif child.tag == f"{_W}p":
-            lines.append(text(child))
-        else:  # content controls and the like hold paragraphs too
-            lines.extend(text(p) for p in child.iter(f"{_W}p"))
-    return lines
+def _text_limit(suffix: str, max_bytes: int) -> int:
+    """Characters of text a file of a type may hold: for text, as many as its bytes; for a packed
+    format, as many as a text file of the size limit holds in Chinese (UTF-8: 3 bytes a character)."""
+    return max_bytes // 3 if suffix in _PACKED else max_bytes
 
 
-def _docx_xml_text(z: zipfile.ZipFile) -> str:
-    """The body of word/document.xml, read directly: for packages whose other parts (styles,
-    properties) python-docx cannot read."""
-    import xml.etree.ElementTree as ET
+class _Body:
+    """The text of a Word body, built from the parse events of its XML in one pass: a paragraph per
+    line, a table row per line with its cells separated by spaces (the paragraphs of a cell run on),
+    a table inside a cell as rows of its own (its text is not repeated in the outer row). Time and
+    memory are linear in the XML, whatever the nesting; more than ``limit`` characters raise."""
 
-    root = ET.fromstring(z.read("word/document.xml"))  # expat: no external entities are fetched
-    body = root.find(f"{_W}body")
-    return "\n".join(_docx_lines(body if body is not None else root))
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0  # characters taken so far, separators included
+        self.lines: list[str] = []
+        self.open: list[tuple[list[str], list[int] | None]] = []  # lines being read: (parts, [cells] of a row)
+        self.pushed: list[bool] = []  # for each open paragraph: did it start a line of its own
+        self.top: list[tuple[str | None, str]] = []  # (style id, text) of the body's first 50 paragraphs
+        self.heading: Any = None  # the paragraph element whose style is wanted, while it is read
+        self.style: str | None = None
+
+    def _take(self, n: int) -> None:
+        self.size += n
+        if self.size > self.limit:
+            raise Unreadable(f"holds more than {self.limit:,} characters of text, over the limit (see --max-file-mb)")
+
+    def _line(self, parts: list[str]) -> None:
+        self.lines.append("".join(parts))
+        self._take(1)
+
+    def start(self, tag: str, element: Any) -> None:
+        if tag == _P:
+            self.pushed.append(not self.open)  # in a cell, or in a text box inside a paragraph: runs on
+            if not self.open:
+                self.open.append(([], None))
+                if len(self.top) < 50 and (parent := element.getparent()) is not None and parent.tag == _BODY:
+                    self.heading, self.style = element, None
+        elif tag == _TBL:  # a table inside a line: the line so far comes first
+            if self.open and self.open[-1][0]:
+                self._line(self.open[-1][0])
+                self.open[-1][0].clear()
+        elif tag == _TR:
+            self.open.append(([], [0]))
+        elif tag == _TC and self.open and (cells := self.open[-1][1]) is not None:
+            if cells[0]:
+                self.open[-1][0].append(" ")
+                self._take(1)
+            cells[0] += 1
+
+    def end(self, tag: str, element: Any) -> None:
+        if tag == _T:
+            text = element.text
+            if text and self.open:
+                self.open[-1][0].append(text)
+                self._take(len(text))
+        elif tag == _P:
+            if self.pushed and self.pushed.pop():
+                parts = self.open.pop()[0]
+                self._line(parts)
+                if self.heading is element:
+                    self.top.append((self.style, self.lines[-1]))
+                    self.heading = None
+        elif tag == _TR:
+            if self.open and self.open[-1][1] is not None:
+                self._line(self.open.pop()[0])
+        elif tag == _PSTYLE and self.heading is not None:
+            ppr = element.getparent()
+            if ppr is not None and ppr.getparent() is self.heading:
+                self.style = element.get(f"{_W}val")
+
+
+def _prune(root: Any) -> int:
+    """Drop the elements already read: all but the last child at each level of the open path, so
+    memory stays in proportion to the depth (at most 256 in libxml2), not to the file. Returns how
+    many were dropped (their own children uncounted: the cap on unpacked bytes bounds those)."""
+    dropped, element = 0, root
+    while element is not None and len(element):
+        dropped += len(element) - 1
+        del element[:-1]
+        element = element[-1]
+    return dropped
+
+
+def _docx_body(z: zipfile.ZipFile, xml_limit: int, text_limit: int) -> _Body:
+    """Stream word/document.xml through lxml's pull parser (in C; only the tags above reach Python).
+    Refused: more than ``xml_limit`` bytes unpacked (whatever the ZIP says); more elements than
+    ``text_limit`` (a body of 100 MB of empty elements takes time, not text); nesting deeper than
+    libxml2's 256 levels (Word never writes that; tables nested 30,000 deep did)."""
+    from lxml import etree
+
+    parser = etree.XMLPullParser(
+        events=("start", "end"),
+        tag=[f"{_W}document", _P, _T, _TBL, _TR, _TC, _PSTYLE],
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+    )
+    body, root, read, elements = _Body(text_limit), None, 0, 0
+    try:
+        with z.open("word/document.xml") as f:
+            while chunk := f.read(1 << 16):
+                read += len(chunk)
+                if read > xml_limit:
+                    raise Unreadable(f"word/document.xml unpacks to over {_size(xml_limit)}, over the limit")
+                parser.feed(chunk)
+                for event, element in parser.read_events():
+                    elements += 1
+                    if event == "start":
+                        body.start(element.tag, element)
+                    else:
+                        body.end(element.tag, element)
+                    if root is None:
+                        root = element.getroottree().getroot()
+                if root is None and read > 2**20:
+                    raise Unreadable("not a Word document body (no w:document element in word/document.xml)")
+                elements += _prune(root)
+                if elements > text_limit:
+                    raise Unreadable(f"word/document.xml holds over {text_limit:,} elements, over the limit")
+            parser.close()
+    except etree.XMLSyntaxError as exc:
+        if "depth" in str(exc).lower():
+            raise Unreadable("word/document.xml is nested over 256 levels deep (tables in tables?)") from exc
+        raise Unreadable(f"broken word/document.xml ({str(exc).splitlines()[0][:120]})") from exc
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # a damaged or lying compressed stream
+        raise Unreadable(f"not a valid .docx file (broken ZIP member: {exc})") from exc
+    return body
+
+
+def _xml_part(z: zipfile.ZipFile, name: str) -> Any:
+    """A small XML part of the package, parsed; None when absent, too large or broken (a title is
+    not worth refusing the text for)."""
+    from lxml import etree
+
+    try:
+        with z.open(name) as f:
+            data = f.read(_XML_PART + 1)
+        if len(data) > _XML_PART:
+            return None
+        return etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+    except (KeyError, zipfile.BadZipFile, zlib.error, EOFError, etree.XMLSyntaxError, ValueError):
+        return None
+
+
+def _docx_title(z: zipfile.ZipFile, top: list[tuple[str | None, str]]) -> str | None:
+    """As python-docx: the core properties' title, else the first of the body's first 50 paragraphs
+    with text whose paragraph style is named Title… or Heading… (a style id with no style, the id)."""
+    core = _xml_part(z, "docProps/core.xml")
+    if core is not None:
+        title = core.findtext("{http://purl.org/dc/elements/1.1/}title") or ""
+        if title.strip() and title.strip().lower() not in _DEFAULT_TITLES:
+            return title
+    if not any(text.strip() for _, text in top):
+        return None
+    names: dict[str, str] = {}
+    default = ""
+    styles = _xml_part(z, "word/styles.xml")
+    for style in styles.iterfind(f"{_W}style") if styles is not None else ():
+        if style.get(f"{_W}type") == "paragraph":
+            name = style.find(f"{_W}name")
+            names[style.get(f"{_W}styleId") or ""] = (name.get(f"{_W}val") or "") if name is not None else ""
+            if style.get(f"{_W}default") in ("1", "true", "on"):
+                default = names[style.get(f"{_W}styleId") or ""]
+    for style_id, text in top:
+        name = (names.get(style_id, style_id) if style_id else default) or ""
+        if name.lower().startswith(("title", "heading")) and text.strip():
+            return text
+    return None
 
 
 def _read_docx(data: bytes, path: Path, limit: int) -> tuple[str, dict[str, Any]]:
+    """The text of a .docx file, read from word/document.xml in one streaming pass (python-docx
+    builds the whole tree: 2 GB for a 290 KB file that unpacks to 100 MB of tiny elements)."""
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
         names = set(z.namelist())
@@ -210,28 +363,9 @@ def _read_docx(data: bytes, path: Path, limit: int) -> tuple[str, dict[str, Any]
         raise Unreadable("not a .docx file (no word/document.xml in the package)")
     if unpacked > 10 * limit:
         raise Unreadable(f"unpacks to {_size(unpacked)}, over the limit of {_size(10 * limit)}")
-    import docx
-
-    try:
-        d = docx.Document(io.BytesIO(data))
-    except Exception:  # a damaged part beside the body: read the body alone
-        return _docx_xml_text(z), {}
-    parts = _docx_lines(d.element.body)
-    meta: dict[str, Any] = {}
-    if d.core_properties.title and d.core_properties.title.strip().lower() not in _DEFAULT_TITLES:
-        meta["title"] = d.core_properties.title
-    else:
-        heading = next(
-            (
-                p.text
-                for p in d.paragraphs[:50]
-                if p.style is not None and p.style.name.lower().startswith(("title", "heading")) and p.text.strip()
-            ),
-            None,
-        )
-        if heading:
-            meta["title"] = heading
-    return "\n".join(parts), meta
+    body = _docx_body(z, 10 * limit, _text_limit(".docx", limit))
+    title = _docx_title(z, body.top)
+    return "\n".join(body.lines), ({"title": title} if title else {})
 
 
 # a line break that a PDF's layout put inside a sentence: between two characters of Chinese text
@@ -251,7 +385,7 @@ def _read_pdf(data: bytes, path: Path, limit: int) -> tuple[str, dict[str, Any]]
             raise Unreadable("PDF is encrypted with a password; save an unprotected copy") from exc
     if len(reader.pages) == 0:
         raise Unreadable("PDF has no pages")
-    pages, size = [], 0
+    pages, size, limit = [], 0, _text_limit(".pdf", limit)
     for page in reader.pages:
         text = page.extract_text() or ""
         size += len(text)
@@ -344,33 +478,85 @@ def _date(meta: dict[str, Any], text: str, path: Path) -> str | None:
 
 # ------------------------------------------------------------------------------------------- time limit
 
-FILE_SECONDS = 60.0  # longest a parser may work on one file (in the main thread)
+FILE_SECONDS = 60.0  # longest a parser may work on one file (one record of a .jsonl file), in any thread
 
 
 class _TookTooLong(BaseException):  # not an Exception: a parser's own "except Exception" must not swallow it
     pass
 
 
+def _raise_in(thread_id: int, exc: type[BaseException] | None) -> None:
+    """Make ``exc`` pending in a thread (raised at its next bytecode); None clears a pending one."""
+    set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+    set_async_exc(ctypes.c_ulong(thread_id), ctypes.py_object(exc) if exc else ctypes.py_object())
+
+
+class _Watchdog:
+    """One daemon thread raising `_TookTooLong` in threads past their deadline. SIGALRM reaches the
+    main thread only, and the web app parses uploads in worker threads; a timer thread per file
+    would cost 0.6 ms, and a .jsonl file has thousands of records.
+
+    A thread being limited takes no lock here: an exception raised while it held one would leave
+    the lock taken for good. It adds and removes its entry with single dict operations (atomic
+    under the GIL) and wakes the watchdog through a socket."""
+
+    def __init__(self) -> None:
+        self._armed: dict[object, tuple[int, float]] = {}  # token → (thread id, time.monotonic() deadline)
+        self._fired: set[object] = set()  # tokens whose exception has been set
+        self._start = threading.Lock()
+        self._wake: tuple[socket.socket, socket.socket] | None = None
+
+    def arm(self, seconds: float) -> object:
+        if self._wake is None:
+            with self._start:  # nothing is armed for this thread yet: the lock cannot be left taken
+                if self._wake is None:
+                    wake = socket.socketpair()
+                    for end in wake:
+                        end.setblocking(False)
+                    threading.Thread(target=self._run, args=(wake[0],), name="rag-loader-watchdog", daemon=True).start()
+                    self._wake = wake
+        token = object()
+        self._armed[token] = (threading.get_ident(), time.monotonic() + seconds)
+        with contextlib.suppress(OSError):  # full: the watchdog has wake-ups pending anyway
+            self._wake[1].send(b"\0")
+        return token
+
+    def disarm(self, token: object) -> None:
+        if self._armed.pop(token, None) is not None:
+            return
+        while token not in self._fired:  # the watchdog took it and is setting the exception
+            time.sleep(0)
+        self._fired.discard(token)
+        _raise_in(threading.get_ident(), None)  # the work is done: drop it if not yet raised
+
+    def _run(self, wake: socket.socket) -> None:
+        while True:
+            now = time.monotonic()
+            for token, (thread_id, deadline) in list(self._armed.items()):
+                if deadline <= now and self._armed.pop(token, None) is not None:
+                    _raise_in(thread_id, _TookTooLong)
+                    self._fired.add(token)
+            deadlines = [deadline for _, deadline in list(self._armed.values())]
+            select.select([wake], [], [], max(0.0, min(deadlines) - time.monotonic()) if deadlines else None)
+            with contextlib.suppress(OSError):
+                wake.recv(4096)
+
+
+_WATCHDOG = _Watchdog()
+
+
 @contextlib.contextmanager
 def _time_limit(seconds: float) -> Iterator[None]:
     """Raise `_TookTooLong` in the code inside after ``seconds`` (a parser looping on a crafted
-    file). Uses SIGALRM, so only in the main thread, where the command line reads; elsewhere (the
-    web app's worker threads) there is no limit."""
-    usable = seconds > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable:
+    file), in whatever thread it runs. Python code is interrupted; a C call runs to its end first."""
+    if not seconds > 0 or not hasattr(ctypes, "pythonapi"):
         yield
         return
-
-    def expire(signum: int, frame: Any) -> None:
-        raise _TookTooLong
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    me = _WATCHDOG.arm(seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        _WATCHDOG.disarm(me)
 
 
 # ---------------------------------------------------------------------------------------------- JSONL
@@ -532,7 +718,7 @@ def load(
     """Read every supported file under ``sources`` (a path, or several). Never raises for one bad file or record.
 
     ``max_bytes`` bounds each file (each record of a .jsonl file) and the text it may hold;
-    ``file_seconds`` the time spent parsing one file or record (main thread only). When two files or
+    ``file_seconds`` the time spent parsing one file or record (in any thread). When two files or
     records have the same id, the later one is kept and the earlier one reported.
     """
     result = LoadResult()
@@ -625,7 +811,12 @@ def _load_file(path: Path, result: LoadResult, max_bytes: int, seconds: float, f
         raise Unreadable(f"grew over the limit of {_size(max_bytes)} while being read")
     with _time_limit(seconds):
         text, meta = _READERS[suffix](data, path, max_bytes)
-        if len(text) > max_bytes:
-            raise Unreadable(f"holds more than {max_bytes:,} characters of text, over the limit (see --max-file-mb)")
+        if len(text) > (limit := _text_limit(suffix, max_bytes)):
+            raise Unreadable(f"holds more than {limit:,} characters of text, over the limit (see --max-file-mb)")
         doc = _document(display(path), text, meta, display(path), path)
+    if len(doc.text) > UNPACK_RATIO * len(data):  # bounds the chunks a small upload can make
+        raise Unreadable(
+            f"unpacks to {len(doc.text):,} characters of text from {_size(len(data))}, "
+            f"over {UNPACK_RATIO} per byte of the file"
+        )
     result.documents.append(doc)

@@ -44,6 +44,56 @@ def _docx_bytes(text: str) -> bytes:
     return buf.getvalue()
 
 
+_WORD = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def word_package(body: bytes) -> bytes:
+    """The smallest .docx Word opens: content types, the package relationship and a body (the XML
+    inside ``<w:body>``), deflated."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Override PartName="/word/document.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+        )
+        z.writestr(
+            "_rels/.rels",
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Target="word/document.xml" Type="http://schemas.openxmlformats.org/'
+            'officeDocument/2006/relationships/officeDocument"/></Relationships>',
+        )
+        z.writestr(
+            "word/document.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{_WORD}"><w:body>'.encode()
+            + body
+            + b"</w:body></w:document>",
+        )
+    return out.getvalue()
+
+
+def nested_tables_docx(depth: int) -> bytes:
+    """Tables ``depth`` deep, each in the only cell of the one before, a word in each (9 KB at a
+    depth of 30,000): quadratic in python-docx-style readers, which read each cell's text whole."""
+    level = "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>层</w:t></w:r></w:p>".encode()
+    return word_package(level * depth + b"<w:p/>" + b"</w:tc></w:tr></w:tbl>" * depth)
+
+
+def text_bomb_docx(paragraphs: int) -> bytes:
+    """Paragraphs that differ by their number only: 52 characters each, about 5 bytes each once
+    deflated, so not one is dropped as a repeated line (20,000 of them: 1 million characters, 62 KB)."""
+    line = "<w:p><w:r><w:t>第{}条　市政协召开双周协商座谈会，审议通过了年度工作计划和重点协商议题安排，主席出席会议并讲话。</w:t></w:r></w:p>"
+    return word_package("".join(line.format(i) for i in range(1, paragraphs + 1)).encode())
+
+
+def element_flood_docx(megabytes: int) -> bytes:
+    """A body of ``megabytes`` MB of empty paragraphs, 6 bytes each (150 KB for 95 MB): a tree of
+    every element costs gigabytes."""
+    return word_package(b"<w:p/>" * (megabytes * 2**20 // 6))
+
+
 def _pdf(path: Path, text: str, user_password: str | None = None) -> None:
     """A one-page PDF with a Chinese text layer; encrypted when a password (even "") is given."""
     from pypdf import PdfReader, PdfWriter
@@ -132,6 +182,8 @@ def make_bad_corpus(folder: Path, huge_mb: int = 50, seed: int = 7) -> dict[str,
         z.writestr("[Content_Types].xml", "<Types/>")
         z.writestr("word/document.xml", b" " * (200 * 2**20))
     put("zip-bomb.docx", bomb.getvalue(), False)
+    put("nested-tables.docx", nested_tables_docx(30_000), False)
+    put("text-bomb.docx", text_bomb_docx(20_000), False)
     put("old-word.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), False)
     put("program.exe", b"MZ" + bytes(256), False)
     put("no-suffix", GOOD["good.txt"].encode(), False)

@@ -313,3 +313,91 @@ def test_text_that_unfolds_many_times_when_normalized_is_refused(tmp_path):
     result = load([tmp_path])
     assert not result.documents
     assert "when normalized" in result.skipped[0][1]
+
+
+# ---- issue 13, defect 3: nested tables, floods and bombs in .docx files; limits in every thread
+
+
+def _in_a_worker_thread(work, seconds: float = 20.0):
+    """What ``work()`` returns, run in a thread other than the main one (as the web app's uploads
+    are); fails when it is still running after ``seconds``."""
+    import threading
+
+    box = {}
+    worker = threading.Thread(target=lambda: box.update(value=work()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"still running after {seconds:g} s"
+    return box["value"]
+
+
+def test_tables_nested_30000_deep_cost_their_file_only_in_a_worker_thread(tmp_path):
+    from .hostile import nested_tables_docx
+
+    (tmp_path / "nested.docx").write_bytes(nested_tables_docx(30_000))  # 8 KB
+    (tmp_path / "good.txt").write_text("2025年3月11日，市政协召开协商会。", encoding="utf-8")
+    result = _in_a_worker_thread(lambda: load([tmp_path]))
+    assert [Path(d.doc_id).name for d in result.documents] == ["good.txt"]
+    assert "nested over 256 levels" in dict(result.skipped)[str(tmp_path / "nested.docx")]
+
+
+def test_a_parser_that_never_ends_costs_its_file_only_in_a_worker_thread(tmp_path, monkeypatch):
+    import rag.loaders
+
+    def loops(data, path, limit):
+        while True:
+            pass
+
+    monkeypatch.setitem(rag.loaders._READERS, ".html", loops)
+    (tmp_path / "a-crafted.html").write_text("<p>会议</p>", encoding="utf-8")
+    (tmp_path / "b-good.txt").write_text("2025年3月12日，市政协召开协商会。", encoding="utf-8")
+    result = _in_a_worker_thread(lambda: load([tmp_path], file_seconds=0.1))
+    assert [Path(d.doc_id).name for d in result.documents] == ["b-good.txt"]
+    assert dict(result.skipped)[str(tmp_path / "a-crafted.html")] == "reading took over 0.1 s, given up"
+
+
+@pytest.mark.slow
+def test_time_limits_that_end_in_a_race_leave_nothing_pending():
+    from rag.loaders import _time_limit, _TookTooLong
+
+    def many() -> int:
+        given_up = 0
+        for _ in range(3000):
+            try:
+                with _time_limit(0.0002):
+                    sum(range(300))
+            except _TookTooLong:
+                given_up += 1
+            sum(range(300))  # a limit fired late but not cleared would be raised here, outside the try
+        return given_up
+
+    assert 0 < many() < 3000
+    assert 0 < _in_a_worker_thread(many) < 3000
+
+
+@pytest.mark.slow
+def test_a_small_docx_that_unpacks_to_a_million_characters_is_refused(tmp_path):
+    from .hostile import text_bomb_docx
+
+    (tmp_path / "bomb.docx").write_bytes(text_bomb_docx(20_000))  # 62 KB: 3,000 chunks if read
+    result = load([tmp_path])
+    assert not result.documents
+    assert "per byte of the file" in dict(result.skipped)[str(tmp_path / "bomb.docx")]
+
+
+@pytest.mark.slow
+def test_a_docx_of_millions_of_empty_elements_is_refused_in_bounded_memory(tmp_path):
+    from .hostile import element_flood_docx
+
+    (tmp_path / "flood.docx").write_bytes(element_flood_docx(95))  # 150 KB
+    code = (  # VmHWM: this process's peak RSS (ru_maxrss would include pytest's, kept across the exec)
+        "import re, sys\nfrom rag.loaders import load\nr = load([sys.argv[1]])\nprint(r.skipped[0][1])\n"
+        "print(int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) // 1024)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "flood.docx")], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    reason, rss_mb = run.stdout.splitlines()
+    assert "over the limit" in reason
+    assert int(rss_mb) < 300, f"peak RSS {rss_mb} MB"

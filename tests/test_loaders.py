@@ -196,3 +196,20 @@ def test_a_record_of_a_year_passes_filters_of_that_year(tmp_path, embedder):
     a = Assistant.build([tmp_path / "r.jsonl"], tmp_path / "index", embedder=embedder)
     assert a.search("国内生产总值", date_from="2018-03-01", date_to="2018-06-30")
     assert not a.search("国内生产总值", date_from="2019-01-01")
+
+
+def test_docx_table_in_a_table_is_read_once_in_reading_order(tmp_path):
+    import docx
+
+    d = docx.Document()
+    outer = d.add_table(rows=2, cols=2)
+    outer.cell(0, 0).text = "出席人数"
+    outer.cell(0, 1).text = "45人"
+    inner = outer.cell(0, 1).add_table(rows=1, cols=2)
+    inner.cell(0, 0).text = "列席甲"
+    inner.cell(0, 1).text = "列席乙"
+    outer.cell(1, 0).merge(outer.cell(1, 1)).text = "会议议程三项"
+    d.save(str(tmp_path / "表.docx"))
+    text = one(tmp_path / "表.docx").text
+    assert text.count("列席甲") == 1  # not again inside the outer row
+    assert text.index("45人") < text.index("列席甲") < text.index("会议议程三项")
