@@ -21,6 +21,10 @@ class IndexCorrupt(RagError):
     """The index files cannot be read."""
 
 
+class DiskFull(RagError):
+    """The disk filled up while a new index was written; the previous index, if any, is intact."""
+
+
 class ModelNotFound(RagError):
     """The embedding model cannot be loaded from disk."""
 

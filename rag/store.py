@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import hashlib
 import json
 import logging
 import math
 import os
+import re
 import shutil
 import sqlite3
+import stat
 import tempfile
 import threading
 import time
@@ -42,7 +45,7 @@ from .chunking import chunk_at, chunk_document, index_text
 from .config import __version__
 from .dates import span
 from .embed import Embedder
-from .errors import IndexCorrupt, IndexMismatch, IndexNotFound
+from .errors import DiskFull, IndexCorrupt, IndexMismatch, IndexNotFound
 from .meetings import EXTRACTOR_VERSION, Meeting, extract
 from .normalize import NORMALIZER_VERSION
 from .tokenize import TOKENIZER_VERSION, tokenize
@@ -54,6 +57,8 @@ MANIFEST = "manifest.json"
 HNSW_THRESHOLD = 20_000
 HNSW_M = 32
 HNSW_EF_SEARCH = 128
+# a load that finds its generation replaced by a build tries the new one, up to this many times
+LOAD_ATTEMPTS = 10
 
 Progress = Callable[[int], None]
 log = logging.getLogger("rag")
@@ -246,23 +251,31 @@ class IndexStore:
 
     @classmethod
     def read_manifest(cls, path: str | os.PathLike[str], strict: bool = True) -> dict[str, Any]:
+        """The manifest of the index at ``path``, its shape checked (`_manifest_problem`): any edit
+        that would break loading or a rebuild is an `IndexCorrupt` here, in one line."""
         path = Path(path)
-        if not (path / MANIFEST).is_file():
+        file = path / MANIFEST
+        if not file.is_file():
             raise IndexNotFound(f"no index in '{path}': build one with `rag index SOURCES --index {path}`")
         try:
-            manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+            manifest = json.loads(file.read_text(encoding="utf-8"))
+        except RecursionError:  # e.g. 100,000 '[': the parser gives up
+            raise IndexCorrupt(f"index file '{file}' is damaged (nested too deeply); {_rebuild_hint(path)}") from None
         except (OSError, ValueError) as exc:  # JSON errors, bytes that are not UTF-8
-            raise IndexCorrupt(f"index file '{path / MANIFEST}' is unreadable ({exc}); {_rebuild_hint(path)}") from exc
+            raise IndexCorrupt(f"index file '{file}' is unreadable ({exc}); {_rebuild_hint(path)}") from exc
         if not isinstance(manifest, dict):
-            raise IndexCorrupt(f"index file '{path / MANIFEST}' is not a manifest; {_rebuild_hint(path)}")
-        problem = _manifest_problem(manifest)
-        if problem:
-            raise IndexCorrupt(f"index file '{path / MANIFEST}' is damaged ({problem}); {_rebuild_hint(path)}")
+            raise IndexCorrupt(f"index file '{file}' is not a manifest; {_rebuild_hint(path)}")
         fmt = manifest.get("format")
-        if fmt != FORMAT_VERSION:
+        if type(fmt) is int and fmt != FORMAT_VERSION:  # another format may have another shape
             raise IndexMismatch(
                 f"index in '{path}' has format {fmt}, this version reads {FORMAT_VERSION}; {_rebuild_hint(path)}"
             )
+        problem = _manifest_problem(manifest)
+        if problem:
+            sources = manifest.get("sources")
+            if not (isinstance(sources, list) and sources and all(_is_text(s) for s in sources)):
+                sources = None
+            raise IndexCorrupt(f"index file '{file}' is damaged ({problem}); {_rebuild_hint(path, sources)}")
         versions = (
             ("normalizer", NORMALIZER_VERSION),
             ("tokenizer", TOKENIZER_VERSION),
@@ -285,14 +298,17 @@ class IndexStore:
         """
         path = Path(path)
         manifest = cls.read_manifest(path, strict)
-        try:
-            return cls._load_generation(path, manifest)
-        except IndexCorrupt:
-            # a build may have replaced the generation between reading the manifest and its files
-            again = cls.read_manifest(path, strict)
-            if again.get("generation") == manifest.get("generation"):
-                raise
-            return cls._load_generation(path, again)
+        for _ in range(LOAD_ATTEMPTS):
+            try:
+                return cls._load_generation(path, manifest)
+            except IndexCorrupt:
+                # builds may have replaced (and removed) the generation while it was being read:
+                # read the one the manifest names now; the same one again means it is damaged
+                again = cls.read_manifest(path, strict)
+                if again["generation"] == manifest["generation"]:
+                    raise
+                manifest = again
+        return cls._load_generation(path, manifest)
 
     @classmethod
     def _load_generation(cls, path: Path, manifest: dict[str, Any]) -> IndexStore:
@@ -308,7 +324,7 @@ class IndexStore:
         def read(file: Path, reader: Callable[[], Any]) -> Any:
             try:
                 return reader()
-            except (OSError, RuntimeError, sqlite3.Error, ValueError, KeyError, json.JSONDecodeError) as exc:
+            except (OSError, RuntimeError, sqlite3.Error, ValueError, KeyError, TypeError) as exc:
                 detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
                 raise IndexCorrupt(f"index file '{file}' is unreadable ({detail}); {hint}") from exc
 
@@ -625,8 +641,11 @@ def _write(
 
     path.mkdir(parents=True, exist_ok=True)
     gen_name = f"gen-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=path))
+    existed = (path / MANIFEST).is_file()
+    tmp: Path | None = None
+    tmp_manifest: str | None = None
     try:
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=path))
         _write_tables(tmp / "chunks.sqlite", docs, chunks, tokens, meetings)
         index: Any
         if hnsw:
@@ -642,16 +661,29 @@ def _write(
         bm25.save(str(tmp / "bm25"), show_progress=False)
         files = _digests(tmp)  # also flushes every file to disk
         os.replace(tmp, path / gen_name)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmp = path / gen_name  # not live until the manifest names it: removed if that fails
+        manifest = {**manifest, "generation": gen_name, "files": files}
+        # readable UTF-8, but lone surrogates (names that are not UTF-8) as the \u escapes they read back as
+        text = _SURROGATE.sub(lambda s: f"\\u{ord(s[0]):04x}", json.dumps(manifest, ensure_ascii=False, indent=1))
+        fd, tmp_manifest = tempfile.mkstemp(prefix=".manifest-", dir=path)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp_manifest, path / MANIFEST)
+    except BaseException as exc:
+        # the previous manifest and its generation are untouched: remove what this build wrote
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        if tmp_manifest is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_manifest)
+        if _disk_full(exc):
+            kept = "the previous index is intact" if existed else "no index was written"
+            raise DiskFull(
+                f"disk full while writing the index in '{path}'; {kept}: free some space and try again"
+            ) from exc
         raise
-    manifest = {**manifest, "generation": gen_name, "files": files}
-    fd, tmp_manifest = tempfile.mkstemp(prefix=".manifest-", dir=path)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(manifest, f, ensure_ascii=False, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp_manifest, path / MANIFEST)
     _fsync_dir(path)
     # the new generation is live: remove older generations and leftovers of builds that died
     for entry in path.iterdir():
@@ -662,26 +694,126 @@ def _write(
                 entry.unlink(missing_ok=True)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SHORT_WRITE = re.compile(r"\d+ requested and \d+ written")  # numpy's message, without an errno
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or an exception it came from) says that the disk or a quota is full: an
+    ``ENOSPC`` / ``EDQUOT`` OSError, SQLite's SQLITE_FULL, or FAISS's and numpy's short writes."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if isinstance(current, sqlite3.Error) and getattr(current, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            return True
+        text = str(current)
+        if isinstance(current, OSError | RuntimeError | sqlite3.Error) and (
+            "No space left on device" in text
+            or "Disk quota exceeded" in text
+            or "database or disk is full" in text
+            or _SHORT_WRITE.search(text)
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+# The shape of a manifest: every field that loading, querying or a rebuild reads, with what it must
+# be. Checked once, when the manifest is read, so that an edited or damaged manifest is one clear
+# line instead of a TypeError somewhere later, and so that `rag index` can always replace it.
+_GENERATION = re.compile(r"gen-[0-9A-Za-z-]{1,80}")
+_FILE_NAME = re.compile(r"[0-9A-Za-z_-][0-9A-Za-z_.-]*(/[0-9A-Za-z_-][0-9A-Za-z_.-]*)*")  # relative, no dot-parts
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_REQUIRED_FILES = ("chunks.sqlite", "dense.faiss")
+
+
+def _is_text(v: Any) -> bool:
+    return isinstance(v, str) and "\0" not in v
+
+
+def _is_count(v: Any) -> bool:
+    return type(v) is int and v >= 0  # bool is an int too, and not a count
+
+
+def _is_positive(v: Any) -> bool:
+    return type(v) is int and v > 0
+
+
+def _is_number(v: Any) -> bool:
+    return type(v) in (int, float) and math.isfinite(v) and v >= 0
+
+
+def _is_files(v: Any) -> bool:
+    return isinstance(v, dict) and all(name in v for name in _REQUIRED_FILES)
+
+
+_FIELDS: tuple[tuple[str, bool, Callable[[Any], bool], str], ...] = (
+    # (field, required, check, what it must be)
+    ("format", True, lambda v: type(v) is int, "a whole number"),
+    ("generation", True, lambda v: isinstance(v, str) and bool(_GENERATION.fullmatch(v)), "a generation folder name"),
+    ("files", True, _is_files, f"an object naming {', '.join(_REQUIRED_FILES)}"),
+    ("model", True, lambda v: isinstance(v, dict), "an object"),
+    ("model.name", True, lambda v: _is_text(v) and v != "", "a model name"),
+    ("model.dim", True, _is_positive, "a positive whole number"),
+    ("model.backend", False, _is_text, "a backend name"),
+    ("normalizer", False, _is_text, "a version string"),
+    ("tokenizer", False, _is_text, "a version string"),
+    ("meetings", False, _is_text, "a version string"),
+    ("chunking", True, lambda v: isinstance(v, dict), "an object"),
+    ("chunking.size", True, _is_positive, "a positive whole number"),
+    ("chunking.overlap", True, _is_count, "a whole number ≥ 0"),
+    ("dense", True, lambda v: isinstance(v, dict), "an object"),
+    ("dense.efSearch", False, _is_positive, "a positive whole number"),
+    ("bm25", False, lambda v: isinstance(v, dict), "an object"),
+    ("counts", True, lambda v: isinstance(v, dict), "an object"),
+    ("counts.chunks", True, _is_count, "a whole number ≥ 0"),
+    ("counts.documents", False, _is_count, "a whole number ≥ 0"),
+    (
+        "documents",
+        True,
+        lambda v: isinstance(v, dict) and all(isinstance(h, str) for h in v.values()),
+        "an object of document ids and hashes",
+    ),
+    (
+        "sources",
+        False,
+        lambda v: v is None or (isinstance(v, list) and all(_is_text(s) for s in v)),
+        "null or a list of paths",
+    ),
+    (
+        "build",
+        False,
+        lambda v: v is None or (isinstance(v, dict) and all(_is_number(x) for x in v.values())),
+        "null or an object of numbers",
+    ),
+    ("package", False, _is_text, "a string"),
+    ("built_at", False, _is_text, "a string"),
+)
+
+
 def _manifest_problem(m: dict[str, Any]) -> str | None:
-    """What is wrong with the shape of a manifest, or None."""
-    gen = m.get("generation")
-    if not isinstance(gen, str) or not gen.startswith("gen-") or "/" in gen or "\\" in gen or ".." in gen:
-        return "no valid generation name"
-    if not isinstance(m.get("model"), dict) or not isinstance(m["model"].get("name"), str):
-        return "no model"
-    if not isinstance(m.get("counts"), dict) or not isinstance(m["counts"].get("chunks"), int):
-        return "no counts"
-    if not isinstance(m.get("documents"), dict) or not isinstance(m.get("chunking"), dict):
-        return "no documents or chunking"
-    files = m.get("files")
-    if not isinstance(files, dict) or not files:
-        return "no file checksums"
-    for name, entry in files.items():
-        bad_name = not isinstance(name, str) or name.startswith("/") or ".." in name
-        if bad_name or not isinstance(entry, dict) or not isinstance(entry.get("size"), int):
-            return f"bad checksum entry {name!r}"
-        if not isinstance(entry.get("sha256"), str):
-            return f"bad checksum entry {name!r}"
+    """What is wrong with the shape of a manifest (`_FIELDS`), or None."""
+    for field, required, check, what in _FIELDS:
+        *parents, key = field.split(".")
+        where: Any = m
+        for parent in parents:  # checked before (listed first), and required
+            where = where[parent]
+        if key not in where:
+            if required:
+                return f"'{field}' is missing"
+            continue
+        if not check(where[key]):
+            return f"'{field}' is not {what}"
+    if m["chunking"]["overlap"] >= m["chunking"]["size"]:
+        return "'chunking.overlap' is not smaller than 'chunking.size'"
+    for name, entry in m["files"].items():
+        good_name = len(name) <= 255 and _FILE_NAME.fullmatch(name) is not None
+        good_entry = isinstance(entry, dict) and _is_count(entry.get("size"))
+        if not (good_name and good_entry and _SHA256.fullmatch(str(entry.get("sha256")))):
+            return f"bad checksum entry {name[:80]!r}"
     return None
 
 
@@ -697,20 +829,26 @@ def _digests(folder: Path) -> dict[str, dict[str, Any]]:
 
 
 def _verify(gen: Path, files: dict[str, dict[str, Any]], hint: str) -> None:
-    """Check the generation's files against the sizes and digests in the manifest."""
+    """Check the generation's files against the sizes and digests in the manifest. A file that is
+    missing or cannot be read, also when a build removes it meanwhile, is an `IndexCorrupt`."""
     for name, expected in files.items():
         file = gen / name
         try:
-            size = file.stat().st_size
-        except OSError:
+            info = file.stat()
+            if not stat.S_ISREG(info.st_mode):  # checked before opening: a FIFO would block
+                raise IndexCorrupt(f"index file '{file}' is not a regular file; {hint}")
+            if info.st_size != expected["size"]:
+                raise IndexCorrupt(
+                    f"index file '{file}' is damaged ({info.st_size:,} bytes, {expected['size']:,} expected); {hint}"
+                )
+            with file.open("rb") as f:
+                digest = hashlib.file_digest(f, "sha256").hexdigest()
+        except FileNotFoundError:
             raise IndexCorrupt(f"index file '{file}' is missing; {hint}") from None
-        if size != expected["size"]:
-            raise IndexCorrupt(
-                f"index file '{file}' is damaged ({size:,} bytes, {expected['size']:,} expected); {hint}"
-            )
-        with file.open("rb") as f:
-            if hashlib.file_digest(f, "sha256").hexdigest() != expected["sha256"]:
-                raise IndexCorrupt(f"index file '{file}' is damaged (its checksum differs); {hint}")
+        except OSError as exc:
+            raise IndexCorrupt(f"index file '{file}' is unreadable ({exc.strerror or exc}); {hint}") from None
+        if digest != expected["sha256"]:
+            raise IndexCorrupt(f"index file '{file}' is damaged (its checksum differs); {hint}")
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -143,3 +143,100 @@ def test_a_second_build_waits_for_the_first(built, tmp_path):
     assert proc.returncode == 0, err
     assert "another build of the index" in err
     assert "waiting" in err
+
+
+def _set_sources(m: dict) -> None:
+    m["sources"] = [1]
+
+
+def _nul_in_a_files_key(m: dict) -> None:
+    m["files"]["chunks\0.sqlite"] = m["files"].pop("chunks.sqlite")
+
+
+@pytest.mark.parametrize("edit", ["sources [1]", "NUL in a files key", "100,000 ["])
+def test_rag_ask_on_an_edited_manifest_says_so_and_rag_index_rebuilds(edit, built, tmp_path):
+    original, root, before = built
+    index = tmp_path / "index"
+    shutil.copytree(original, index)
+    manifest = index / "manifest.json"
+    if edit == "100,000 [":
+        manifest.write_text("[" * 100_000, encoding="utf-8")
+    else:
+        m = json.loads(manifest.read_text(encoding="utf-8"))
+        (_set_sources if edit == "sources [1]" else _nul_in_a_files_key)(m)
+        manifest.write_text(json.dumps(m), encoding="utf-8")
+    run = rag_cli("ask", OLD_Q, "--index", str(index))
+    assert run.returncode == 2
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert f"'{manifest}'" in lines[0]
+    assert "rag index" in lines[0]
+    assert f"--index {index}" in lines[0]
+    run = rag_cli("index", str(root / "old"), "--index", str(index))
+    assert run.returncode == 0, run.stderr
+    assert "(0 unchanged" in run.stdout  # the old index is not trusted: everything embedded again
+    assert ask(index, OLD_Q)["answer"] == before["answer"]
+
+
+# ------------------------------------------------------------------------------------- a full disk
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 2 MB tmpfs (needs root and mount; skipped otherwise), unmounted afterwards."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a small tmpfs needs root and mount(8)")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    run = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], capture_output=True, text=True)
+    if run.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs: {run.stderr.strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+def _free(folder: Path) -> int:
+    st = os.statvfs(folder)
+    return st.f_bavail * st.f_frsize
+
+
+def test_disk_full_during_a_rebuild_is_one_line_and_keeps_the_previous_index(
+    small_disk, corpus, tmp_path, capsys, hash_model
+):
+    from rag.cli import main
+
+    more = tmp_path / "more"
+    more.mkdir()
+    for i in range(40):
+        text = "".join(
+            f"{2000 + i}年{1 + j % 12}月，第{i}次协商会审议第{j}号议题，副主席王{j}出席。" for j in range(30)
+        )
+        (more / f"report-{i}.txt").write_text(text, encoding="utf-8")
+    assert main(["index", str(corpus), str(more), "--index", str(tmp_path / "whole")]) == 0
+    needed = sum(p.stat().st_size for p in (tmp_path / "whole").rglob("*") if p.is_file())
+    index = small_disk / "index"
+    assert main(["index", str(corpus), "--index", str(index)]) == 0
+    capsys.readouterr()
+    assert main(["ask", OLD_Q, "--index", str(index), "--json"]) == 0
+    answer = capsys.readouterr().out
+    entries = sorted(p.name for p in index.iterdir())
+    manifest = (index / "manifest.json").read_text(encoding="utf-8")
+    assert needed < _free(small_disk)
+    message = (
+        f"rag: error: disk full while writing the index in '{index}'; the previous index is intact: "
+        "free some space and try again"
+    )
+    for left in (0.0, 0.5, 0.85, 0.95, 1.0):  # full in the chunk table, the vectors, the keywords, …
+        filler = small_disk / "filler"
+        filler.write_bytes(bytes(max(0, _free(small_disk) - int(needed * left))))
+        assert main(["index", str(corpus), str(more), "--index", str(index)]) == 2
+        errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("rag: error")]
+        assert errors == [message], left
+        assert sorted(p.name for p in index.iterdir()) == entries, left
+        assert (index / "manifest.json").read_text(encoding="utf-8") == manifest
+        assert main(["ask", OLD_Q, "--index", str(index), "--json"]) == 0
+        assert capsys.readouterr().out == answer
+        filler.unlink()
+    assert main(["index", str(corpus), str(more), "--index", str(index)]) == 0  # space again: it builds

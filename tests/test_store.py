@@ -1,8 +1,11 @@
+import errno
+import fcntl
 import json
+import os
 
 import pytest
 
-from rag import Assistant, IndexCorrupt, IndexMismatch, IndexNotFound
+from rag import Assistant, IndexCorrupt, IndexMismatch, IndexNotFound, RagError
 from rag.store import FORMAT_VERSION, IndexStore
 
 from .conftest import HashEmbedder
@@ -154,3 +157,173 @@ def test_update_after_another_process_replaced_the_index(assistant, corpus, tmp_
     extra.write_text("区政协召开主席会议，研究年度协商计划。", encoding="utf-8")
     assistant.add([extra])
     assert assistant.ask("区政协主席会议研究了什么？").found
+
+
+# ------------------------------------------------------------------ edited manifests (issue 13, defect 8)
+
+
+def _edited(change):
+    """A manifest edit: ``change`` applied to the parsed manifest, written back as JSON."""
+
+    def edit(text: str) -> str:
+        m = json.loads(text)
+        change(m)
+        return json.dumps(m, ensure_ascii=False)
+
+    return edit
+
+
+def _first_file(m):
+    return next(iter(m["files"]))
+
+
+MANIFEST_EDITS = {
+    "sources [1]": _edited(lambda m: m.update(sources=[1])),
+    "NUL in a files key": _edited(lambda m: m["files"].update({"chunks\0.sqlite": m["files"].pop("chunks.sqlite")})),
+    "a files key naming a folder": _edited(lambda m: m["files"].update({"bm25": {"size": 1, "sha256": "0" * 64}})),
+    "100,000 [": lambda text: "[" * 100_000,
+    "100,000 [ in a value": lambda text: text[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    "chunking size 'x'": _edited(lambda m: m["chunking"].update(size="x")),
+    "chunking without size": _edited(lambda m: m["chunking"].pop("size")),
+    "chunk count true": _edited(lambda m: m["counts"].update(chunks=True)),
+    "document hash 5": _edited(lambda m: m["documents"].update({next(iter(m["documents"])): 5})),
+    "model dim 'x'": _edited(lambda m: m["model"].update(dim="x")),
+    "efSearch 'x'": _edited(lambda m: m["dense"].update(efSearch="x")),
+    "build a list": _edited(lambda m: m.update(build=[])),
+    "format '1'": _edited(lambda m: m.update(format="1")),
+    "tokenizer 5": _edited(lambda m: m.update(tokenizer=int(m["tokenizer"]))),
+    "sha256 5": _edited(lambda m: m["files"][_first_file(m)].update(sha256=5)),
+    "truncated": lambda text: text[: len(text) // 2],
+}
+
+
+def test_an_edited_manifest_is_refused_in_one_line_and_rag_index_rebuilds(assistant, corpus, tmp_path):
+    index = tmp_path / "index"
+    original = (index / "manifest.json").read_text(encoding="utf-8")
+    for name, edit in MANIFEST_EDITS.items():
+        (index / "manifest.json").write_text(edit(original), encoding="utf-8")
+        with pytest.raises(IndexCorrupt) as caught:
+            IndexStore.load(index)
+        message = str(caught.value)
+        assert len(message.splitlines()) == 1, name
+        assert f"index file '{index}/" in message, name  # the manifest, or the folder it names as a file
+        assert "rag index" in message, name
+    for name in ("NUL in a files key", "100,000 ["):  # `rag index` crashed on these: now rebuilt, nothing reused
+        (index / "manifest.json").write_text(MANIFEST_EDITS[name](original), encoding="utf-8")
+        rebuilt = Assistant.build([corpus], index_dir=index, embedder=HashEmbedder())
+        assert rebuilt.last_build is not None
+        assert rebuilt.last_build.reused_documents == 0, name
+        assert rebuilt.ask("市政协主席是谁？").found
+        original = (index / "manifest.json").read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------- a load racing a rebuild (issue 13, defect 7)
+
+
+def test_a_load_racing_rebuilds_reads_the_newest_generation(assistant, corpus, tmp_path, monkeypatch):
+    """A rebuild replaces (and deletes) the generation a load is reading, just as the load opens one
+    of its files, twice in a row: the load retries on each new generation, no raw OSError."""
+    from pathlib import Path
+
+    from rag.loaders import load
+
+    index = tmp_path / "index"
+    docs = load([corpus]).documents
+    real_open = Path.open
+    seen: list[str] = []
+    building = False
+
+    def racing_open(self, *args, **kwargs):
+        nonlocal building
+        gen = next((p.name for p in self.parents if p.name.startswith("gen-")), None)
+        if gen is not None and gen not in seen and len(seen) < 2 and not building:
+            seen.append(gen)
+            building = True
+            try:
+                IndexStore.build(index, docs, HashEmbedder(), chunk_size=400, chunk_overlap=80)
+            finally:
+                building = False
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", racing_open)
+    store = IndexStore.load(index)
+    monkeypatch.undo()
+    assert len(seen) == 2
+    assert store.manifest["generation"] not in seen
+    assert store.manifest["generation"] == json.loads((index / "manifest.json").read_text())["generation"]
+    assert len(store.chunks) == len(assistant.store.chunks)
+
+
+# ----------------------------------------------------------------------- disk full (issue 13, defect 9)
+
+
+def _full_after(function, error):
+    """``function`` does its writing, then fails as it does when the disk fills up."""
+
+    def wrapped(*args, **kwargs):
+        function(*args, **kwargs)
+        raise error
+
+    return wrapped
+
+
+def _fsync_full(fsync):
+    """``os.fsync`` that finds the disk full for files being written (the manifest: the generation's
+    files are fsynced read-only)."""
+
+    def wrapped(fd):
+        if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE != os.O_RDONLY:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return fsync(fd)
+
+    return wrapped
+
+
+FAISS_FULL = (
+    "Error in void faiss::write_index(const Index*, IOWriter*, int) at index_write.cpp:499: Error: "
+    "'ret == (size * 4)' failed: write error in dense.faiss: 65491 != 256000 (No space left on device)"
+)
+
+
+@pytest.mark.parametrize("stage", ["chunk table", "vectors", "keywords", "manifest"])
+def test_disk_full_during_a_build_is_one_line_and_keeps_the_previous_index(stage, assistant, corpus, monkeypatch):
+    import sqlite3
+
+    import bm25s
+    import faiss
+
+    import rag.store
+
+    index = assistant.store.path
+    before = (index / "manifest.json").read_text(encoding="utf-8")
+    entries = sorted(p.name for p in index.iterdir())
+    if stage == "chunk table":
+        error = sqlite3.OperationalError("database or disk is full")
+        monkeypatch.setattr(rag.store, "_write_tables", _full_after(rag.store._write_tables, error))
+    elif stage == "vectors":
+        monkeypatch.setattr(faiss, "write_index", _full_after(faiss.write_index, RuntimeError(FAISS_FULL)))
+    elif stage == "keywords":  # numpy's short write
+        monkeypatch.setattr(bm25s.BM25, "save", _full_after(bm25s.BM25.save, OSError("73500 requested and 16 written")))
+    else:
+        monkeypatch.setattr(os, "fsync", _fsync_full(os.fsync))
+    (corpus / "new.txt").write_text("区政协召开常委会议，审议通过年度工作要点。", encoding="utf-8")
+    with pytest.raises(RagError) as caught:
+        Assistant.build([corpus], index_dir=index, embedder=HashEmbedder())
+    monkeypatch.undo()
+    assert str(caught.value) == (
+        f"disk full while writing the index in '{index}'; the previous index is intact: free some space and try again"
+    )
+    assert (index / "manifest.json").read_text(encoding="utf-8") == before
+    assert sorted(p.name for p in index.iterdir()) == entries  # the half-written generation is gone
+    assert Assistant.load(index, embedder=HashEmbedder()).ask("市政协主席是谁？").found
+
+
+def test_sources_with_names_that_are_not_utf8_go_into_the_manifest(corpus, tmp_path):
+    from rag.loaders import load
+
+    odd = str(corpus) + "/\udcff"  # how Python shows a byte of a name that is not UTF-8
+    IndexStore.build(
+        tmp_path / "index", load([corpus]).documents, HashEmbedder(), chunk_size=400, chunk_overlap=80, sources=[odd]
+    )
+    assert IndexStore.load(tmp_path / "index").manifest["sources"] == [odd]
+    assert "人大常委会" in (tmp_path / "index" / "manifest.json").read_text(encoding="utf-8")  # readable otherwise
