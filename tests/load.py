@@ -31,6 +31,15 @@ TOPICS = [
 ]  # fmt: skip
 
 
+_SERVERS: dict[str, subprocess.Popen[bytes]] = {}  # URL → the app.py process serving it
+
+
+def rss_mb(url: str) -> float:
+    """The resident memory, in MB, of the app serving ``url`` (started by `running_app`)."""
+    status = Path(f"/proc/{_SERVERS[url].pid}/status").read_text()
+    return int(next(x for x in status.splitlines() if x.startswith("VmRSS:")).split()[1]) / 1024
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -38,9 +47,12 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(root: Path, files: dict[str, str] | None = None, **extra_env: str) -> Iterator[str]:
+def running_app(
+    root: Path, files: dict[str, str] | None = None, *, hashed: bool = False, **extra_env: str
+) -> Iterator[str]:
     """``python app.py`` over a copy of corpus/ in ``root`` (plus ``files``: name → text), on a free
-    port; yields its URL. Its output goes to ``root/app.log``."""
+    port; yields its URL. Its output goes to ``root/app.log``. ``hashed``: ``rag serve`` with the
+    hashing embedder of the tests instead (no model: starts in a few seconds)."""
     shutil.copytree(REPO / "corpus", root / "corpus")
     for name, text in (files or {}).items():
         (root / "corpus" / name).write_text(text, encoding="utf-8")
@@ -54,7 +66,8 @@ def running_app(root: Path, files: dict[str, str] | None = None, **extra_env: st
         **extra_env,
     }
     with (root / "app.log").open("w") as log:
-        proc = subprocess.Popen([sys.executable, str(REPO / "app.py")], env=env, stdout=log, stderr=subprocess.STDOUT)
+        command = ["-m", "tests.run_cli", "serve"] if hashed else [str(REPO / "app.py")]
+        proc = subprocess.Popen([sys.executable, *command], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.time() + 300
             while True:
@@ -67,8 +80,11 @@ def running_app(root: Path, files: dict[str, str] | None = None, **extra_env: st
                     if time.time() > deadline:
                         raise RuntimeError("app.py did not start in time") from None
                     time.sleep(0.5)
-            yield f"http://127.0.0.1:{port}"
+            url = f"http://127.0.0.1:{port}"
+            _SERVERS[url] = proc
+            yield url
         finally:
+            _SERVERS.pop(f"http://127.0.0.1:{port}", None)
             proc.terminate()
             proc.wait(timeout=20)
 

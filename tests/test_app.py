@@ -188,6 +188,10 @@ def test_chat_model_answers_stream_into_the_page(browser, tmp_path):
 
 
 def test_uploads_need_the_admin_password_when_set(browser, tmp_path):
+    """The password comes first: until it is right the page offers no file picker, and the server
+    takes no file (Gradio stored any posted file before the app saw the password)."""
+    import httpx
+
     note = tmp_path / "note.txt"
     note.write_text("区政协召开主席会议，研究年度协商计划。", encoding="utf-8")
     (tmp_path / "app").mkdir()
@@ -196,15 +200,45 @@ def test_uploads_need_the_admin_password_when_set(browser, tmp_path):
         page.goto(url)
         page.wait_for_selector("#question textarea", timeout=60_000)
         page.click("text=上传文档")
+        assert page.locator("#upload input[type=file]").count() == 0
+        page.fill("#password input", "wrong")
+        page.click("#unlock")
+        page.wait_for_function("document.querySelector('#upload-status').innerText.includes('密码不正确')")
+        assert page.locator("#upload input[type=file]").count() == 0
+        assert "rag_upload" not in {c["name"] for c in page.context.cookies()}
+        page.fill("#password input", "s3cret")
+        page.click("#unlock")
+        page.wait_for_function("document.querySelector('#upload-status').innerText.includes('密码正确')")
         page.set_input_files("#upload input[type=file]", str(note))
         page.wait_for_timeout(500)
-        page.fill("#password input", "wrong")
-        page.click("#add")
-        page.wait_for_function("document.querySelector('#upload-status').innerText.includes('密码不正确')")
-        page.fill("#password input", "s3cret")
         page.click("#add")
         page.wait_for_function("document.querySelector('#upload-status').innerText.includes('已加入')", timeout=60_000)
         page.close()
+        r = httpx.post(f"{url}/gradio_api/upload", files={"files": ("x.txt", b"x", "text/plain")}, timeout=30)
+        assert r.status_code == 401
+
+
+def test_formula_syntax_in_documents_and_answers_stays_text(page, tmp_path):
+    """$$…$$ in a document, its title, a question or an answer is shown as typed, never by KaTeX."""
+    report = tmp_path / "公式$$t^2$$纪要.md"
+    report.write_text(
+        "# 公式$$x^2$$专题会\n2026年9月3日，市政协召开公式专题会，记录写有 $$E=mc^2$$ 与 $a_1$ 及 \\(b^2\\)，由钱学森主持。\n",
+        encoding="utf-8",
+    )
+    page.click("text=上传文档")
+    page.set_input_files("#upload input[type=file]", str(report))
+    page.wait_for_timeout(500)
+    page.click("#add")
+    page.wait_for_function("document.querySelector('#upload-status').innerText.includes('已加入')", timeout=120_000)
+    ask(page, "公式专题会由谁主持？$$y^2$$", "钱学森")
+    page.wait_for_selector("#cards #cite-1")
+    page.locator("#cards .cite").first.click()
+    page.wait_for_timeout(500)
+    assert "$$E=mc^2$$" in page.locator("#chat").inner_text()
+    assert "$$y^2$$" in page.locator("#chat").inner_text()
+    assert "$$E=mc^2$$" in page.locator("#cards").inner_text()
+    assert "$$x^2$$" in page.locator("#upload-status").inner_text()
+    assert page.locator(".katex, .katex-display, math").count() == 0
 
 
 MEETINGS = Path(__file__).resolve().parents[2] / "shared" / "data" / "xinwenlianbo" / "meetings.jsonl"

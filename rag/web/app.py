@@ -2,19 +2,33 @@
 
 Questions are answered by `Assistant.stream`: a chat model's reply shows as it arrives, then the
 checked answer replaces it; an extractive answer shows at once. Errors are shown in Chinese in
-the chat, never as a traceback.
+the chat, never as a traceback; /ask gives the command line's one-line reason.
+
+Gradio stores every posted file in its temp folder before any code of ours runs, so `UploadGuard`
+stands in front of its routes: with an admin password, no file (and no upload event) gets past it
+without the password, and Gradio's temp files are capped in any case.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import json
 import logging
+import os
+import re
+import secrets
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.datastructures import Headers
+from starlette.middleware import Middleware
+from starlette.requests import cookie_parser
+from starlette.responses import PlainTextResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rag import SUPPORTED_SUFFIXES, Answer, Assistant, Meeting, RagError, Settings
 
@@ -35,6 +49,23 @@ from .uploads import UploadRefused, check_upload, save_upload
 
 log = logging.getLogger("rag.web")
 
+SESSIONS = 100  # Gradio sessions kept in memory: each /ask call over HTTP is a new one (see `serve`)
+TEMP_CLEANING = (600, 3600)  # every 10 minutes, delete Gradio temp files older than an hour
+TEMP_ROOM = 10  # Gradio's temp files may hold this many of the largest files allowed, then 507
+UNLOCK_PATH = "/rag/unlock"  # POST the admin password here: a cookie that lets this browser upload
+UPLOAD_COOKIE = "rag_upload"
+PASSWORD_HEADER = "x-admin-password"  # scripts: gradio_client.Client(url, headers={...: password})
+# Gradio's routes that run an event named in the path, or in the JSON body's fn_index
+_EVENT_PATH = re.compile(r"/gradio_api/(?:call/v2|call|run|api)/([^/]+)$|/gradio_api/queue/join$")
+# the page's button: ask for the upload cookie, then let Python check the password for the page
+UNLOCK_JS = f"""
+async (pw) => {{
+  const base = location.pathname.endsWith('/') ? location.pathname : location.pathname + '/';
+  await fetch(base + '{UNLOCK_PATH[1:]}', {{method: 'POST', body: pw || '', credentials: 'same-origin'}});
+  return pw;
+}}
+"""
+
 
 def _text_of(content: Any) -> str:
     """The text of a chat message's content: a string, or (Gradio 6) a list of parts."""
@@ -52,6 +83,136 @@ def _error_text(exc: Exception) -> str:
         return f"出错了：{exc}"
     log.exception("question failed")
     return f"出错了：服务器内部错误（{type(exc).__name__}），请稍后再试或联系管理员。"
+
+
+class UploadGuard:
+    """ASGI middleware in front of Gradio's routes, against files stored by callers who may not upload.
+
+    Gradio writes each file posted to ``/gradio_api/upload`` (and any multipart form) into its temp
+    folder, and an upload event given a URL downloads it there, before the app sees the password.
+    With ``password`` set, a request that would do either is refused (401) unless it carries the
+    password in the ``X-Admin-Password`` header or the cookie the page gets from `UNLOCK_PATH`.
+    Always, multipart posts are refused (507) while the page's temp files and the posts under way
+    hold ``room`` bytes or more; Gradio deletes its old temp files on the `TEMP_CLEANING` schedule.
+    """
+
+    def __init__(self, app: ASGIApp, *, blocks: gr.Blocks, password: str | None, room: int) -> None:
+        self.app, self.blocks, self.password, self.room = app, blocks, password, room
+        self.token = secrets.token_urlsafe(32)  # the cookie's value; a new one each start
+        self.posting = 0  # bytes of multipart posts under way
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"].rstrip("/")
+        headers = Headers(scope=scope)
+        multipart = headers.get("content-type", "").lower().startswith("multipart/")
+        if self.password and path.endswith(UNLOCK_PATH):
+            await self._unlock(scope, receive, send)
+            return
+        if self.password and not self._admin(headers):
+            refused = multipart
+            event = _EVENT_PATH.search(path)
+            if event and not refused:  # the event is named in the path, or by fn_index in the body
+                body, read = await _read_body(receive)
+                receive = _replaying(read, receive)
+                refused = self._takes_files(event.group(1), body)
+            if refused:
+                why = "上传需要管理员密码（uploads need the admin password: X-Admin-Password）"
+                await _refuse(401, why)(scope, receive, send)
+                return
+        if not multipart:
+            await self.app(scope, receive, send)
+            return
+        size = int(headers.get("content-length") or 0)
+        if not size:
+            await _refuse(411, "Content-Length required")(scope, receive, send)
+            return
+        if self._held() + self.posting + size > self.room:
+            await _refuse(507, "上传暂存空间已满，请稍后再试（upload space full, try again later）")(
+                scope, receive, send
+            )
+            return
+        self.posting += size
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.posting -= size
+
+    def _admin(self, headers: Headers) -> bool:
+        """Whether the request carries the admin password or the page's upload cookie."""
+        assert self.password
+        given = headers.get(PASSWORD_HEADER, "").encode()
+        cookie = cookie_parser(headers.get("cookie", "")).get(UPLOAD_COOKIE, "").encode()
+        return hmac.compare_digest(given, self.password.encode()) or hmac.compare_digest(cookie, self.token.encode())
+
+    def _takes_files(self, api_name: str | None, body: bytes) -> bool:
+        """Whether a call runs an event with a file input (the upload), named in the path or the body."""
+        if api_name and any(fn.api_name == api_name and _has_files(fn) for fn in self.blocks.fns.values()):
+            return True
+        try:
+            fn_index = json.loads(body).get("fn_index")
+        except (ValueError, AttributeError):
+            return False  # not an event call Gradio would run
+        fn = self.blocks.fns.get(fn_index) if isinstance(fn_index, int) else None
+        return fn is not None and _has_files(fn)
+
+    def _held(self) -> int:
+        """Bytes of the files Gradio keeps in its temp folder for this page (uploads, downloads)."""
+        total = 0
+        for files in list(self.blocks.temp_file_sets):
+            for f in list(files):
+                try:
+                    total += os.lstat(f).st_size
+                except OSError:
+                    continue
+        return total
+
+    async def _unlock(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The page's password check: the upload cookie for the right password, 403 otherwise."""
+        assert self.password
+        body, _ = await _read_body(receive, limit=1024)
+        if not hmac.compare_digest(body, self.password.encode()):
+            await asyncio.sleep(0.5)  # slows guessing
+            await _refuse(403, "密码不正确")(scope, receive, send)
+            return
+        response = Response(status_code=204)
+        response.set_cookie(UPLOAD_COOKIE, self.token, httponly=True, samesite="strict", path="/")
+        await response(scope, receive, send)
+
+
+def _has_files(fn: Any) -> bool:
+    return any(isinstance(c, gr.File) for c in getattr(fn, "inputs", []))
+
+
+def _refuse(status: int, why: str) -> Response:
+    return PlainTextResponse(why, status_code=status)
+
+
+async def _read_body(receive: Receive, limit: int | None = None) -> tuple[bytes, list[Message]]:
+    """A request's body (up to ``limit`` bytes), and the messages read, to hand on unchanged."""
+    messages: list[Message] = []
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body") or (limit is not None and sum(map(len, chunks)) > limit):
+            break
+    return b"".join(chunks), messages
+
+
+def _replaying(messages: list[Message], receive: Receive) -> Receive:
+    """``receive`` that first gives back ``messages`` already read."""
+    pending = list(messages)
+
+    async def again() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return again
 
 
 def create_app(a: Assistant, uploads: Path, settings: Settings | None = None) -> gr.Blocks:
@@ -128,8 +289,22 @@ def create_app(a: Assistant, uploads: Path, settings: Settings | None = None) ->
         return "\n\n".join(md_text(x) for x in lines), gr.update(choices=doc_choices(a.documents()))
 
     def api_ask(question: str, k: int = 5) -> dict[str, Any]:
-        """Answer a question with citations: the same object as `rag ask --json`."""
-        return a.ask(question, k=int(k)).to_dict()
+        """Answer a question with citations: the same object as `rag ask --json`. A question the
+        command line refuses is refused with its one-line reason (titled with the error's class)."""
+        try:
+            return a.ask(question, k=k).to_dict()
+        except RagError as exc:
+            raise gr.Error(str(exc), title=type(exc).__name__, print_exception=False) from exc
+        except Exception as exc:
+            log.exception("/ask failed")
+            raise gr.Error(f"internal error ({type(exc).__name__}); see the server's log", title="Error") from exc
+
+    def unlock(pw: str) -> tuple[Any, Any, str]:
+        """The upload controls, shown once the admin password is right (`UNLOCK_JS` got the cookie)."""
+        ok = bool(password) and hmac.compare_digest((pw or "").encode(), (password or "").encode())
+        if not ok:
+            return gr.update(visible=False), gr.update(visible=False), "密码不正确。"
+        return gr.update(visible=True), gr.update(visible=True), "密码正确：请选择文件，然后点“加入索引”。"
 
     listed = a.meetings()
     years = sorted({m.date[:4] for m in listed if m.date}, reverse=True)
@@ -157,7 +332,7 @@ def create_app(a: Assistant, uploads: Path, settings: Settings | None = None) ->
         doc = a.document(m.doc_id)
         return meeting_html(doc, m) if doc is not None else ""
 
-    with gr.Blocks(title="会议记录问答") as demo:
+    with gr.Blocks(title="会议记录问答", delete_cache=TEMP_CLEANING) as demo:
         gr.Markdown("## 会议记录问答\n根据已收录的会议记录回答问题，每句回答都标注出处 [n]，点击可查看原文。")
         with gr.Tab("问答", elem_id="tab-chat"):
             with gr.Row(equal_height=False):
@@ -190,16 +365,27 @@ def create_app(a: Assistant, uploads: Path, settings: Settings | None = None) ->
                     date_from = gr.Textbox(label="起始日期", placeholder="YYYY-MM-DD", elem_id="date-from")
                     date_to = gr.Textbox(label="截止日期", placeholder="YYYY-MM-DD", elem_id="date-to")
                     k = gr.Slider(1, 10, value=5, step=1, label="引用段落数")
+                # custom values: Gradio checks a choice against the session's copy of the choices,
+                # and a session (with the choices an upload added) may be dropped (`SESSIONS`)
                 docs = gr.Dropdown(
-                    choices=doc_choices(a.documents()), multiselect=True, label="只在这些文档中查找", elem_id="docs"
+                    choices=doc_choices(a.documents()),
+                    multiselect=True,
+                    allow_custom_value=True,
+                    label="只在这些文档中查找",
+                    elem_id="docs",
                 )
             with gr.Accordion("上传文档", open=False):
+                with gr.Row(visible=bool(password)):  # the password first: files reach the server only with it
+                    pw = gr.Textbox(label="管理员密码", type="password", elem_id="password", scale=3)
+                    check = gr.Button("验证密码", elem_id="unlock", scale=1, min_width=80)
                 files = gr.File(
-                    file_count="multiple", label=f"支持 {' '.join(sorted(SUPPORTED_SUFFIXES))}", elem_id="upload"
+                    file_count="multiple",
+                    label=f"支持 {' '.join(sorted(SUPPORTED_SUFFIXES))}",
+                    elem_id="upload",
+                    visible=not password,
                 )
-                pw = gr.Textbox(label="管理员密码", type="password", visible=bool(password), elem_id="password")
-                add = gr.Button("加入索引", elem_id="add")
-                status = gr.Markdown(elem_id="upload-status")
+                add = gr.Button("加入索引", elem_id="add", visible=not password)
+                status = gr.Markdown(elem_id="upload-status", latex_delimiters=[])
         with gr.Tab("会议一览", elem_id="tab-meetings"):
             gr.Markdown("资料中报道的会议，按日期排列。点击一行查看原文，会议名称、主持人和议定事项已标出。")
             with gr.Row():
@@ -208,7 +394,7 @@ def create_app(a: Assistant, uploads: Path, settings: Settings | None = None) ->
                 m_person = gr.Dropdown(choices=["全部", *people], value="全部", label="主持人", elem_id="m-person")
             m_table = gr.Dataframe(
                 headers=list(MEETING_COLUMNS), value=meeting_rows(None, None, None), interactive=False,
-                wrap=True, elem_id="m-table",
+                wrap=True, latex_delimiters=[], elem_id="m-table",
             )  # fmt: skip
             m_source = gr.HTML(elem_id="m-source")
 
@@ -217,6 +403,7 @@ def create_app(a: Assistant, uploads: Path, settings: Settings | None = None) ->
         send.click(respond, inputs, [chat, cards, box], api_visibility="private")
         clear.click(lambda: ([], EMPTY_CARDS), None, [chat, cards], api_visibility="private")
         add.click(upload, [files, pw], [status, docs], api_name="upload", concurrency_limit=1)
+        gr.on([check.click, pw.submit], unlock, pw, [files, add, status], js=UNLOCK_JS, api_visibility="private")
         filters = [m_year, m_kind, m_person]
         for f in filters:
             f.change(lambda y, k_, p: meeting_rows(y, k_, p), filters, m_table, api_visibility="private")
@@ -267,7 +454,20 @@ def main(corpus: Path | None = None, settings: Settings | None = None, rebuild: 
     for where, reason in a.last_load.skipped if a.last_load else []:
         print(f"skipped {where}: {reason}", file=sys.stderr)
     a.search("预热", k=1)  # load the model before the first visitor
-    demo = create_app(a, corpus / "uploads", settings)
+    serve(create_app(a, corpus / "uploads", settings), settings)
+
+
+def serve(demo: gr.Blocks, settings: Settings, **launch: Any) -> None:
+    """Serve the page made by `create_app` with ``settings``; ``launch``: more `gr.Blocks.launch` arguments.
+
+    Each call of the API over HTTP is a new Gradio session, with a copy of the page's configuration
+    (about 75 KB here, more with a large index); Gradio keeps 10,000 sessions by default, which
+    under load grew the app by hundreds of MB and slowed it. The page keeps nothing in sessions
+    that it needs back (no gr.State), so `SESSIONS` are kept.
+    """
+    guard = Middleware(
+        UploadGuard, blocks=demo, password=settings.admin_password, room=TEMP_ROOM * settings.max_file_bytes
+    )
     demo.queue(default_concurrency_limit=settings.concurrency).launch(
         server_name=settings.host,
         server_port=settings.port,
@@ -275,4 +475,7 @@ def main(corpus: Path | None = None, settings: Settings | None = None, rebuild: 
         head=f"<script>{CARDS_JS}</script>",
         footer_links=["api"],
         max_file_size=settings.max_file_bytes,
+        state_session_capacity=SESSIONS,
+        app_kwargs={"middleware": [guard]},
+        **launch,
     )
