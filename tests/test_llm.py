@@ -69,7 +69,7 @@ def test_a_sentence_citing_the_wrong_passage_is_dropped_and_then_extractive(chat
 @pytest.mark.parametrize(
     "reply, words",
     [
-        (Reply("迟到的回答[1]。", delay=3.5), "failed"),
+        pytest.param(Reply("迟到的回答[1]。", delay=3.5), "failed", marks=pytest.mark.slow),  # waits out the timeout
         (Reply(status=500), "failed"),
         (Reply(status=401), "failed"),
         (Reply(""), "empty"),
@@ -107,6 +107,7 @@ def test_streaming_tokens_arrive_in_order_then_the_checked_answer(chat, llm):
     assert llm.requests[-1]["stream"] is True
 
 
+@pytest.mark.slow  # waits out the deadline
 def test_a_model_slower_than_its_deadline_gives_the_extractive_answer(assistant, llm):
     from rag import LLMConfig
 
