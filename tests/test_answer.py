@@ -14,6 +14,18 @@ def check_citations(ans):
         assert sentence in by_n[int(n)].text
 
 
+def reports_index(tmp_path, embedder, reports: dict[str, tuple[str, str]]):
+    """An index of dated reports written for a test: ``{date: (title, text)}``, one file each."""
+    from rag import Assistant
+
+    (tmp_path / "c").mkdir()
+    for date, (title, text) in reports.items():
+        (tmp_path / "c" / f"{date}.md").write_text(
+            f"---\ntitle: {title}\ndate: {date}\n---\n{text}\n", encoding="utf-8"
+        )
+    return Assistant.build([tmp_path / "c"], tmp_path / "index", embedder=embedder)
+
+
 def test_traditional_question_is_answered_with_a_citation(assistant):
     ans = assistant.ask("市政協主席是誰？")
     assert ans.found
@@ -114,22 +126,13 @@ def test_follow_up_about_a_person_carries_the_name():
 
 
 def test_a_follow_up_about_a_day_quotes_only_that_days_report(tmp_path, embedder):
-    from rag import Assistant
-
-    (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "2024-01-06-常务会议.md").write_text(
-        "---\ntitle: 李强主持召开国务院常务会议\ndate: 2024-01-06\n---\n"
-        "国务院总理李强1月5日主持召开国务院常务会议，研究发展银发经济的政策举措，审议通过《节约用水条例（草案）》。"
-        "\n会议要求，抓好冬季安全生产，做好春节期间市场供应。\n",
-        encoding="utf-8",
-    )
-    (tmp_path / "c" / "2024-12-17-常务会议.md").write_text(
-        "---\ntitle: 李强主持召开国务院常务会议\ndate: 2024-12-17\n---\n"
-        "国务院总理李强12月16日主持召开国务院常务会议，对贯彻落实中央经济工作会议决策部署作出安排。"
-        "\n会议强调，要把思想和行动统一到党中央决策部署上来，部署明年经济工作。\n",
-        encoding="utf-8",
-    )
-    a = Assistant.build([tmp_path / "c"], tmp_path / "index", embedder=embedder)
+    title = "李强主持召开国务院常务会议"
+    a = reports_index(tmp_path, embedder, {
+        "2024-01-06": (title, "国务院总理李强1月5日主持召开国务院常务会议，研究发展银发经济的政策举措，"
+                              "审议通过《节约用水条例（草案）》。\n会议要求，抓好冬季安全生产，做好春节期间市场供应。"),
+        "2024-12-17": (title, "国务院总理李强12月16日主持召开国务院常务会议，对贯彻落实中央经济工作会议决策部署作出安排。"
+                              "\n会议强调，要把思想和行动统一到党中央决策部署上来，部署明年经济工作。"),
+    })  # fmt: skip
     ans = a.ask("那次会议还部署了什么？", history=["2024年1月5日国务院常务会议研究了什么？"])
     quoted = {q.n for q in ans.quotes}
     assert {c.date for c in ans.citations if c.n in quoted} <= {"2024-01-06"}
@@ -229,17 +232,11 @@ def test_the_short_answer_is_marked_inside_the_quoted_sentence_and_bold_in_the_c
 
 
 def test_a_numbered_typhoon_is_not_a_day(tmp_path, embedder):
-    from rag import Assistant
-
-    (tmp_path / "c").mkdir()
-    reports = {
-        "2024-09-03-台风.md": ("2024-09-03", "今年第11号台风“摩羯”预计9月6日在海南琼海到广东湛江一带沿海登陆。"),
-        "2024-07-20-台风.md": ("2024-07-20", "今年第3号台风“格美”于7月25日在福建莆田秀屿区沿海登陆。"),
-        "2024-09-13-台风.md": ("2024-09-13", "今年第13号台风“贝碧嘉”于9月16日在上海浦东临港新城登陆。"),
-    }
-    for name, (date, text) in reports.items():
-        (tmp_path / "c" / name).write_text(f"---\ntitle: 台风\ndate: {date}\n---\n{text}\n", encoding="utf-8")
-    a = Assistant.build([tmp_path / "c"], tmp_path / "index", embedder=embedder)
+    a = reports_index(tmp_path, embedder, {
+        "2024-09-03": ("台风", "今年第11号台风“摩羯”预计9月6日在海南琼海到广东湛江一带沿海登陆。"),
+        "2024-07-20": ("台风", "今年第3号台风“格美”于7月25日在福建莆田秀屿区沿海登陆。"),
+        "2024-09-13": ("台风", "今年第13号台风“贝碧嘉”于9月16日在上海浦东临港新城登陆。"),
+    })  # fmt: skip
     for number, place in (("3", "莆田"), ("11", "琼海"), ("13", "浦东")):
         ans = a.ask(f"今年第{number}号台风在哪里登陆？")
         assert ans.found, number
@@ -248,16 +245,11 @@ def test_a_numbered_typhoon_is_not_a_day(tmp_path, embedder):
 
 def test_a_news_dateline_is_not_quoted(tmp_path, embedder):
     """`央视网消息（新闻联播）：` led 2,404 of 2,428 reports' first sentences, and so many answers."""
-    from rag import Assistant
-
-    (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "2024-07-19-常务会议.md").write_text(
-        "---\ntitle: 李强主持召开国务院常务会议\ndate: 2024-07-19\n---\n"
-        "央视网消息（新闻联播）：国务院总理李强7月19日主持召开国务院常务会议，审议通过《节约用水条例（草案）》。"
-        "\n会议要求，抓好安全生产。\n",
-        encoding="utf-8",
-    )
-    a = Assistant.build([tmp_path / "c"], tmp_path / "index", embedder=embedder)
+    a = reports_index(tmp_path, embedder, {
+        "2024-07-19": ("李强主持召开国务院常务会议",
+                       "央视网消息（新闻联播）：国务院总理李强7月19日主持召开国务院常务会议，"
+                       "审议通过《节约用水条例（草案）》。\n会议要求，抓好安全生产。"),
+    })  # fmt: skip
     ans = a.ask("国务院常务会议审议通过了什么条例？")
     assert ans.found and "节约用水条例" in ans.text
     assert "央视网消息" not in ans.text and "新闻联播" not in ans.text
@@ -267,17 +259,12 @@ def test_a_news_dateline_is_not_quoted(tmp_path, embedder):
 
 
 def test_a_question_asking_where_quotes_and_marks_the_place(tmp_path, embedder):
-    from rag import Assistant
-
-    (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "2023-12-13-经济工作会议.md").write_text(
-        "---\ntitle: 中央经济工作会议举行\ndate: 2023-12-13\n---\n"
-        "中央经济工作会议12月11日至12日召开，会议总结2023年经济工作，分析当前经济形势。"
-        "会议认为，中央经济工作会议部署的各项任务要抓好落实。\n"
-        "本次中央经济工作会议在北京举行，习近平出席会议并发表重要讲话。\n",
-        encoding="utf-8",
-    )
-    a = Assistant.build([tmp_path / "c"], tmp_path / "index", embedder=embedder)
+    a = reports_index(tmp_path, embedder, {
+        "2023-12-13": ("中央经济工作会议举行",
+                       "中央经济工作会议12月11日至12日召开，会议总结2023年经济工作，分析当前经济形势。"
+                       "会议认为，中央经济工作会议部署的各项任务要抓好落实。\n"
+                       "本次中央经济工作会议在北京举行，习近平出席会议并发表重要讲话。"),
+    })  # fmt: skip
     ans = a.ask("中央经济工作会议在哪里举行？")
     assert ans.found
     assert "在北京举行" in ans.text
