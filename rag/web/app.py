@@ -2,36 +2,25 @@
 
 Questions are answered by `Assistant.stream`: a chat model's reply shows as it arrives, then the
 checked answer replaces it; an extractive answer shows at once. Errors are shown in Chinese in
-the chat, never as a traceback; /ask gives the command line's one-line reason.
-
-Gradio stores every posted file in its temp folder before any code of ours runs, so `UploadGuard`
-stands in front of its routes: with an admin password, no file (and no upload event) gets past it
-without the password, and Gradio's temp files are capped in any case.
+the chat, never as a traceback; /ask gives the command line's one-line reason. Uploads pass
+`UploadGuard` (`guard.py`) first.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hmac
-import json
 import logging
-import os
-import re
-import secrets
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
-from starlette.datastructures import Headers
 from starlette.middleware import Middleware
-from starlette.requests import cookie_parser
-from starlette.responses import PlainTextResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rag import SUPPORTED_SUFFIXES, Answer, Assistant, Meeting, RagError, Settings
 
+from .guard import UNLOCK_JS, UploadGuard
 from .render import (
     CARDS_JS,
     CSS,
@@ -52,19 +41,6 @@ log = logging.getLogger("rag.web")
 SESSIONS = 100  # Gradio sessions kept in memory: each /ask call over HTTP is a new one (see `serve`)
 TEMP_CLEANING = (600, 3600)  # every 10 minutes, delete Gradio temp files older than an hour
 TEMP_ROOM = 10  # Gradio's temp files may hold this many of the largest files allowed, then 507
-UNLOCK_PATH = "/rag/unlock"  # POST the admin password here: a cookie that lets this browser upload
-UPLOAD_COOKIE = "rag_upload"
-PASSWORD_HEADER = "x-admin-password"  # scripts: gradio_client.Client(url, headers={...: password})
-# Gradio's routes that run an event named in the path, or in the JSON body's fn_index
-_EVENT_PATH = re.compile(r"/gradio_api/(?:call/v2|call|run|api)/([^/]+)$|/gradio_api/queue/join$")
-# the page's button: ask for the upload cookie, then let Python check the password for the page
-UNLOCK_JS = f"""
-async (pw) => {{
-  const base = location.pathname.endsWith('/') ? location.pathname : location.pathname + '/';
-  await fetch(base + '{UNLOCK_PATH[1:]}', {{method: 'POST', body: pw || '', credentials: 'same-origin'}});
-  return pw;
-}}
-"""
 
 
 def _text_of(content: Any) -> str:
@@ -83,136 +59,6 @@ def _error_text(exc: Exception) -> str:
         return f"出错了：{exc}"
     log.exception("question failed")
     return f"出错了：服务器内部错误（{type(exc).__name__}），请稍后再试或联系管理员。"
-
-
-class UploadGuard:
-    """ASGI middleware in front of Gradio's routes, against files stored by callers who may not upload.
-
-    Gradio writes each file posted to ``/gradio_api/upload`` (and any multipart form) into its temp
-    folder, and an upload event given a URL downloads it there, before the app sees the password.
-    With ``password`` set, a request that would do either is refused (401) unless it carries the
-    password in the ``X-Admin-Password`` header or the cookie the page gets from `UNLOCK_PATH`.
-    Always, multipart posts are refused (507) while the page's temp files and the posts under way
-    hold ``room`` bytes or more; Gradio deletes its old temp files on the `TEMP_CLEANING` schedule.
-    """
-
-    def __init__(self, app: ASGIApp, *, blocks: gr.Blocks, password: str | None, room: int) -> None:
-        self.app, self.blocks, self.password, self.room = app, blocks, password, room
-        self.token = secrets.token_urlsafe(32)  # the cookie's value; a new one each start
-        self.posting = 0  # bytes of multipart posts under way
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
-        path = scope["path"].rstrip("/")
-        headers = Headers(scope=scope)
-        multipart = headers.get("content-type", "").lower().startswith("multipart/")
-        if self.password and path.endswith(UNLOCK_PATH):
-            await self._unlock(scope, receive, send)
-            return
-        if self.password and not self._admin(headers):
-            refused = multipart
-            event = _EVENT_PATH.search(path)
-            if event and not refused:  # the event is named in the path, or by fn_index in the body
-                body, read = await _read_body(receive)
-                receive = _replaying(read, receive)
-                refused = self._takes_files(event.group(1), body)
-            if refused:
-                why = "上传需要管理员密码（uploads need the admin password: X-Admin-Password）"
-                await _refuse(401, why)(scope, receive, send)
-                return
-        if not multipart:
-            await self.app(scope, receive, send)
-            return
-        size = int(headers.get("content-length") or 0)
-        if not size:
-            await _refuse(411, "Content-Length required")(scope, receive, send)
-            return
-        if self._held() + self.posting + size > self.room:
-            await _refuse(507, "上传暂存空间已满，请稍后再试（upload space full, try again later）")(
-                scope, receive, send
-            )
-            return
-        self.posting += size
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            self.posting -= size
-
-    def _admin(self, headers: Headers) -> bool:
-        """Whether the request carries the admin password or the page's upload cookie."""
-        assert self.password
-        given = headers.get(PASSWORD_HEADER, "").encode()
-        cookie = cookie_parser(headers.get("cookie", "")).get(UPLOAD_COOKIE, "").encode()
-        return hmac.compare_digest(given, self.password.encode()) or hmac.compare_digest(cookie, self.token.encode())
-
-    def _takes_files(self, api_name: str | None, body: bytes) -> bool:
-        """Whether a call runs an event with a file input (the upload), named in the path or the body."""
-        if api_name and any(fn.api_name == api_name and _has_files(fn) for fn in self.blocks.fns.values()):
-            return True
-        try:
-            fn_index = json.loads(body).get("fn_index")
-        except (ValueError, AttributeError):
-            return False  # not an event call Gradio would run
-        fn = self.blocks.fns.get(fn_index) if isinstance(fn_index, int) else None
-        return fn is not None and _has_files(fn)
-
-    def _held(self) -> int:
-        """Bytes of the files Gradio keeps in its temp folder for this page (uploads, downloads)."""
-        total = 0
-        for files in list(self.blocks.temp_file_sets):
-            for f in list(files):
-                try:
-                    total += os.lstat(f).st_size
-                except OSError:
-                    continue
-        return total
-
-    async def _unlock(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The page's password check: the upload cookie for the right password, 403 otherwise."""
-        assert self.password
-        body, _ = await _read_body(receive, limit=1024)
-        if not hmac.compare_digest(body, self.password.encode()):
-            await asyncio.sleep(0.5)  # slows guessing
-            await _refuse(403, "密码不正确")(scope, receive, send)
-            return
-        response = Response(status_code=204)
-        response.set_cookie(UPLOAD_COOKIE, self.token, httponly=True, samesite="strict", path="/")
-        await response(scope, receive, send)
-
-
-def _has_files(fn: Any) -> bool:
-    return any(isinstance(c, gr.File) for c in getattr(fn, "inputs", []))
-
-
-def _refuse(status: int, why: str) -> Response:
-    return PlainTextResponse(why, status_code=status)
-
-
-async def _read_body(receive: Receive, limit: int | None = None) -> tuple[bytes, list[Message]]:
-    """A request's body (up to ``limit`` bytes), and the messages read, to hand on unchanged."""
-    messages: list[Message] = []
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body") or (limit is not None and sum(map(len, chunks)) > limit):
-            break
-    return b"".join(chunks), messages
-
-
-def _replaying(messages: list[Message], receive: Receive) -> Receive:
-    """``receive`` that first gives back ``messages`` already read."""
-    pending = list(messages)
-
-    async def again() -> Message:
-        return pending.pop(0) if pending else await receive()
-
-    return again
 
 
 def create_app(a: Assistant, uploads: Path, settings: Settings | None = None) -> gr.Blocks:
