@@ -20,7 +20,7 @@ from starlette.middleware import Middleware
 
 from rag import SUPPORTED_SUFFIXES, Answer, Assistant, Meeting, RagError, Settings
 
-from .guard import UNLOCK_JS, UploadGuard
+from .guard import UNLOCK_JS, SessionTrim, UploadGuard
 from .render import (
     CARDS_JS,
     CSS,
@@ -309,7 +309,8 @@ def serve(demo: gr.Blocks, settings: Settings, **launch: Any) -> None:
     Each call of the API over HTTP is a new Gradio session, with a copy of the page's configuration
     (about 75 KB here, more with a large index); Gradio keeps 10,000 sessions by default, which
     under load grew the app by hundreds of MB and slowed it. The page keeps nothing in sessions
-    that it needs back (no gr.State), so `SESSIONS` are kept.
+    that it needs back (no gr.State), so `SESSIONS` are kept; `SessionTrim` drops what the queue
+    keeps of each.
     """
     guard = Middleware(
         UploadGuard, blocks=demo, password=settings.admin_password, room=TEMP_ROOM * settings.max_file_bytes
@@ -322,6 +323,6 @@ def serve(demo: gr.Blocks, settings: Settings, **launch: Any) -> None:
         footer_links=["api"],
         max_file_size=settings.max_file_bytes,
         state_session_capacity=SESSIONS,
-        app_kwargs={"middleware": [guard]},
+        app_kwargs={"middleware": [guard, Middleware(SessionTrim, blocks=demo)]},
         **launch,
     )

@@ -1,8 +1,9 @@
-"""The upload guard: ASGI middleware in front of Gradio's routes.
+"""ASGI middleware in front of Gradio's routes: the upload guard, and the queue's session trim.
 
 Gradio stores every posted file in its temp folder before any code of ours runs, so `UploadGuard`
 stands in front of its routes: with an admin password, no file (and no upload event) gets past it
-without the password, and Gradio's temp files are capped in any case.
+without the password, and Gradio's temp files are capped in any case. `SessionTrim` drops what
+Gradio's queue keeps for ever of each finished API call.
 """
 
 from __future__ import annotations
@@ -13,14 +14,17 @@ import json
 import os
 import re
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import gradio as gr
 from starlette.datastructures import Headers
 from starlette.requests import cookie_parser
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+if TYPE_CHECKING:
+    import gradio as gr
+
+TRIM_EVERY = 1000  # posts between two trims of Gradio's queue (`SessionTrim`)
 UNLOCK_PATH = "/rag/unlock"  # POST the admin password here: a cookie that lets this browser upload
 UPLOAD_COOKIE = "rag_upload"
 PASSWORD_HEADER = "x-admin-password"  # scripts: gradio_client.Client(url, headers={...: password})
@@ -76,7 +80,8 @@ class UploadGuard:
         if not multipart:
             await self.app(scope, receive, send)
             return
-        size = int(headers.get("content-length") or 0)
+        length = headers.get("content-length", "")
+        size = int(length) if length.isdigit() else 0
         if not size:
             await _refuse(411, "Content-Length required")(scope, receive, send)
             return
@@ -134,6 +139,8 @@ class UploadGuard:
 
 
 def _has_files(fn: Any) -> bool:
+    import gradio as gr  # loaded by then: the page is served
+
     return any(isinstance(c, gr.File) for c in getattr(fn, "inputs", []))
 
 
@@ -164,3 +171,27 @@ def _replaying(messages: list[Message], receive: Receive) -> Receive:
         return pending.pop(0) if pending else await receive()
 
     return again
+
+
+class SessionTrim:
+    """ASGI middleware that forgets the finished sessions Gradio's queue would keep for ever.
+
+    Gradio's queue keeps, per session, the set of its events not yet delivered, and leaves the
+    empty set behind when the last is delivered; every call of the API over HTTP is a new session,
+    so that is about 350 bytes per call, for good. Every `TRIM_EVERY` posts the empty sets are
+    dropped (Gradio drops them itself when a session's events are cancelled). This runs on the
+    event loop between awaits, so no event of a session is added or delivered meanwhile.
+    """
+
+    def __init__(self, app: ASGIApp, *, blocks: gr.Blocks, every: int = TRIM_EVERY) -> None:
+        self.app, self.blocks, self.every, self.posts = app, blocks, every, 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            self.posts += 1
+            if self.posts % self.every == 0:
+                held = getattr(getattr(self.blocks, "_queue", None), "pending_event_ids_session", None)
+                if isinstance(held, dict):
+                    for session in [s for s, ids in held.items() if not ids]:
+                        del held[session]
+        await self.app(scope, receive, send)
