@@ -12,6 +12,7 @@ import json
 import os
 import random
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 # Readable files carry one distinctive fact each, so that a question can prove they were indexed.
@@ -211,3 +212,42 @@ def make_bad_corpus(folder: Path, huge_mb: int = 50, seed: int = 7) -> dict[str,
     os.symlink("../..", folder / "sub" / "deeper" / "up")
     expect["sub/deeper/up"] = False
     return expect
+
+
+# ------------------------------------------------------------------------------- edited manifests
+
+
+def _edited(change):
+    """A manifest edit: ``change`` applied to the parsed manifest, written back as JSON."""
+
+    def edit(text: str) -> str:
+        m = json.loads(text)
+        change(m)
+        return json.dumps(m, ensure_ascii=False)
+
+    return edit
+
+
+def _first_file(m):
+    return next(iter(m["files"]))
+
+
+# Edits of an index's manifest.json (issue 13, defect 8): name → what the edit does to its text.
+MANIFEST_EDITS: dict[str, Callable[[str], str]] = {
+    "sources [1]": _edited(lambda m: m.update(sources=[1])),
+    "NUL in a files key": _edited(lambda m: m["files"].update({"chunks\0.sqlite": m["files"].pop("chunks.sqlite")})),
+    "a files key naming a folder": _edited(lambda m: m["files"].update({"bm25": {"size": 1, "sha256": "0" * 64}})),
+    "100,000 [": lambda text: "[" * 100_000,
+    "100,000 [ in a value": lambda text: text[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    "chunking size 'x'": _edited(lambda m: m["chunking"].update(size="x")),
+    "chunking without size": _edited(lambda m: m["chunking"].pop("size")),
+    "chunk count true": _edited(lambda m: m["counts"].update(chunks=True)),
+    "document hash 5": _edited(lambda m: m["documents"].update({next(iter(m["documents"])): 5})),
+    "model dim 'x'": _edited(lambda m: m["model"].update(dim="x")),
+    "efSearch 'x'": _edited(lambda m: m["dense"].update(efSearch="x")),
+    "build a list": _edited(lambda m: m.update(build=[])),
+    "format '1'": _edited(lambda m: m.update(format="1")),
+    "tokenizer 5": _edited(lambda m: m.update(tokenizer=int(m["tokenizer"]))),
+    "sha256 5": _edited(lambda m: m["files"][_first_file(m)].update(sha256=5)),
+    "truncated": lambda text: text[: len(text) // 2],
+}

@@ -9,6 +9,7 @@ from rag import Assistant, IndexCorrupt, IndexMismatch, IndexNotFound, RagError
 from rag.store import FORMAT_VERSION, IndexStore
 
 from .conftest import HashEmbedder
+from .hostile import MANIFEST_EDITS
 
 
 def test_round_trip_and_manifest(assistant, tmp_path):
@@ -160,41 +161,6 @@ def test_update_after_another_process_replaced_the_index(assistant, corpus, tmp_
 
 
 # ------------------------------------------------------------------ edited manifests (issue 13, defect 8)
-
-
-def _edited(change):
-    """A manifest edit: ``change`` applied to the parsed manifest, written back as JSON."""
-
-    def edit(text: str) -> str:
-        m = json.loads(text)
-        change(m)
-        return json.dumps(m, ensure_ascii=False)
-
-    return edit
-
-
-def _first_file(m):
-    return next(iter(m["files"]))
-
-
-MANIFEST_EDITS = {
-    "sources [1]": _edited(lambda m: m.update(sources=[1])),
-    "NUL in a files key": _edited(lambda m: m["files"].update({"chunks\0.sqlite": m["files"].pop("chunks.sqlite")})),
-    "a files key naming a folder": _edited(lambda m: m["files"].update({"bm25": {"size": 1, "sha256": "0" * 64}})),
-    "100,000 [": lambda text: "[" * 100_000,
-    "100,000 [ in a value": lambda text: text[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
-    "chunking size 'x'": _edited(lambda m: m["chunking"].update(size="x")),
-    "chunking without size": _edited(lambda m: m["chunking"].pop("size")),
-    "chunk count true": _edited(lambda m: m["counts"].update(chunks=True)),
-    "document hash 5": _edited(lambda m: m["documents"].update({next(iter(m["documents"])): 5})),
-    "model dim 'x'": _edited(lambda m: m["model"].update(dim="x")),
-    "efSearch 'x'": _edited(lambda m: m["dense"].update(efSearch="x")),
-    "build a list": _edited(lambda m: m.update(build=[])),
-    "format '1'": _edited(lambda m: m.update(format="1")),
-    "tokenizer 5": _edited(lambda m: m.update(tokenizer=int(m["tokenizer"]))),
-    "sha256 5": _edited(lambda m: m["files"][_first_file(m)].update(sha256=5)),
-    "truncated": lambda text: text[: len(text) // 2],
-}
 
 
 def test_an_edited_manifest_is_refused_in_one_line_and_rag_index_rebuilds(assistant, corpus, tmp_path):
