@@ -3,7 +3,9 @@
 Everything runs the real thing: `rag index` / `rag ask` processes with the shipped model (ONNX
 int8), and `python app.py` asked through its Gradio API by many clients at once.
 
-    python bench/reliability.py [--only bad,kill,load,slowmodel,docx] [--kills 12] [--clients 20] [--seconds 60]
+    python bench/reliability.py [--only bad,kill,load,slowmodel,docx,manifest,diskfull,rebuilds,memory]
+                                [--kills 12] [--clients 20] [--seconds 60]
+                                [--memory-clients 40] [--memory-seconds 300]
 
 - bad:  a generated folder of broken, misnamed, huge and hostile files (tests/hostile.py) indexed by
         `rag index`; peak memory compared with indexing the readable files alone.
@@ -12,6 +14,12 @@ int8), and `python app.py` asked through its Gradio API by many clients at once.
         answers of the previous index, and the next build must succeed.
 - load: N clients ask the /ask API for S seconds (each about its own meeting, so cross-talk shows),
         a document is uploaded half-way; one client alone is the baseline. Then hostile uploads.
+- slowmodel: a scripted chat model that trickles its reply, against a 2 s timeout.
+- docx: nested Word tables and .docx bombs, loaded as the web app loads an upload.
+- manifest: `rag ask` and `rag index` on a real index whose manifest.json was edited.
+- diskfull: `rag index` on a small tmpfs (needs root), filled to run out at spread points.
+- rebuilds: an index loaded again and again while another process rebuilds it.
+- memory: 40 clients for 5 minutes, server memory sampled, unauthenticated upload posts.
 """
 
 from __future__ import annotations
@@ -436,9 +444,267 @@ def bench_slow_model(work: Path) -> str:
     )
 
 
+# ---------------------------------------------------------------------------------- edited manifests
+
+
+def _one_line(run: subprocess.CompletedProcess[str]) -> tuple[bool, str]:
+    """Whether a failed run said why in one `rag: error` line with no traceback, and that line."""
+    errors = [line for line in run.stderr.splitlines() if line.startswith("rag: error")]
+    return (len(errors) == 1 and "Traceback" not in run.stderr, (errors or run.stderr.splitlines() or [""])[-1])
+
+
+def bench_manifest(work: Path) -> str:
+    """Each manifest edit of tests/hostile.py (and an unknown backend), on a real index: `rag ask`
+    must refuse in one line, `rag index` must rebuild over it, and the rebuilt index must answer."""
+    from tests.hostile import MANIFEST_EDITS, _edited
+
+    edits = {"backend onnx-int9": _edited(lambda m: m["model"].update(backend="onnx-int9")), **MANIFEST_EDITS}
+    built = work / "built"
+    run, _, _ = rag("index", str(ROOT / "corpus"), "--index", str(built))
+    assert run.returncode == 0, run.stderr
+    question = "出席数字赋能协商活动的副市长是谁？"
+    expected = json.loads(rag("ask", question, "--index", str(built), "--json")[0].stdout)["answer"]
+    original = (built / "manifest.json").read_text(encoding="utf-8")
+    rows, tracebacks, refused, rebuilt = [], 0, 0, 0
+    for name, edit in edits.items():
+        index = work / "index"
+        shutil.copytree(built, index)
+        (index / "manifest.json").write_text(edit(original), encoding="utf-8")
+        ask = rag("ask", question, "--index", str(index), "--json")[0]
+        one, said = _one_line(ask)
+        index_run = rag("index", str(ROOT / "corpus"), "--index", str(index))[0]
+        again = rag("ask", question, "--index", str(index), "--json")[0]
+        ok = index_run.returncode == 0 and again.returncode == 0 and json.loads(again.stdout)["answer"] == expected
+        tracebacks += sum("Traceback" in r.stderr for r in (ask, index_run, again))
+        refused += ask.returncode != 0 and one
+        rebuilt += ok
+        said = said.replace(str(index), "DIR").replace("|", "\\|")
+        rows.append(f"| {name} | {ask.returncode} | {said[:160]} | {'yes' if ok else 'NO'} |")
+        shutil.rmtree(index)
+    return (
+        "## Edited manifests\n\n"
+        "A real index of corpus/ (ONNX int8) with its `manifest.json` edited as a curious or careless "
+        "admin might (the edits of tests/hostile.py, which the tests also run against the store), then "
+        "`rag ask` on it, `rag index corpus/` over it, and `rag ask` again.\n\n"
+        f"Edits: {len(edits)}; refused by `rag ask` in one line: {refused}; rebuilt by `rag index` and "
+        f"answering as before: {rebuilt}; tracebacks in all {3 * len(edits)} runs: {tracebacks}.\n\n"
+        "| edit | `rag ask` exit | what it said | `rag index` rebuilt it |\n|---|---|---|---|\n"
+        + "\n".join(rows)
+        + "\n"
+    )
+
+
+# ---------------------------------------------------------------------------------------- full disk
+
+
+def bench_disk_full(work: Path, fills: int = 8) -> str:
+    """`rag index` rebuilding 300 news reports over a 150-report index on a small tmpfs, with the disk
+    filled so that it runs out at spread points of the write; then the old index must answer."""
+    head = "## A full disk\n\n"
+    if not MEETINGS.exists():
+        return head + "Not run: ../shared/data/xinwenlianbo/meetings.jsonl is absent.\n"
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        return head + "Not run: mounting a small tmpfs needs root and mount(8).\n"
+    rows = _records(300)
+    for folder, part in (("v1", rows[:150]), ("v2", rows[150:])):
+        (work / folder).mkdir()
+        with (work / folder / "reports.jsonl").open("w", encoding="utf-8") as f:
+            f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in part)
+    whole = work / "whole"
+    assert rag("index", str(work / "v1"), str(work / "v2"), "--index", str(whole))[0].returncode == 0
+    needed = sum(p.stat().st_size for p in whole.rglob("*") if p.is_file())
+    disk = work / "disk"
+    disk.mkdir()
+    size_mb = 3 * needed // 2**20 + 2
+    mount = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", str(disk)], capture_output=True)
+    if mount.returncode != 0:
+        return head + f"Not run: cannot mount a tmpfs ({mount.stderr.decode().strip()}).\n"
+    try:
+        index = disk / "index"
+        assert rag("index", str(work / "v1"), "--index", str(index))[0].returncode == 0
+        question = f"{rows[0]['title']}的主要内容是什么？"
+        before = rag("ask", question, "--index", str(index), "--json")[0].stdout
+        manifest = (index / "manifest.json").read_text(encoding="utf-8")
+        table, one_line, intact, tracebacks = [], 0, 0, 0
+        for i in range(fills):
+            left = i / (fills - 1)  # free space when the rebuild starts: 0 … all it needs
+            st = os.statvfs(disk)
+            filler = disk / "filler"
+            filler.write_bytes(bytes(max(0, st.f_bavail * st.f_frsize - int(needed * left))))
+            run, seconds, _ = rag("index", str(work / "v1"), str(work / "v2"), "--index", str(index))
+            filler.unlink()
+            one, said = _one_line(run)
+            same = (index / "manifest.json").read_text(encoding="utf-8") == manifest
+            answers = rag("ask", question, "--index", str(index), "--json")[0].stdout == before
+            one_line += run.returncode != 0 and one
+            intact += same and answers
+            tracebacks += "Traceback" in run.stderr
+            said = said.replace(str(index), "DIR")
+            table.append(
+                f"| {100 * left:.0f}% | {run.returncode} | {seconds:.1f} s | {said[:120]} | "
+                f"{'yes' if same and answers else 'NO'} |"
+            )
+        final = rag("index", str(work / "v1"), str(work / "v2"), "--index", str(index))[0]
+        generations = len(list(index.glob("gen-*")))
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+    return (
+        head + f"A {size_mb} MB tmpfs holds an index of 150 news reports; `rag index` rebuilds it with 150 more "
+        f"(the new index needs {needed / 2**20:.1f} MB) after a file has filled the disk so that only a part "
+        "of what the rebuild needs is free. Real processes, ONNX int8.\n\n"
+        f"Runs: {fills}; refused in one line: {one_line}; tracebacks: {tracebacks}; previous index intact "
+        f"(same manifest, same answer to `rag ask`): {intact}. With the filler removed, the next rebuild "
+        f"{'succeeds' if final.returncode == 0 else 'FAILS'} and leaves {generations} generation(s).\n\n"
+        "| free at start (of what the rebuild needs) | exit | seconds | what it said | previous index intact |\n"
+        "|---|---|---|---|---|\n" + "\n".join(table) + "\n"
+    )
+
+
+# ------------------------------------------------------------------------------ loads during rebuilds
+
+REBUILDER = """
+import sys
+from rag.cli import main
+for i in range(int(sys.argv[1])):
+    print(main(["index", sys.argv[2 + i % 2], "--index", sys.argv[4]]), flush=True)
+"""
+
+
+def bench_rebuild_loads(work: Path, rebuilds: int = 12, readers: int = 2) -> str:
+    """One process rebuilds an index again and again (alternating 100 and 150 reports) while reader
+    threads load it as fast as they can: every load must give a whole index, old or new."""
+    from rag.errors import RagError
+    from rag.store import IndexStore
+
+    head = "## Loads during rebuilds\n\n"
+    if not MEETINGS.exists():
+        return head + "Not run: ../shared/data/xinwenlianbo/meetings.jsonl is absent.\n"
+    rows = _records(150)
+    sizes = {"a": 100, "b": 150}
+    for folder, n in sizes.items():
+        (work / folder).mkdir()
+        with (work / folder / "reports.jsonl").open("w", encoding="utf-8") as f:
+            f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows[:n])
+    index = work / "index"
+    assert rag("index", str(work / "a"), "--index", str(index))[0].returncode == 0
+    import threading
+    from collections import Counter
+
+    loads, whole, errors = Counter(), Counter(), Counter()
+    done = threading.Event()
+
+    def reader() -> None:
+        while not done.is_set():
+            try:
+                store = IndexStore.load(index)
+                n = len(store.documents)
+                whole[n in sizes.values() and len(store.chunks) == store.dense.ntotal] += 1
+            except RagError as exc:  # said in one line: counted apart from crashes
+                errors[f"{type(exc).__name__}: {str(exc)[:80]}"] += 1
+            except Exception as exc:
+                errors[f"CRASH {type(exc).__name__}: {str(exc)[:80]}"] += 1
+            loads["all"] += 1
+
+    threads = [threading.Thread(target=reader) for _ in range(readers)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    proc = subprocess.run(
+        [sys.executable, "-c", REBUILDER, str(rebuilds), str(work / "b"), str(work / "a"), str(index)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    done.set()
+    for t in threads:
+        t.join()
+    seconds = time.perf_counter() - t0
+    codes = proc.stdout.split()
+    listed = "\n".join(f"- {e} × {n}" for e, n in errors.most_common(10))
+    return (
+        head + f"A `rag index` process rebuilds a real index {rebuilds} times, alternating 150 and 100 news "
+        f"reports (ONNX int8), while {readers} threads of another process load it (`IndexStore.load`, which "
+        "verifies sizes and checksums) as fast as they can.\n\n"
+        f"| | |\n|---|---|\n| rebuilds | {codes.count('0')} of {rebuilds} succeeded, {seconds:.0f} s |\n"
+        f"| loads | {loads['all']} |\n| loads that gave a whole index (100 or 150 reports, vectors = chunks) | "
+        f"{whole[True]} |\n| loads that failed | {sum(errors.values())} |\n"
+        + (f"\nFailures:\n{listed}\n" if listed else "")
+    )
+
+
+# ------------------------------------------------------------------------------------ memory under load
+
+
+def bench_memory(work: Path, clients: int = 40, seconds: float = 300.0) -> str:
+    """``clients`` HTTP clients for ``seconds`` against the app with an admin password, the server's
+    memory sampled, while an attacker posts files to Gradio's upload route without the password."""
+    import threading
+
+    import httpx
+
+    from tests.load import rss_mb
+
+    probes, files, _ = load_setup(work)
+    (work / "app").mkdir()
+    samples: list[tuple[float, float]] = []
+    refused: dict[int, int] = {}
+    done = threading.Event()
+    gradio_tmp = work / "gradio-tmp"
+    with running_app(work / "app", files, RAG_ADMIN_PASSWORD="s3cret", GRADIO_TEMP_DIR=str(gradio_tmp)) as url:
+        run_load(url, probes, clients=2, seconds=5)  # warm-up
+        t0 = time.perf_counter()
+
+        def sampler() -> None:
+            while not done.is_set():
+                samples.append((time.perf_counter() - t0, rss_mb(url)))
+                done.wait(5)
+
+        def attacker() -> None:
+            with httpx.Client(timeout=30) as http:
+                while not done.is_set():
+                    files_ = {"files": ("x.txt", b"x" * 1_000_000, "text/plain")}
+                    code = http.post(f"{url}/gradio_api/upload", files=files_).status_code
+                    refused[code] = refused.get(code, 0) + 1
+                    done.wait(1)
+
+        side = [threading.Thread(target=sampler), threading.Thread(target=attacker)]
+        for t in side:
+            t.start()
+        report = run_load(url, probes, clients=clients, seconds=seconds)
+        done.set()
+        for t in side:
+            t.join()
+        end_rss = rss_mb(url)
+    stored = sum(p.stat().st_size for p in gradio_tmp.rglob("*") if p.is_file()) if gradio_tmp.exists() else 0
+    start_rss = samples[0][1]
+    peak = max(r for _, r in samples)
+    curve = ", ".join(f"{r:.0f}" for _, r in samples[:: max(1, len(samples) // 12)])
+    errors = "\n".join(f"- {e}" for e in report.errors[:10])
+    codes = ", ".join(f"{n} × {code}" for code, n in sorted(refused.items()))
+    return (
+        f"## Memory under a long load\n\n"
+        f"`python app.py` with an admin password, over the sample report and 20 generated reports; "
+        f"{clients} HTTP clients ask /ask for {seconds / 60:.0f} minutes (each about its own meeting) while "
+        f"the server's resident memory is sampled every 5 s, and an attacker posts a 1 MB file to Gradio's "
+        f"`/gradio_api/upload` route every second without the password.\n\n"
+        f"| | |\n|---|---|\n| requests served | {report.served} ({report.served / seconds:.1f} req/s) |\n"
+        f"| requests failed | {report.failed} |\n| cross-talk / answers without the asker's person | "
+        f"{report.crosstalk} / {report.wrong} |\n"
+        f"| latency p50 / p95 / p99 | {1000 * report.percentile(50):.0f} / {1000 * report.percentile(95):.0f} / "
+        f"{1000 * report.percentile(99):.0f} ms |\n"
+        f"| server memory: at the start / peak / at the end | {start_rss:.0f} / {peak:.0f} / {end_rss:.0f} MB |\n"
+        f"| unauthenticated upload posts: HTTP status | {codes} |\n"
+        f"| bytes those posts left in Gradio's temp folder | {stored} |\n\n"
+        f"Memory over the run (MB, evenly spaced samples): {curve}.\n"
+        + (f"\nErrors seen:\n{errors}\n" if errors else "")
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", default="bad,kill,load,slowmodel,docx")
+    ap.add_argument("--only", default="bad,kill,load,slowmodel,docx,manifest,diskfull,rebuilds,memory")
+    ap.add_argument("--memory-clients", type=int, default=40)
+    ap.add_argument("--memory-seconds", type=float, default=300.0)
     ap.add_argument("--kills", type=int, default=12)
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=60.0)
@@ -455,6 +721,10 @@ def main() -> None:
         "load": ("## Concurrent users", lambda w: bench_load(w, args.clients, args.seconds)),
         "slowmodel": ("## A slow chat model", bench_slow_model),
         "docx": ("## Nested tables and bombs in .docx files", bench_nested_docx),
+        "manifest": ("## Edited manifests", bench_manifest),
+        "diskfull": ("## A full disk", bench_disk_full),
+        "rebuilds": ("## Loads during rebuilds", bench_rebuild_loads),
+        "memory": ("## Memory under a long load", lambda w: bench_memory(w, args.memory_clients, args.memory_seconds)),
     }
     unknown = parts - set(sections)
     if unknown:

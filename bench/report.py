@@ -12,7 +12,7 @@ def replace_section(path: Path, heading: str, section: str, *, first: bool = Fal
     start = text.find(heading)
     if start >= 0:
         end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
+        text = text[:start] + (section.rstrip() + "\n\n" + text[end + 1 :] if end >= 0 else section)
     elif first and (intro_end := text.find("\n## ")) >= 0:
         text = text[: intro_end + 1] + section + "\n" + text[intro_end + 1 :]
     else:

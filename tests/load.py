@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 REPO = Path(__file__).resolve().parents[1]
 
 SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜"
@@ -73,13 +75,14 @@ def running_app(
             while True:
                 if proc.poll() is not None:
                     raise RuntimeError(f"app.py exited: {(root / 'app.log').read_text()[-2000:]}")
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=1):
+                try:  # the chat's configuration, not the page shown while the index builds
+                    if httpx.get(f"http://127.0.0.1:{port}/config", timeout=5).status_code == 200:
                         break
-                except OSError:
-                    if time.time() > deadline:
-                        raise RuntimeError("app.py did not start in time") from None
-                    time.sleep(0.5)
+                except httpx.HTTPError:
+                    pass
+                if time.time() > deadline:
+                    raise RuntimeError("app.py did not start in time")
+                time.sleep(0.5)
             url = f"http://127.0.0.1:{port}"
             _SERVERS[url] = proc
             yield url
