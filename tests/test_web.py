@@ -144,3 +144,56 @@ def test_the_ask_api_over_plain_http_says_why(web):
 def web(tmp_path_factory):
     with serving(tmp_path_factory.mktemp("web")) as url:
         yield url
+
+
+MEETINGS = Path(__file__).resolve().parents[2] / "shared" / "data" / "xinwenlianbo" / "meetings.jsonl"
+
+
+@pytest.mark.skipif(not MEETINGS.exists(), reason="needs ../shared/data")
+def test_while_the_first_index_builds_the_address_shows_its_progress(tmp_path):
+    """A browser at the app's address during the first build got "This site can't be reached"
+    (167 s for the meeting reports); now a Chinese page with the build's progress, and API callers
+    a 503 with the reason, until the chat is served."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from .load import REPO, _free_port
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    lines = MEETINGS.read_text(encoding="utf-8").splitlines()[:600]
+    (corpus / "reports.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    port = _free_port()
+    env = {**os.environ, "RAG_CORPUS_DIR": str(corpus), "RAG_INDEX_DIR": str(tmp_path / "index"),
+           "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.run_cli", "serve"], cwd=REPO, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    seen, api = set(), set()
+    try:
+        deadline = time.time() + 600
+        while time.time() < deadline and proc.poll() is None:
+            try:
+                if httpx.get(f"{url}/config", timeout=5).status_code == 200:
+                    break
+                page = httpx.get(url, timeout=5).text
+                seen.update(line for line in ("正在读取文档", "正在建立索引（") if line in page)
+                r = httpx.post(f"{url}/gradio_api/call/ask", json={"data": ["问题", 5]}, timeout=5)
+                api.add((r.status_code, r.json()["error"]["message"][:6]))
+            except httpx.HTTPError:
+                pass  # between the build page and the chat
+            time.sleep(0.1)
+        assert "正在建立索引（" in seen
+        assert (503, "正在建立索引") in api
+        asker = HttpAsker(url)
+        assert asker.ask("新闻联播")["citations"]  # the chat, over the index just built
+        asker.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -21,6 +21,7 @@ from starlette.middleware import Middleware
 from rag import SUPPORTED_SUFFIXES, Answer, Assistant, Meeting, RagError, Settings
 
 from .guard import UNLOCK_JS, SessionTrim, UploadGuard
+from .progress import BuildPage
 from .render import (
     CARDS_JS,
     CSS,
@@ -272,35 +273,41 @@ def main(corpus: Path | None = None, settings: Settings | None = None, rebuild: 
         sys.exit(f"app: error: {exc}")
     corpus = Path(settings.corpus_dir) if settings.corpus_dir else (corpus or Path("corpus"))
     bar: tqdm[Any] | None = None
+    try:  # visitors see the build's progress, not "This site can't be reached"
+        page = BuildPage(settings.host, settings.port)
+    except OSError as exc:
+        sys.exit(f"app: error: cannot serve on {settings.host}:{settings.port}: {exc.strerror or exc}")
 
     def on_plan(n: int) -> None:
         nonlocal bar
         print(f"building the index in {settings.index_dir} from {corpus} …", file=sys.stderr)
         bar = tqdm(total=n, unit="chunk", desc="embedding", file=sys.stderr)
+        page.plan(n)
 
-    try:
-        a = Assistant.open(
-            [corpus],
-            settings.index_dir,
-            on_plan=on_plan,
-            progress=lambda n: bar.update(n) if bar else None,
-            replace=rebuild,
-        )
-    except RagError as exc:
-        sys.exit(f"app: error: {exc}")
-    finally:
+    def progress(n: int) -> None:
+        page.advance(n)
         if bar is not None:
-            bar.close()
-    if a.last_load is None:
-        print(
-            f"serving the index in {settings.index_dir} as it is: it was built from other files than {corpus} "
-            f"(`rag serve --rebuild` rebuilds it from {corpus})",
-            file=sys.stderr,
-        )
-    for where, reason in a.last_load.skipped if a.last_load else []:
-        print(f"skipped {where}: {reason}", file=sys.stderr)
-    a.search("预热", k=1)  # load the model before the first visitor
-    serve(create_app(a, corpus / "uploads", settings), settings)
+            bar.update(n)
+
+    with page:  # until the chat is ready to be served
+        try:
+            a = Assistant.open([corpus], settings.index_dir, on_plan=on_plan, progress=progress, replace=rebuild)
+        except RagError as exc:
+            sys.exit(f"app: error: {exc}")
+        finally:
+            if bar is not None:
+                bar.close()
+        if a.last_load is None:
+            print(
+                f"serving the index in {settings.index_dir} as it is: it was built from other files than "
+                f"{corpus} (`rag serve --rebuild` rebuilds it from {corpus})",
+                file=sys.stderr,
+            )
+        for where, reason in a.last_load.skipped if a.last_load else []:
+            print(f"skipped {where}: {reason}", file=sys.stderr)
+        a.search("预热", k=1)  # load the model before the first visitor
+        demo = create_app(a, corpus / "uploads", settings)
+    serve(demo, settings)
 
 
 def serve(demo: gr.Blocks, settings: Settings, **launch: Any) -> None:
