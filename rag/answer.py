@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .chunking import index_text, split_sentences
-from .dates import DATE_PHRASE, date_hints
+from .dates import DATE_PHRASE, date_hints, format_cn
 from .dates import MENTION as _DATE
 from .normalize import normalize
 from .tokenize import bigrams, person_spans, tokenize
@@ -457,11 +457,30 @@ class ExtractiveAnswerer:
         for h, passage_cov in cov.items():
             if passage_cov >= self.min_coverage / 2:
                 numbers.setdefault(h, len(numbers) + 1)
-        # brackets inside a quoted sentence are made full-width: only our markers read as [n]
-        text = "".join(f"{c.text.translate(_BRACKETS)}[{numbers[c.hit]}]" for c in chosen)
+        # brackets inside a quoted sentence are made full-width: only our markers read as [n]. When the
+        # sentences come from several reports, each report's first one says which (its date and title):
+        # two "李强7月31日…" of different years must not read alike.
+        docs = [hits[c.hit].chunk for c in chosen]
+        several = len({d.doc_id for d in docs}) > 1
+        parts = []
+        for i, (c, doc) in enumerate(zip(chosen, docs, strict=True)):
+            if several and (i == 0 or doc.doc_id != docs[i - 1].doc_id):
+                parts.append(source_prefix(doc.title, doc.date))
+            parts.append(f"{c.text.translate(_BRACKETS)}[{numbers[c.hit]}]")
+        text = "".join(parts)
         quotes = tuple(Quote(numbers[c.hit], c.start, c.start + len(c.text)) for c in chosen)
         citations = tuple(Citation.of(n, hits[h]) for h, n in sorted(numbers.items(), key=lambda kv: kv[1]))
         return Answer(text=text, found=True, citations=citations, quotes=quotes)
+
+
+def source_prefix(title: str, date: str | None) -> str:
+    """What names a report before the sentences quoted from it, when an answer quotes several reports:
+    ``2024年7月31日《国务院常务会议》：``; the date or the title alone when the other is unknown."""
+    title = " ".join(title.split()).translate(_BRACKETS)
+    if title and not (title.startswith("《") and title.endswith("》")):
+        title = f"《{title}》"
+    named = (format_cn(date) if date else "") + title
+    return f"{named}：" if named else ""
 
 
 def _short_answer(q: str, focus: dict[str, float], sentence: str) -> tuple[int, int] | None:

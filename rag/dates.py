@@ -3,7 +3,9 @@
 Documents: a record's date field, a file name or the text gives the document's ISO date
 (`parse_date`, `date_from_text`, `year_hint`). Questions: ``2024年7月19日``, ``2024年11月``,
 ``2023年`` and ``7月19日`` become `DateHint`s that retrieval boosts and the answerer checks.
-Keyword index: a written date becomes whole tokens (`date_tokens`). Display: `format_cn`.
+Keyword index: a written date becomes whole tokens (`date_tokens`). Display: `format_cn`. Filters:
+what staff type as a start or end date (``2024/1/1``, ``2024年1月``, ``2024``) → ISO bounds, or a
+Chinese message (`date_bound`, `date_filter`, `DateInputError`).
 Pure functions over normalized text; stdlib only.
 """
 
@@ -273,3 +275,79 @@ def window(question: str, today: dt.date) -> Window | None:
         start = dt.date(y, mo, min(today.day, _month_end(y, mo).day))
         return Window(start.isoformat(), today.isoformat(), m.group(0))
     return Window((today - dt.timedelta(days=days)).isoformat(), today.isoformat(), m.group(0))
+
+
+# ------------------------------------------------------------------------------------------ filters
+#
+# What staff type in a date filter: a day, a month or a year, written with dashes, slashes, dots or
+# 年月日, in half- or full-width digits. A start bound is the first day of what was written, an end
+# bound its last day, so ``2024年1月`` to ``2024年1月`` is all of January. Anything else is refused
+# with a message to show next to the field, never read as "no date" (which silently drops documents).
+
+_INPUT_FORMS = "请写成 2024-01-01、2024年1月 或 2024"
+_INPUT = re.compile(
+    r"(?P<y>\d{4})(?:(?P<sep>[-/.])(?P<m>\d{1,2})(?:(?P=sep)(?P<d>\d{1,2}))?)?"  # 2024-01-01, 2024/1, 2024.1.1
+    r"|(?P<cy>\d{4})年(?:(?P<cm>\d{1,2})月(?:(?P<cd>\d{1,2})[日号]?)?)?"  # 2024年1月1日, 2024年1月, 2024年
+    r"|(?P<ky>\d{4})(?P<km>\d{2})(?P<kd>\d{2})"  # 20240101
+)
+
+
+class DateInputError(ValueError):
+    """A date filter that is not a day, month or year as `date_bound` reads them; the message is one
+    line in Chinese, to show next to the field."""
+
+
+def _shown(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 20 else text[:20] + "…"
+
+
+def date_range(text: str) -> tuple[str, str]:
+    """The first and last day of a date typed in a filter, ISO: ``2024年1月`` → ``2024-01-01``,
+    ``2024-01-31``; ``2024`` → the whole year; ``2024/1/1`` → that day. Full-width digits are read.
+
+    Raises:
+        DateInputError: the text is not a day, month or year (``2024/13/01``, ``明天``, ``24-1-1``).
+    """
+    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    m = _INPUT.fullmatch(s)
+    if m is None:
+        raise DateInputError(f"无法识别的日期“{_shown(text)}”：{_INPUT_FORMS}")
+    y = int(m["y"] or m["cy"] or m["ky"])  # every form has a year
+    mo, d = (next((int(g) for g in m.group(*names) if g), None) for names in (("m", "cm", "km"), ("d", "cd", "kd")))
+    if y < 1 or (mo is not None and not 1 <= mo <= 12):
+        raise DateInputError(f"无法识别的日期“{_shown(text)}”：{_INPUT_FORMS}")
+    if mo is None:
+        return f"{y:04d}-01-01", f"{y:04d}-12-31"
+    last = _month_end(y, mo) if y < 9999 or mo < 12 else dt.date(9999, 12, 31)
+    if d is None:
+        return f"{y:04d}-{mo:02d}-01", last.isoformat()
+    if not 1 <= d <= last.day:
+        raise DateInputError(f"日期“{_shown(text)}”不存在：{y}年{mo}月只有{last.day}天")
+    day = dt.date(y, mo, d).isoformat()
+    return day, day
+
+
+def date_bound(text: str | None, *, end: bool = False) -> str | None:
+    """A date filter's bound as an ISO day: the first day of what was typed for a start bound, the
+    last for an ``end`` bound (``2024年1月`` → ``2024-01-01`` / ``2024-01-31``); None for an empty field.
+
+    Raises:
+        DateInputError: see `date_range`.
+    """
+    if text is None or not text.strip():
+        return None
+    first, last = date_range(text)
+    return last if end else first
+
+
+def date_filter(start: str | None, end: str | None) -> tuple[str | None, str | None]:
+    """Both bounds of a date filter (`date_bound`), refused when the start comes after the end.
+
+    Raises:
+        DateInputError: a bound cannot be read, or the range is empty.
+    """
+    lo, hi = date_bound(start), date_bound(end, end=True)
+    if lo is not None and hi is not None and lo > hi:
+        raise DateInputError(f"起始日期“{_shown(start or '')}”晚于结束日期“{_shown(end or '')}”")
+    return lo, hi

@@ -10,8 +10,10 @@ import html
 import re
 from collections.abc import Sequence
 
-from rag import MARKER, Answer, Assistant, Document, Meeting
+from rag import MARKER, Answer, Assistant, Citation, Document, Meeting
+from rag.answer import source_prefix
 from rag.dates import format_cn
+from rag.export import source_label
 
 CONTEXT_CHARS = 6000  # of a document shown before and after a cited passage
 
@@ -72,7 +74,7 @@ def answer_markdown(ans: Answer) -> str:
     by_n = {c.n: c for c in ans.citations}
     marked = {m.n: by_n[m.n].text[m.start : m.end] for m in ans.marks if m.n in by_n}
     out = [
-        f'<a class="cite-link" href="#cite-{p}">[{p}]</a>' if i % 2 else _bolded(p, marked.get(_next_n(parts, i)))
+        f'<a class="cite-link" href="#cite-{p}">[{p}]</a>' if i % 2 else _quoted(p, by_n.get(_next_n(parts, i)), marked)
         for i, p in enumerate(parts)
     ]
     if ans.note:
@@ -83,6 +85,17 @@ def answer_markdown(ans: Answer) -> str:
 def _next_n(parts: Sequence[str], i: int) -> int:
     """The marker number after text part ``i`` of a split answer (0 after the last)."""
     return int(parts[i + 1]) if i + 1 < len(parts) else 0
+
+
+def _quoted(part: str, cited: Citation | None, marked: dict[int, str]) -> str:
+    """A quoted sentence for the chat; the date and title that name its report, when the answer quotes
+    several, are left as they are (the short answer is bolded in the sentence, not in them)."""
+    if cited is None:
+        return md_text(part)
+    prefix = source_prefix(cited.title, cited.date)
+    if not prefix or not part.startswith(prefix):
+        return _bolded(part, marked.get(cited.n))
+    return md_text(prefix) + _bolded(part[len(prefix) :], marked.get(cited.n))
 
 
 def _bolded(part: str, short: str | None) -> str:
@@ -123,11 +136,12 @@ def cards_html(a: Assistant, ans: Answer) -> str:
     if not ans.citations:
         return EMPTY_CARDS
     cards = []
+    roots = a.store.manifest.get("sources") or []  # the corpus folders and files: paths are shown relative to them
     for c in ans.citations:
         spans = [(q.start, q.end) for q in ans.quotes if q.n == c.n]
         doc = a.document(c.doc_id)
         whole = _in_context(doc, c.start, c.end, highlight(c.text, spans)) if doc is not None else ""
-        meta = " · ".join(html.escape(x) for x in (c.date or "日期不详", c.source) if x)
+        meta = " · ".join(html.escape(x) for x in (c.date or "日期不详", source_label(c, roots, doc)) if x)
         badge = "引用" if spans else "参考"
         cards.append(
             f'<details class="cite" id="cite-{c.n}"><summary>'
