@@ -35,3 +35,20 @@ class NoDocuments(RagError):
     def __init__(self, message: str, skipped: list[tuple[str, str]] | None = None) -> None:
         super().__init__(message)
         self.skipped = skipped or []
+
+
+class AccountsError(RagError):
+    """The accounts file (users and groups) cannot be read or written, or a change to it is not valid."""
+
+
+class AccessDenied(RagError):
+    """The signed-in user may not do this (an administrator's task)."""
+
+
+class ConversationNotFound(RagError):
+    """No such conversation or answer among the user's own; another user's is reported the same way."""
+
+
+class HistoryError(RagError):
+    """The office database (conversations, feedback, the question log) cannot be used, or the part
+    asked for is turned off."""
