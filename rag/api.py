@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,10 @@ class Assistant:
     Build with `Assistant.build` or open with `Assistant.load`; then `ask`, `search`, `add`, `remove`.
     The embedding model is loaded on the first question or build, not before. Answers come from a
     chat model when one is configured (``RAG_LLM_*`` or `use_llm`), extractively otherwise.
+
+    Every method that returns text takes ``collections``: the collections the caller may read
+    (None: all of them). Documents of other collections are filtered out where they are read — inside
+    retrieval and the meeting facts — so no text, title or id of theirs reaches an answer.
     """
 
     def __init__(
@@ -73,11 +78,12 @@ class Assistant:
             self._llm = LLMAnswerer(chat_model(self.llm_config), self.answerer, timeout=self.llm_config.timeout)
         return self._llm
 
-    def as_retriever(self, k: int = 5) -> Any:
-        """A LangChain ``BaseRetriever`` over this index: Documents with the citation metadata."""
+    def as_retriever(self, k: int = 5, collections: Sequence[str] | None = None) -> Any:
+        """A LangChain ``BaseRetriever`` over this index (of ``collections`` only; None: all):
+        Documents with the citation metadata."""
         from .adapters import retriever
 
-        return retriever(self, k)
+        return retriever(self, k, _check_collections(collections))
 
     # ------------------------------------------------------------------------------ construction
 
@@ -163,8 +169,8 @@ class Assistant:
         index_dir = index_dir if index_dir is not None else Settings.from_env().index_dir
         sources = _paths(sources)
         if not replace and IndexStore.exists(index_dir):
-            try:
-                built_from = IndexStore.read_manifest(index_dir).get("sources")
+            try:  # an older format too: an index of other files is never replaced (`load` says to rebuild)
+                built_from = IndexStore.read_manifest(index_dir, strict=False).get("sources")
             except RagError:
                 built_from = None  # unreadable: rebuilt below
             else:
@@ -174,7 +180,9 @@ class Assistant:
         if IndexStore.exists(index_dir):
             try:
                 manifest = IndexStore.read_manifest(index_dir)
-                if manifest["documents"] == {d.doc_id: d.content_hash for d in loaded.documents}:
+                if manifest["documents"] == {d.doc_id: d.content_hash for d in loaded.documents} and manifest.get(
+                    "collections"
+                ) == {d.doc_id: d.collection for d in loaded.documents if d.collection}:
                     assistant = cls.load(index_dir)
                     assistant.last_load = loaded
                     return assistant
@@ -238,12 +246,15 @@ class Assistant:
         self,
         sources: Sources,
         *,
+        collection: str | None = None,
         on_plan: Callable[[int], None] | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> LoadResult:
-        """Add (or update) the documents in ``sources``; the others stay. Returns what was read."""
+        """Add (or update) the documents in ``sources``; the others stay. Returns what was read.
+        ``collection`` puts the files read into that collection (an upload); by default it is the
+        first folder under each source folder, as for `build`."""
         sources = _paths(sources)
-        loaded = _load(sources, self.settings.max_file_mb)
+        loaded = _load(sources, self.settings.max_file_mb, collection)
         if loaded.documents:
             added = [os.path.abspath(src) for src in sources]
             self._rebuild(lambda docs: [*docs, *loaded.documents], added, on_plan, progress)
@@ -309,11 +320,19 @@ class Assistant:
         date_from: str | None = None,
         date_to: str | None = None,
         doc_ids: Sequence[str] | None = None,
+        collections: Sequence[str] | None = None,
     ) -> list[Hit]:
-        """The passages most relevant to ``question`` (hybrid BM25 + dense), best first."""
+        """The passages most relevant to ``question`` (hybrid BM25 + dense), best first, from
+        ``collections`` only (None: all)."""
         _check_query(question, k, date_from, date_to)
+        collections = _check_collections(collections)
         return self.retriever.search(
-            question, k or self.settings.k, date_from=date_from, date_to=date_to, doc_ids=doc_ids
+            question,
+            k or self.settings.k,
+            date_from=date_from,
+            date_to=date_to,
+            doc_ids=doc_ids,
+            collections=collections,
         )
 
     def stream(
@@ -325,6 +344,7 @@ class Assistant:
         date_to: str | None = None,
         doc_ids: Sequence[str] | None = None,
         history: Sequence[str] = (),
+        collections: Sequence[str] | None = None,
     ) -> Iterator[str | Answer]:
         """Answer ``question`` as a stream: a chat model's reply in pieces as it arrives (before the
         citation check), then the checked `Answer` as the last item. Without a chat model only the
@@ -334,11 +354,13 @@ class Assistant:
                 print(part if isinstance(part, str) else part.text)
         """
         _check_query(question, k, date_from, date_to)
+        collections = _check_collections(collections)
         live, llm = self._live, self.llm  # one index for the whole question
-        if history:
+        scope = live.scope(collections)  # the documents and meeting facts the caller may read
+        if history:  # the caller's own earlier questions: nothing of the index is read here
             question = llm.rewrite(question, history) if llm else standalone(question, history)
-        if not (date_from or date_to or doc_ids) and (intent := live.intent(question, self.settings.today_date)):
-            composed = many.compose(intent, live.store.meetings, live.store.documents)
+        if not (date_from or date_to or doc_ids) and (intent := scope.intent(question, self.settings.today_date)):
+            composed = many.compose(intent, scope.meetings, scope.documents)
             # a known kind of meeting that the facts do not hold in that window may still be in the
             # passages; a kind no record reports, a window no record is dated in, or a presider who never
             # presided it, is not found
@@ -349,13 +371,18 @@ class Assistant:
             if (
                 composed.found
                 or intent.kind is None
-                or (window and not _dated_within(live.store.documents, window))
-                or many.presider_absent(intent, live.store.meetings)
+                or (window and not _dated_within(scope.documents, window))
+                or many.presider_absent(intent, scope.meetings)
             ):
                 yield composed  # found, or known not to be there: no such kind, time or presider
                 return
         hits = live.retriever.search(
-            question, k or self.settings.k, date_from=date_from, date_to=date_to, doc_ids=doc_ids
+            question,
+            k or self.settings.k,
+            date_from=date_from,
+            date_to=date_to,
+            doc_ids=doc_ids,
+            collections=collections,
         )
         if llm is not None:
             yield from llm.stream(question, hits, fallback=live.answerer)
@@ -371,12 +398,24 @@ class Assistant:
         date_to: str | None = None,
         doc_ids: Sequence[str] | None = None,
         history: Sequence[str] = (),
+        collections: Sequence[str] | None = None,
     ) -> Answer:
         """A short answer with ``[n]`` markers and its citations; ``found`` is False when the index
         holds nothing relevant. ``history`` holds the earlier questions of a conversation: a
         follow-up ("那次会议还审议了什么？") is read in their context. ``k`` passages are retrieved
-        (default 5); ``date_from`` / ``date_to`` (``YYYY-MM-DD``) and ``doc_ids`` restrict them."""
-        return final(self.stream(question, k, date_from=date_from, date_to=date_to, doc_ids=doc_ids, history=history))
+        (default 5); ``date_from`` / ``date_to`` (``YYYY-MM-DD``), ``doc_ids`` and ``collections``
+        (the ones the caller may read; None: all) restrict them."""
+        return final(
+            self.stream(
+                question,
+                k,
+                date_from=date_from,
+                date_to=date_to,
+                doc_ids=doc_ids,
+                history=history,
+                collections=collections,
+            )
+        )
 
     def meetings(
         self,
@@ -386,42 +425,85 @@ class Assistant:
         date_to: str | None = None,
         person: str | None = None,
         role: str | None = None,
+        collections: Sequence[str] | None = None,
     ) -> list[Meeting]:
         """The meetings the documents report, by date: of a ``kind`` (as in `meeting_kinds`, or a part
         of it: ``常务会议``), held between ``date_from`` and ``date_to`` (``YYYY-MM-DD``, both included),
         with ``person`` named in them in ``role`` (``presided``, ``attended``, ``spoke``, ``reported``;
-        any role when None)."""
+        any role when None), reported by documents of ``collections`` (None: all)."""
         _check_dates(date_from, date_to)
+        scope = self._live.scope(_check_collections(collections))
         return [
             m
-            for m in sorted(self.store.meetings, key=lambda m: m.date or "")
+            for m in sorted(scope.meetings, key=lambda m: m.date or "")
             if (kind is None or kind in m.kind)
             and ((date_from is None and date_to is None) or within(m.date, date_from or "0000", date_to or "9999"))
             and (person is None or any(p.name == person and role in (None, p.role) for p in m.people))
         ]
 
-    def meeting_kinds(self) -> dict[str, int]:
-        """The kinds of meetings in the index, with how many documents report each, most first."""
-        return dict(self._live.kinds)
+    def meeting_kinds(self, collections: Sequence[str] | None = None) -> dict[str, int]:
+        """The kinds of meetings in the index (in ``collections``; None: all), with how many
+        documents report each, most first."""
+        return dict(self._live.scope(_check_collections(collections)).kinds)
 
-    def document(self, doc_id: str) -> Document | None:
-        """A whole normalized document, e.g. to show a citation in context."""
-        return self.store.documents.get(doc_id)
+    def document(self, doc_id: str, collections: Sequence[str] | None = None) -> Document | None:
+        """A whole normalized document, e.g. to show a citation in context; None when there is no
+        such document or it is outside ``collections`` (None: all), the same answer for both."""
+        return self._live.scope(_check_collections(collections)).documents.get(doc_id)
 
-    def documents(self) -> list[Document]:
-        return list(self.store.documents.values())
+    def documents(self, collections: Sequence[str] | None = None) -> list[Document]:
+        """The documents of the index, of ``collections`` only (None: all)."""
+        return list(self._live.scope(_check_collections(collections)).documents.values())
+
+    def collections(self) -> dict[str, int]:
+        """Each collection of the index with its number of documents, by name ("" is the default
+        collection: files directly in a folder that was indexed)."""
+        return dict(sorted(Counter(d.collection for d in self.store.documents.values()).items()))
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What a caller may read of an index: the documents of their collections, the meeting facts of
+    those documents, the kinds of meetings these report (with how many documents report each) and
+    the people named in them. Questions about many meetings are parsed and answered within it, so
+    that neither the answer nor its wording comes from a collection the caller may not read."""
+
+    documents: Mapping[str, Document]
+    meetings: list[Meeting]
+    kinds: dict[str, int]
+    people: frozenset[str]
+
+    @classmethod
+    def of(cls, documents: Mapping[str, Document], meetings: Sequence[Meeting]) -> _Scope:
+        kept = [m for m in meetings if m.doc_id in documents]
+        return cls(documents, kept, meeting_kinds(kept), frozenset(p.name for m in kept for p in m.people))
+
+    def intent(self, question: str, today: dt.date) -> many.Intent | None:
+        """The intent of a question about many meetings, or None."""
+        return many.parse(question, self.kinds, self.people, today)
+
+
+_SCOPES = 64  # scopes kept per index: one per group of collections that asks
 
 
 @dataclass(frozen=True)
 class _Live:
-    """An index with the retriever and answerer made for it, and what its meeting facts know: the
-    kinds of meetings (with how many documents report each) and the people named in them."""
+    """An index with the retriever and answerer made for it, and its scopes: everything, and the
+    part of each set of collections asked for so far."""
 
     store: IndexStore
     retriever: Retriever
     answerer: ExtractiveAnswerer
-    kinds: dict[str, int]
-    people: frozenset[str]
+    everything: _Scope
+    _scopes: dict[frozenset[str], _Scope] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def kinds(self) -> dict[str, int]:
+        return self.everything.kinds
+
+    @property
+    def people(self) -> frozenset[str]:
+        return self.everything.people
 
     @classmethod
     def of(cls, store: IndexStore, embedder: Embedder) -> _Live:
@@ -429,20 +511,28 @@ class _Live:
             doc = store.documents.get(doc_id)
             return doc.text if doc else ""
 
-        people = frozenset(p.name for m in store.meetings for p in m.people)
         return cls(
             store,
             Retriever(store, embedder),
             ExtractiveAnswerer(
                 store.idf, document_text=text, abstention=ABSTENTION if ABSTENTION.model == store.model_name else None
             ),
-            meeting_kinds(store.meetings),
-            people,
+            _Scope.of(store.documents, store.meetings),
         )
 
-    def intent(self, question: str, today: dt.date) -> many.Intent | None:
-        """The intent of a question about many meetings, or None."""
-        return many.parse(question, self.kinds, self.people, today)
+    def scope(self, collections: Sequence[str] | None) -> _Scope:
+        """What a caller who may read ``collections`` (None: all) may read of this index."""
+        if collections is None:
+            return self.everything
+        key = frozenset(collections)
+        scope = self._scopes.get(key)
+        if scope is None:
+            documents = {i: d for i, d in self.store.documents.items() if d.collection in key}
+            scope = _Scope.of(documents, self.store.meetings)
+            if len(self._scopes) >= _SCOPES:
+                self._scopes.clear()
+            self._scopes[key] = scope
+        return scope
 
 
 def _dated_within(documents: Mapping[str, Document], window: Window) -> bool:
@@ -473,6 +563,19 @@ def _check_query(question: object, k: object, date_from: object, date_to: object
     if k is not None and (isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K):
         raise RagError(f"k (passages) must be a whole number from 1 to {MAX_K}, not {k!r}")
     _check_dates(date_from, date_to)
+
+
+def _check_collections(collections: object) -> list[str] | None:
+    """The collections a caller may read as a list of names (None: all). A single string is refused:
+    read as a sequence it would be its characters."""
+    if collections is None:
+        return None
+    if isinstance(collections, str | bytes) or not isinstance(collections, Iterable):
+        raise RagError(f"collections must be a list of collection names, not {collections!r}")
+    names = list(collections)
+    if not all(isinstance(c, str) for c in names):
+        raise RagError(f"collections must be a list of collection names, not {names!r}")
+    return names
 
 
 def _check_dates(date_from: object, date_to: object) -> None:
@@ -508,8 +611,8 @@ def _paths(sources: Sources) -> list[str | os.PathLike[str]]:
     return [sources] if isinstance(sources, str | os.PathLike) else list(sources)
 
 
-def _load(sources: Sources, max_file_mb: float | None = None) -> LoadResult:
-    return load(sources, max_bytes=Settings.from_env(max_file_mb=max_file_mb).max_file_bytes)
+def _load(sources: Sources, max_file_mb: float | None = None, collection: str | None = None) -> LoadResult:
+    return load(sources, max_bytes=Settings.from_env(max_file_mb=max_file_mb).max_file_bytes, collection=collection)
 
 
 def _previous(index_dir: str) -> IndexStore | None:

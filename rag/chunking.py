@@ -91,6 +91,7 @@ def chunk_at(doc: Document, chunk_id: str, start: int, end: int) -> Chunk:
         title=doc.title,
         date=doc.date,
         source=doc.source,
+        collection=doc.collection,
     )
 
 

@@ -1,4 +1,4 @@
-"""Command line: ``rag index``, ``ask``, ``eval``, ``serve``. Errors are one line on stderr and a non-zero exit."""
+"""Command line: ``rag index``, ``ask``, ``search``, ``meetings``, ``collections``, ``eval``, ``serve``. Errors are one line on stderr and a non-zero exit."""
 
 from __future__ import annotations
 
@@ -91,7 +91,12 @@ def _ask(args: argparse.Namespace) -> int:
     streamed: list[str] = []
     ans: Answer | None = None
     for part in a.stream(
-        question.strip(), k=args.k, date_from=args.date_from, date_to=args.date_to, doc_ids=args.doc or None
+        question.strip(),
+        k=args.k,
+        date_from=args.date_from,
+        date_to=args.date_to,
+        doc_ids=args.doc or None,
+        collections=args.collection,
     ):
         if isinstance(part, Answer):
             ans = part
@@ -116,6 +121,50 @@ def _ask(args: argparse.Namespace) -> int:
     for c in ans.citations:
         print(f"\n[{c.n}] {c.title}  {c.date or ''}  {c.source}")
         print(f"    {c.text[:160]}{'…' if len(c.text) > 160 else ''}")
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from .api import Assistant
+
+    question = sys.stdin.read() if args.question == "-" else args.question
+    a = Assistant.load(args.index, model=args.model, backend=args.backend)
+    hits = a.search(
+        question.strip(), k=args.k, date_from=args.date_from, date_to=args.date_to, collections=args.collection
+    )
+    if args.json:
+        rows = [
+            {
+                "doc_id": h.chunk.doc_id,
+                "title": h.chunk.title,
+                "date": h.chunk.date,
+                "source": h.chunk.source,
+                "collection": h.chunk.collection,
+                "text": h.chunk.text,
+                "start": h.chunk.start,
+                "end": h.chunk.end,
+                "score": round(h.score, 4),
+            }
+            for h in hits
+        ]
+        print(json.dumps(rows, ensure_ascii=False))
+        return 0
+    for n, h in enumerate(hits, 1):
+        print(f"[{n}] {h.score:.3f}  {h.chunk.title}  {h.chunk.date or ''}  {h.chunk.source}")
+        print(f"    {h.chunk.text[:160]}{'…' if len(h.chunk.text) > 160 else ''}")
+    return 0
+
+
+def _collections(args: argparse.Namespace) -> int:
+    from .api import Assistant
+
+    a = Assistant.load(args.index, model=args.model, backend=args.backend)
+    counts = a.collections()
+    if args.json:
+        print(json.dumps(counts, ensure_ascii=False))
+        return 0
+    for name, n in counts.items():
+        print(f"{name or '(default)'}\t{n}")
     return 0
 
 
@@ -164,7 +213,14 @@ def _meetings(args: argparse.Namespace) -> int:
     from .api import Assistant
 
     a = Assistant.load(args.index, model=args.model, backend=args.backend)
-    found = a.meetings(args.kind, date_from=args.date_from, date_to=args.date_to, person=args.person, role=args.role)
+    found = a.meetings(
+        args.kind,
+        date_from=args.date_from,
+        date_to=args.date_to,
+        person=args.person,
+        role=args.role,
+        collections=args.collection,
+    )
     if args.json:
         print(json.dumps([m.to_dict() for m in found], ensure_ascii=False))
         return 0
@@ -218,6 +274,12 @@ def _iso_date(value: str) -> str:
         raise argparse.ArgumentTypeError("dates are written YYYY-MM-DD") from exc
 
 
+_COLLECTION_HELP = (
+    "only documents of this collection (repeatable; '' is the default one): "
+    "the first folder under the folder indexed, or a JSONL record's 'collection'"
+)
+
+
 class _Parser(argparse.ArgumentParser):
     """Bad arguments: one line on stderr that says where to look, exit status 2."""
 
@@ -264,6 +326,7 @@ def parser() -> argparse.ArgumentParser:
     pa.add_argument("--from", dest="date_from", type=_iso_date, help="only documents dated on or after")
     pa.add_argument("--to", dest="date_to", type=_iso_date, help="only documents dated on or before")
     pa.add_argument("--doc", action="append", help="only this document id (repeatable)")
+    pa.add_argument("--collection", action="append", help=_COLLECTION_HELP)
     pa.add_argument("--stream", action="store_true", help="print the language model's reply as it arrives")
     pa.add_argument("--llm-base-url", help="chat model server, OpenAI-compatible or Ollama ($RAG_LLM_BASE_URL)")
     pa.add_argument("--llm-model", help="chat model name ($RAG_LLM_MODEL)")
@@ -272,6 +335,15 @@ def parser() -> argparse.ArgumentParser:
     pa.add_argument("--no-llm", action="store_true", help="extractive answer even when a chat model is configured")
     pa.add_argument("--today", type=_iso_date, help="the day 今年 / 去年 / 近三个月 count from ($RAG_TODAY)")
     pa.set_defaults(func=_ask)
+
+    pq = sub.add_parser("search", parents=[common], help="the passages most relevant to a question, best first")
+    pq.add_argument("question", help="the question, or - to read it from stdin")
+    pq.add_argument("--k", type=_positive, default=5, help="passages (default 5)")
+    pq.add_argument("--from", dest="date_from", type=_iso_date, help="only documents dated on or after")
+    pq.add_argument("--to", dest="date_to", type=_iso_date, help="only documents dated on or before")
+    pq.add_argument("--collection", action="append", help=_COLLECTION_HELP)
+    pq.add_argument("--json", action="store_true", help="print one JSON array")
+    pq.set_defaults(func=_search)
 
     pe = sub.add_parser("eval", parents=[common], help="measure retrieval and answers on a question set")
     pe.add_argument("dataset", help="SQuAD-format .json (its contexts are indexed) or .jsonl questions over --index")
@@ -285,8 +357,13 @@ def parser() -> argparse.ArgumentParser:
     pm.add_argument("--to", dest="date_to", type=_iso_date, help="held on or before")
     pm.add_argument("--person", help="naming this person (in any role, or in --role)")
     pm.add_argument("--role", choices=["presided", "attended", "spoke", "reported"], help="the person's role")
+    pm.add_argument("--collection", action="append", help=_COLLECTION_HELP)
     pm.add_argument("--json", action="store_true", help="print one JSON array")
     pm.set_defaults(func=_meetings)
+
+    pc = sub.add_parser("collections", parents=[common], help="list the collections with their numbers of documents")
+    pc.add_argument("--json", action="store_true", help="print one JSON object")
+    pc.set_defaults(func=_collections)
 
     ps = sub.add_parser("serve", parents=[common], help="run the web chat (app.py) over the index")
     ps.add_argument("--port", type=_positive, default=None, help="port (default: $GRADIO_SERVER_PORT or 7860)")

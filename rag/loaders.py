@@ -2,7 +2,9 @@
 
 Supported: ``.txt`` ``.md`` (encoding detected, see `rag.decode`), ``.jsonl`` (one record per line:
 ``id``, ``title``, ``date``, ``content`` or ``text``), ``.docx``, ``.pdf`` (text layer),
-``.html``/``.htm``. A file or record that cannot be read is reported in ``LoadResult.skipped`` with
+``.html``/``.htm``. Each document belongs to a collection (who may read it): the first folder
+under the folder given as a source (``corpus/政协/a.txt`` → ``政协``; "" for files directly in it),
+or the ``collection`` field of a JSONL record, which wins. A file or record that cannot be read is reported in ``LoadResult.skipped`` with
 its reason and loading goes on: every entry under a source is either read or reported.
 
 Hostile or broken input is expected. A file is opened once, without blocking, and checked on the
@@ -446,7 +448,9 @@ def drop_repeated_lines(text: str, min_length: int = 10) -> str:
     return "\n".join(out)
 
 
-def _document(doc_id: str, raw_text: str, meta: dict[str, Any], source: str, path: Path) -> Document:
+def _document(
+    doc_id: str, raw_text: str, meta: dict[str, Any], source: str, path: Path, collection: str = ""
+) -> Document:
     text = drop_repeated_lines(normalize(raw_text))
     if not text:
         raise Unreadable("no text")
@@ -455,7 +459,9 @@ def _document(doc_id: str, raw_text: str, meta: dict[str, Any], source: str, pat
     title = normalize(str(meta.pop("title", "") or ""))[:MAX_TITLE] or _first_line_title(text)
     title = title or normalize(display(path.stem))[:MAX_TITLE]
     date = _date(meta, text, path)
-    return Document(doc_id=doc_id, text=text, title=title, date=date, source=source, meta=_plain(meta))
+    return Document(
+        doc_id=doc_id, text=text, title=title, date=date, source=source, meta=_plain(meta), collection=collection
+    )
 
 
 DATE_FIELDS = ("date", "日期", "publish_date", "pub_date", "time", "时间")  # a record's date, first found
@@ -590,7 +596,7 @@ def _text_lines(f: BinaryIO, limit: int) -> Iterator[bytes | str | None]:
             yield line_b
 
 
-def _record(line: bytes | str, lineno: int, source: str, path: Path) -> Document | None:
+def _record(line: bytes | str, lineno: int, source: str, path: Path, collection: str) -> Document | None:
     """One line of a .jsonl file → a document; None for a blank line; `Unreadable` otherwise."""
     text = line.decode("utf-8-sig") if isinstance(line, bytes) and line.startswith(b"\xef\xbb\xbf") else line
     if not text.strip():
@@ -608,10 +614,13 @@ def _record(line: bytes | str, lineno: int, source: str, path: Path) -> Document
             raise Unreadable("the record's 'content' is not text")
         raise Unreadable("record has no 'content' or 'text'")
     doc_id = display(str(record.pop("id", "") or f"{source}#{lineno}"))
-    return _document(doc_id, content, record, source, path)
+    given = record.pop("collection", None)
+    if given is not None and not isinstance(given, str):
+        raise Unreadable("the record's 'collection' is not text")
+    return _document(doc_id, content, record, source, path, collection if given is None else _collection_name(given))
 
 
-def _jsonl_documents(f: BinaryIO, path: Path, result: LoadResult, limit: int, seconds: float) -> None:
+def _jsonl_documents(f: BinaryIO, path: Path, result: LoadResult, limit: int, seconds: float, collection: str) -> None:
     source = display(path)
     for lineno, line in enumerate(_text_lines(f, limit), 1):
         where = f"{source}:{lineno}"
@@ -620,7 +629,7 @@ def _jsonl_documents(f: BinaryIO, path: Path, result: LoadResult, limit: int, se
             continue
         try:
             with _time_limit(seconds):
-                doc = _record(line, lineno, source, path)
+                doc = _record(line, lineno, source, path, collection)
         except _TookTooLong:
             result.skipped.append((where, f"reading took over {seconds:g} s, given up"))
             continue
@@ -714,23 +723,27 @@ def load(
     sources: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     max_bytes: int = MAX_BYTES,
     file_seconds: float = FILE_SECONDS,
+    collection: str | None = None,
 ) -> LoadResult:
     """Read every supported file under ``sources`` (a path, or several). Never raises for one bad file or record.
 
     ``max_bytes`` bounds each file (each record of a .jsonl file) and the text it may hold;
     ``file_seconds`` the time spent parsing one file or record (in any thread). When two files or
-    records have the same id, the later one is kept and the earlier one reported.
+    records have the same id, the later one is kept and the earlier one reported. ``collection``,
+    when given, is the collection of every file read (an upload into one), instead of the first
+    folder under its source; a JSONL record's own ``collection`` field still wins.
     """
     result = LoadResult()
     sources = [sources] if isinstance(sources, str | os.PathLike) else list(sources)  # one path, not its letters
     given = {os.path.normpath(src) for src in sources}
-    for path, reason in walk(sources):
+    for root, path, reason in _entries(sources):
         where = display(path)
         if reason is not None:
             result.skipped.append((where, reason))
             continue
+        where_from = _collection(root, path) if collection is None else _collection_name(collection)
         try:
-            _load_file(path, result, max_bytes, file_seconds, follow=str(path) in given)
+            _load_file(path, result, max_bytes, file_seconds, follow=str(path) in given, collection=where_from)
         except _TookTooLong:
             result.skipped.append((where, f"reading took over {file_seconds:g} s, given up"))
         except Unreadable as exc:
@@ -743,6 +756,29 @@ def load(
             result.skipped.append((where, _failure(exc)))
     _drop_replaced(result)
     return result
+
+
+def _entries(sources: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, Path, str | None]]:
+    """`walk`, each entry with the source it was found under."""
+    for src in sources:
+        root = Path(os.path.normpath(src))
+        for path, reason in walk([src]):
+            yield root, path, reason
+
+
+def _collection(root: Path, path: Path) -> str:
+    """The collection of a file found under ``root``: the first folder below it, "" for a file
+    directly in it or given itself."""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return ""
+    return _collection_name(parts[0]) if len(parts) > 1 else ""
+
+
+def _collection_name(name: str) -> str:
+    """A collection name as one printable line without surrounding blanks."""
+    return display(name.strip())
 
 
 def _drop_replaced(result: LoadResult) -> None:
@@ -784,7 +820,9 @@ def _open(path: Path, follow: bool) -> BinaryIO:
         raise
 
 
-def _load_file(path: Path, result: LoadResult, max_bytes: int, seconds: float, follow: bool) -> None:
+def _load_file(
+    path: Path, result: LoadResult, max_bytes: int, seconds: float, follow: bool, collection: str = ""
+) -> None:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         try:
@@ -802,7 +840,7 @@ def _load_file(path: Path, result: LoadResult, max_bytes: int, seconds: float, f
         check_content(path, head)
         f.seek(0)
         if suffix == ".jsonl":
-            _jsonl_documents(f, path, result, max_bytes, seconds)
+            _jsonl_documents(f, path, result, max_bytes, seconds, collection)
             return
         if size > max_bytes:
             raise Unreadable(f"{_size(size)}, over the limit of {_size(max_bytes)} per file (see --max-file-mb)")
@@ -813,7 +851,7 @@ def _load_file(path: Path, result: LoadResult, max_bytes: int, seconds: float, f
         text, meta = _READERS[suffix](data, path, max_bytes)
         if len(text) > (limit := _text_limit(suffix, max_bytes)):
             raise Unreadable(f"holds more than {limit:,} characters of text, over the limit (see --max-file-mb)")
-        doc = _document(display(path), text, meta, display(path), path)
+        doc = _document(display(path), text, meta, display(path), path, collection)
     if len(doc.text) > UNPACK_RATIO * len(data):  # bounds the chunks a small upload can make
         raise Unreadable(
             f"unpacks to {len(doc.text):,} characters of text from {_size(len(data))}, "

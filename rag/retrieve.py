@@ -101,13 +101,15 @@ class Retriever:
         date_from: str | None = None,
         date_to: str | None = None,
         doc_ids: Sequence[str] | None = None,
+        collections: Sequence[str] | None = None,
         mode: Mode = "hybrid",
     ) -> list[Hit]:
-        """The ``k`` best chunks for ``question``; ``mode`` is ``hybrid``, ``bm25`` or ``dense``."""
+        """The ``k`` best chunks for ``question``; ``mode`` is ``hybrid``, ``bm25`` or ``dense``.
+        Only chunks of ``collections`` (None: all) are scored, by either leg."""
         if k <= 0 or len(self.store) == 0:
             return []
         q = normalize(question)
-        rows = self.store.rows_where(date_from, date_to, doc_ids)
+        rows = self.store.rows_where(date_from, date_to, doc_ids, collections)
         if rows is not None and len(rows) == 0:
             return []
         bm25 = self._bm25(q, rows) if mode != "dense" else np.zeros(len(self.store), dtype=np.float32)

@@ -6,7 +6,7 @@ Layout of an index folder::
                          and the name of the generation folder that holds the data
     gen-<id>/dense.faiss   one vector per chunk, row i = chunk row i
     gen-<id>/bm25/         bm25s index (numpy + JSON, no pickle)
-    gen-<id>/chunks.sqlite documents (with their normalized text) and chunks (spans, tokens)
+    gen-<id>/chunks.sqlite documents (with their normalized text and collection) and chunks (spans, tokens)
 
 A build writes a new generation folder, then replaces ``manifest.json`` atomically (``os.replace``)
 and only then deletes the old generation: a build that dies leaves the previous index readable.
@@ -51,7 +51,9 @@ from .normalize import NORMALIZER_VERSION
 from .tokenize import TOKENIZER_VERSION, tokenize
 from .types import Chunk, Document
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: documents belong to collections (a column of the documents table)
+# formats whose vectors a build may still reuse (`IndexStore.load(strict=False)`); questions need this one
+READABLE_FORMATS = (1, FORMAT_VERSION)
 MANIFEST = "manifest.json"
 # Exact search below this many chunks (a few ms per question); HNSW above it.
 HNSW_THRESHOLD = 20_000
@@ -151,6 +153,9 @@ class IndexStore:
         spans = [span(c.date) if c.date else ("", "") for c in chunks]  # a year covers its days
         self._firsts = np.array([f for f, _ in spans], dtype=object)
         self._lasts = np.array([last for _, last in spans], dtype=object)
+        # each chunk's collection as a number, for the access mask of every search
+        self._collection_codes = {name: i for i, name in enumerate(sorted({c.collection for c in chunks}))}
+        self._collections = np.array([self._collection_codes[c.collection] for c in chunks], dtype=np.int32)
 
     # ------------------------------------------------------------------------------------ reading
 
@@ -227,12 +232,21 @@ class IndexStore:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def rows_where(
-        self, date_from: str | None = None, date_to: str | None = None, doc_ids: Sequence[str] | None = None
+        self,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        doc_ids: Sequence[str] | None = None,
+        collections: Sequence[str] | None = None,
     ) -> np.ndarray | None:
-        """Chunk rows passing the filters, or None when there is no filter."""
-        if date_from is None and date_to is None and not doc_ids:
+        """Chunk rows passing the filters, or None when there is no filter. ``collections`` are the
+        ones the caller may read (None: all; empty: none): both legs of a search are masked by it,
+        so other collections' chunks are never scored."""
+        if date_from is None and date_to is None and not doc_ids and collections is None:
             return None
         mask = np.ones(len(self.chunks), dtype=bool)
+        if collections is not None:
+            codes = [self._collection_codes[c] for c in set(collections) if c in self._collection_codes]
+            mask &= np.isin(self._collections, np.asarray(codes, dtype=np.int32))
         if date_from is not None or date_to is not None:
             has = self._firsts != ""
             mask &= has
@@ -266,7 +280,8 @@ class IndexStore:
         if not isinstance(manifest, dict):
             raise IndexCorrupt(f"index file '{file}' is not a manifest; {_rebuild_hint(path)}")
         fmt = manifest.get("format")
-        if type(fmt) is int and fmt != FORMAT_VERSION:  # another format may have another shape
+        if type(fmt) is int and fmt != FORMAT_VERSION and (strict or fmt not in READABLE_FORMATS):
+            # another format may have another shape; an older one is read only to reuse its vectors
             raise IndexMismatch(
                 f"index in '{path}' has format {fmt}, this version reads {FORMAT_VERSION}; {_rebuild_hint(path)}"
             )
@@ -469,7 +484,8 @@ def _plan(docs: Sequence[Document], previous: IndexStore | None, size: int, over
             plan.reused += 1
             for row in old_rows[doc.doc_id]:
                 chunk = previous.chunks[row]
-                plan.chunks.append(chunk if chunk.source == doc.source else replace(chunk, source=doc.source))
+                same = (chunk.source, chunk.collection) == (doc.source, doc.collection)
+                plan.chunks.append(chunk if same else replace(chunk, source=doc.source, collection=doc.collection))
                 plan.tokens.append(old_tokens[row] if old_tokens is not None else tokenize(index_text(chunk)))
                 plan.source_rows.append(row)
             continue
@@ -547,6 +563,7 @@ def _manifest(
         "build": build,
         "sources": sources,
         "documents": {d.doc_id: d.content_hash for d in docs},
+        "collections": {d.doc_id: d.collection for d in docs if d.collection},
     }
 
 
@@ -554,7 +571,7 @@ def _manifest(
 
 _SCHEMA = """
 CREATE TABLE documents (doc_id TEXT PRIMARY KEY, title TEXT, date TEXT, source TEXT, meta TEXT,
-                        hash TEXT, text TEXT);
+                        hash TEXT, text TEXT, collection TEXT NOT NULL DEFAULT '');
 CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT, doc_id TEXT, start INTEGER,
                      "end" INTEGER, tokens TEXT);
 CREATE TABLE meetings (doc_id TEXT PRIMARY KEY, kind TEXT, date TEXT, facts TEXT);
@@ -571,7 +588,7 @@ def _write_tables(
     with contextlib.closing(sqlite3.connect(file)) as db, db:
         db.executescript(_SCHEMA)
         db.executemany(
-            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (
                     d.doc_id,
@@ -581,6 +598,7 @@ def _write_tables(
                     json.dumps(d.meta, default=str),  # ASCII: metadata may hold lone surrogates
                     d.content_hash,
                     d.text,
+                    d.collection,
                 )
                 for d in docs
             ),
@@ -612,11 +630,19 @@ def _read_tables(file: Path) -> tuple[dict[str, Document], list[Chunk]]:
     if not file.is_file():
         raise FileNotFoundError(str(file))
     with contextlib.closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as db:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(documents)")}
+        collection = "collection" if "collection" in columns else "''"  # format 1: no collections
         documents = {
             row[0]: Document(
-                doc_id=row[0], title=row[1], date=row[2], source=row[3], meta=json.loads(row[4]), text=row[6]
+                doc_id=row[0],
+                title=row[1],
+                date=row[2],
+                source=row[3],
+                meta=json.loads(row[4]),
+                text=row[6],
+                collection=row[7],
             )
-            for row in db.execute("SELECT doc_id, title, date, source, meta, hash, text FROM documents")
+            for row in db.execute(f"SELECT doc_id, title, date, source, meta, hash, text, {collection} FROM documents")
         }
         chunks = []
         for chunk_id, doc_id, start, end in db.execute(
@@ -788,6 +814,12 @@ _FIELDS: tuple[tuple[str, bool, Callable[[Any], bool], str], ...] = (
         False,
         lambda v: v is None or (isinstance(v, dict) and all(_is_number(x) for x in v.values())),
         "null or an object of numbers",
+    ),
+    (
+        "collections",
+        False,
+        lambda v: isinstance(v, dict) and all(_is_text(c) for c in v.values()),
+        "an object of document ids and collections",
     ),
     ("package", False, _is_text, "a string"),
     ("built_at", False, _is_text, "a string"),

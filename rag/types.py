@@ -25,6 +25,8 @@ class Document:
         date: ``YYYY-MM-DD``, ``YYYY`` for a record that gives only its year, or None.
         source: where the document came from (a file path).
         meta: other fields of the record (``url`` …), kept for display.
+        collection: who may read it: the first folder under the folder that was indexed, or the
+            ``collection`` field of a JSONL record; "" (the default collection) for files directly in it.
     """
 
     doc_id: str
@@ -33,12 +35,14 @@ class Document:
     date: str | None = None
     source: str = ""
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
+    collection: str = ""
 
     @property
     def content_hash(self) -> str:
         """Hash of what is embedded (title, date, text), used to skip unchanged documents.
 
-        The source path is left out: the same records read from another path keep their vectors.
+        The source path and the collection are left out: the same records read from another path,
+        or moved to another collection, keep their vectors (the store records the collection apart).
         """
         h = hashlib.sha256()
         for part in (self.title, self.date or "", self.text):
@@ -59,6 +63,7 @@ class Chunk:
     title: str = ""
     date: str | None = None
     source: str = ""
+    collection: str = ""
 
 
 @dataclass(frozen=True)
