@@ -246,7 +246,8 @@ MEETINGS = Path(__file__).resolve().parents[2] / "shared" / "data" / "xinwenlian
 
 @pytest.mark.skipif(not MEETINGS.exists(), reason="needs ../shared/data")
 def test_the_meetings_tab_lists_filters_and_opens_the_source(browser, tmp_path):
-    """Over 300 real meeting reports of 2024: the table, the year and person pickers, the source."""
+    """Over 300 real meeting reports of 2024: the table, the year and person pickers, the source; a
+    follow-up in the chat; date filters typed as staff type them, and a bad one explained."""
     import json
 
     rows = [json.loads(line) for line in MEETINGS.read_text(encoding="utf-8").splitlines()]
@@ -262,8 +263,9 @@ def test_the_meetings_tab_lists_filters_and_opens_the_source(browser, tmp_path):
         assert "国务院常务会议" in table.inner_text()
         page.click("#m-person input")
         page.locator("[role=option]", has_text="李强").first.click()
-        page.wait_for_timeout(1500)
-        text = table.inner_text()
+        deadline = time.time() + 60  # the table is replaced when the server has filtered it
+        while "全国人大常委会" in (text := table.inner_text()) and time.time() < deadline:
+            page.wait_for_timeout(250)
         assert "国务院常务会议" in text
         assert "全国人大常委会" not in text  # presided by 赵乐际, filtered out
         table.get_by_text("国务院常务会议").first.click()
@@ -278,4 +280,19 @@ def test_the_meetings_tab_lists_filters_and_opens_the_source(browser, tmp_path):
         ask(page, "那次会议还部署了什么？", "[1]")
         page.wait_for_selector("#cards #cite-1")
         assert state["date"] in page.locator("#cite-1 .meta").inner_text()
+
+        # dates as staff type them; a date that cannot be read says so, next to the question box
+        page.locator(".label-wrap", has_text="筛选").first.click()
+        page.fill("#date-from textarea, #date-from input", "2024/13/01")
+        page.locator("#date-from textarea, #date-from input").first.press("Tab")
+        page.wait_for_selector("#active-filters:has-text('日期筛选有误')", timeout=30_000)
+        ask(page, "国务院常务会议研究了什么？", "日期筛选有误")
+        page.fill("#date-from textarea, #date-from input", "2024年3月")
+        page.fill("#date-to textarea, #date-to input", "2024年3月")
+        page.locator("#date-to textarea, #date-to input").first.press("Tab")
+        page.wait_for_selector("#active-filters:has-text('2024-03-01 至 2024-03-31')", timeout=30_000)
+        ask(page, "国务院常务会议研究了什么？", "[1]")
+        page.wait_for_selector("#cards #cite-1")
+        for meta in page.locator("#cards .meta").all_inner_texts():
+            assert "2024-03-" in meta, meta
         page.close()

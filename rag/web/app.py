@@ -19,6 +19,7 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from rag import SUPPORTED_SUFFIXES, Answer, Assistant, Meeting, RagError, Settings
+from rag.dates import DateInputError, date_filter
 
 from .guard import UNLOCK_JS, SessionTrim, UploadGuard
 from .progress import BuildPage
@@ -56,6 +57,8 @@ def _text_of(content: Any) -> str:
 
 
 def _error_text(exc: Exception) -> str:
+    if isinstance(exc, DateInputError):
+        return f"日期筛选有误：{exc}"
     if isinstance(exc, RagError):
         return f"出错了：{exc}"
     log.exception("question failed")
@@ -66,6 +69,7 @@ def create_app(a: Assistant, uploads: Path, settings: Settings | None = None) ->
     """The page over ``a``; accepted uploads are saved under ``uploads`` and added to the index."""
     settings = settings or a.settings
     password = settings.admin_password
+    collection = uploads.name  # as the folder under corpus/ makes it when the index is rebuilt
 
     def respond(
         question: str, history: list[dict[str, Any]] | None, date_from: str, date_to: str, doc_ids: list[str], k: float
@@ -79,11 +83,12 @@ def create_app(a: Assistant, uploads: Path, settings: Settings | None = None) ->
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": ""}]
         streamed = ""
         try:
+            first, last = date_filter(date_from, date_to)
             for part in a.stream(
                 question,
                 k=int(k),
-                date_from=(date_from or "").strip() or None,
-                date_to=(date_to or "").strip() or None,
+                date_from=first,
+                date_to=last,
                 doc_ids=doc_ids or None,
                 history=[p for p in previous if p],
             ):
@@ -128,12 +133,25 @@ def create_app(a: Assistant, uploads: Path, settings: Settings | None = None) ->
                 progress(total["done"] / max(total["n"], 1), desc="正在建立索引")
 
             try:
-                loaded = a.add(saved, on_plan=on_plan, progress=step)
+                loaded = a.add(saved, collection=collection, on_plan=on_plan, progress=step)
             except RagError as exc:
                 return md_text(f"建立索引失败：{exc}"), gr.skip()
             lines.insert(0, f"已加入 {len(loaded.documents)} 篇文档：" + "、".join(d.title for d in loaded.documents))
             lines += [f"未能读取 {Path(w).name}：{r}" for w, r in loaded.skipped]
         return "\n\n".join(md_text(x) for x in lines), gr.update(choices=doc_choices(a.documents()))
+
+    def active_filters(date_from: str, date_to: str, doc_ids: list[str] | None) -> str:
+        """The filters in force, shown next to the question box (or why a date cannot be used)."""
+        try:
+            first, last = date_filter(date_from, date_to)
+        except DateInputError as exc:
+            return md_text(f"⚠️ 日期筛选有误：{exc}")
+        parts = []
+        if first or last:
+            parts.append(f"{first or '最早'} 至 {last or '最新'}")
+        if doc_ids:
+            parts.append(f"限 {len(doc_ids)} 篇文档")
+        return md_text("当前筛选：" + "；".join(parts)) if parts else ""
 
     def api_ask(question: str, k: int = 5) -> dict[str, Any]:
         """Answer a question with citations: the same object as `rag ask --json`. A question the
@@ -202,6 +220,7 @@ def create_app(a: Assistant, uploads: Path, settings: Settings | None = None) ->
                             autofocus=True,
                         )
                         send = gr.Button("发送", variant="primary", scale=1, min_width=80, elem_id="send")
+                    active = gr.Markdown("", elem_id="active-filters", latex_delimiters=[])
                     gr.Examples(examples_for(a.documents()), inputs=box, label="示例问题")
                     clear = gr.Button("清空对话", size="sm")
                 with gr.Column(scale=2, min_width=300):
@@ -209,8 +228,10 @@ def create_app(a: Assistant, uploads: Path, settings: Settings | None = None) ->
                     cards = gr.HTML(EMPTY_CARDS, elem_id="cards")
             with gr.Accordion("筛选", open=False):
                 with gr.Row():
-                    date_from = gr.Textbox(label="起始日期", placeholder="YYYY-MM-DD", elem_id="date-from")
-                    date_to = gr.Textbox(label="截止日期", placeholder="YYYY-MM-DD", elem_id="date-to")
+                    date_from = gr.Textbox(
+                        label="起始日期", placeholder="如 2024-01-01、2024年1月、2024", elem_id="date-from"
+                    )
+                    date_to = gr.Textbox(label="截止日期", placeholder="如 2024/6/30、2024年6月", elem_id="date-to")
                     k = gr.Slider(1, 10, value=5, step=1, label="引用段落数")
                 # custom values: Gradio checks a choice against the session's copy of the choices,
                 # and a session (with the choices an upload added) may be dropped (`SESSIONS`)
@@ -245,6 +266,8 @@ def create_app(a: Assistant, uploads: Path, settings: Settings | None = None) ->
             )  # fmt: skip
             m_source = gr.HTML(elem_id="m-source")
 
+        for f in (date_from, date_to, docs):
+            f.change(active_filters, [date_from, date_to, docs], active, api_visibility="private")
         inputs = [box, chat, date_from, date_to, docs, k]
         box.submit(respond, inputs, [chat, cards, box], api_visibility="private")
         send.click(respond, inputs, [chat, cards, box], api_visibility="private")

@@ -159,10 +159,10 @@ def examples_for(documents: Sequence[Document], n: int = 4) -> list[str]:
     return [f"{format_cn(d.date)}{d.title}的主要内容是什么？" if d.date else f"{d.title}有哪些人出席？" for d in recent]
 
 
-def doc_choices(documents: Sequence[Document], limit: int = 1000) -> list[tuple[str, str]]:
-    """Documents for the filter, newest first (the newest ``limit`` of a large index)."""
-    recent = sorted(documents, key=lambda d: d.date or "", reverse=True)[:limit]
-    return [(f"{d.title}（{d.date}）" if d.date else d.title, d.doc_id) for d in recent]
+def doc_choices(documents: Sequence[Document]) -> list[tuple[str, str]]:
+    """Every document for the filter, newest first, the undated after the dated."""
+    recent = sorted(documents, key=lambda d: (d.date is not None, d.date or "", d.title), reverse=True)
+    return [(f"{d.title}（{d.date}）" if d.date else d.title or d.doc_id, d.doc_id) for d in recent]
 
 
 MEETING_COLUMNS = ("日期", "会议", "主持", "出席", "议定事项")
