@@ -478,7 +478,7 @@ def bench_manifest(work: Path) -> str:
         tracebacks += sum("Traceback" in r.stderr for r in (ask, index_run, again))
         refused += ask.returncode != 0 and one
         rebuilt += ok
-        said = said.replace(str(index), "DIR").replace("|", "\\|")
+        said = said.replace(str(index), "DIR").replace(str(ROOT / "corpus"), "corpus").replace("|", "\\|")
         rows.append(f"| {name} | {ask.returncode} | {said[:160]} | {'yes' if ok else 'NO'} |")
         shutil.rmtree(index)
     return (
@@ -566,7 +566,7 @@ REBUILDER = """
 import sys
 from rag.cli import main
 for i in range(int(sys.argv[1])):
-    print(main(["index", sys.argv[2 + i % 2], "--index", sys.argv[4]]), flush=True)
+    print("exit", main(["index", sys.argv[2 + i % 2], "--index", sys.argv[4]]), file=sys.stderr, flush=True)
 """
 
 
@@ -619,7 +619,7 @@ def bench_rebuild_loads(work: Path, rebuilds: int = 12, readers: int = 2) -> str
     for t in threads:
         t.join()
     seconds = time.perf_counter() - t0
-    codes = proc.stdout.split()
+    codes = [line.split()[1] for line in proc.stderr.splitlines() if line.startswith("exit ")]
     listed = "\n".join(f"- {e} × {n}" for e, n in errors.most_common(10))
     return (
         head + f"A `rag index` process rebuilds a real index {rebuilds} times, alternating 150 and 100 news "
