@@ -1,4 +1,5 @@
-"""Command line: ``rag index``, ``ask``, ``search``, ``meetings``, ``collections``, ``eval``, ``serve``. Errors are one line on stderr and a non-zero exit."""
+"""Command line: ``rag index``, ``ask``, ``search``, ``meetings``, ``collections``, ``eval``, ``serve``, and
+``users`` / ``groups`` for the accounts file. Errors are one line on stderr and a non-zero exit."""
 
 from __future__ import annotations
 
@@ -8,10 +9,14 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 from .config import BACKENDS, Settings
 from .errors import NoDocuments, RagError
+
+if TYPE_CHECKING:
+    from .accounts import Accounts, User
 
 
 def _index(args: argparse.Namespace) -> int:
@@ -242,6 +247,201 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------------- accounts
+
+
+def _accounts_path(args: argparse.Namespace) -> Path:
+    """``--accounts``, else ``$RAG_ACCOUNTS``, else ``accounts.toml`` in the working folder."""
+    return Path(args.accounts or args.settings.accounts_file or "accounts.toml")
+
+
+def _open_accounts(args: argparse.Namespace, *, create: bool = False) -> Accounts:
+    """The accounts file; with ``create`` a missing one is empty, written by the first change."""
+    from . import accounts
+
+    path = _accounts_path(args)
+    if not create and not path.exists():
+        raise RagError(
+            f"no accounts file at '{path}': `rag groups set` and `rag users add` create one "
+            "(--accounts FILE or RAG_ACCOUNTS name another) (没有账号文件)"
+        )
+    # the module's DEFAULT_SCRYPT, read now: tests make hashing cheap by replacing it
+    return accounts.Accounts.load(path, create=create, scrypt=accounts.DEFAULT_SCRYPT)
+
+
+def _said_created(accounts: Accounts, existed: bool) -> None:
+    if not existed and accounts.path.exists():
+        print(f"rag: created accounts file {accounts.path}", file=sys.stderr)
+
+
+def _collections_text(collections: Sequence[str] | None) -> str:
+    if collections is None:
+        return "*"
+    return ", ".join(collections) or "-"
+
+
+def _users_list(args: argparse.Namespace) -> int:
+    accounts = _open_accounts(args)
+    users = accounts.users
+    if args.json:
+        rows = [
+            {
+                "id": u.id,
+                "name": u.name,
+                "role": u.role,
+                "groups": list(u.groups),
+                "collections": ["*"] if u.collections is None else list(u.collections),
+                "has_password": accounts.has_password(u.id),
+            }
+            for u in users
+        ]
+        print(json.dumps(rows, ensure_ascii=False))
+        return 0
+    for u in users:
+        signs_in = "" if accounts.has_password(u.id) else "\t(no password: cannot sign in)"
+        groups = ", ".join(u.groups) or "-"
+        print(f"{u.id}\t{u.name}\t{u.role}\t{groups}\t{_collections_text(u.collections)}{signs_in}")
+    print(f"{len(users)} users in {accounts.path}", file=sys.stderr)
+    return 0
+
+
+def _read_password(args: argparse.Namespace, user_id: str) -> str:
+    """A new password: one line of stdin with ``--password-stdin``, else typed twice (not echoed)."""
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        password = line[:-1] if line.endswith("\n") else line
+        return password[:-1] if password.endswith("\r") else password
+    import getpass
+
+    try:
+        first = getpass.getpass(f"new password for {user_id} (新密码): ")
+        second = getpass.getpass("again (再输入一次): ")
+    except EOFError:
+        raise RagError("no password given (use --password-stdin to read it from stdin)") from None
+    if first != second:
+        raise RagError("the two passwords differ; nothing was changed (两次输入的密码不一致)")
+    return first
+
+
+def _check_groups(accounts: Accounts, groups: Sequence[str]) -> None:
+    known = {g.name for g in accounts.groups}
+    for g in groups:
+        if g not in known:
+            raise RagError(f"no group '{g}': create it first with `rag groups set {g} --collection NAME` (没有这个组)")
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    from .accounts import ADMIN, USER
+
+    existed = _accounts_path(args).exists()
+    accounts = _open_accounts(args, create=True)
+    # refused before the password is asked: what the change itself would refuse later
+    if accounts.user(args.id) is not None:
+        raise RagError(f"user '{args.id}' already exists; `rag users set` or `rag users passwd` change it (用户已存在)")
+    _check_groups(accounts, args.group or [])
+    if not args.admin and not accounts.users:
+        raise RagError(
+            f"the first user must be an admin: `rag users add NAME --admin` first, then {args.id} (第一个用户须为管理员)"
+        )
+    password = _read_password(args, args.id)
+    user = accounts.add_user(
+        args.id, password, name=args.name or "", groups=args.group or [], role=ADMIN if args.admin else USER
+    )
+    _said_created(accounts, existed)
+    print(f"added {_user_line(user)}")
+    return 0
+
+
+def _users_passwd(args: argparse.Namespace) -> int:
+    accounts = _open_accounts(args)
+    if accounts.user(args.id) is None:
+        raise RagError(f"no user '{args.id}' in {accounts.path} (没有这个用户)")
+    accounts.set_password(args.id, _read_password(args, args.id))
+    print(f"changed the password of {args.id}")
+    _end_sessions(args, args.id, done=f"the password of {args.id} was changed")
+    return 0
+
+
+def _users_set(args: argparse.Namespace) -> int:
+    if args.name is None and args.group is None and not args.no_groups and args.role is None:
+        raise RagError("nothing to change: give --name, --group, --no-groups or --role")
+    accounts = _open_accounts(args)
+    groups = [] if args.no_groups else args.group
+    if groups:
+        _check_groups(accounts, groups)
+    user = accounts.update_user(args.id, name=args.name, groups=groups, role=args.role)
+    print(_user_line(user))
+    return 0
+
+
+def _user_line(user: User) -> str:
+    groups = ", ".join(user.groups) or "-"
+    return f"{user.id} ({user.name}): {user.role}, groups {groups}, reads {_collections_text(user.collections)}"
+
+
+def _users_remove(args: argparse.Namespace) -> int:
+    accounts = _open_accounts(args)
+    accounts.remove_user(args.id)
+    print(f"removed {args.id}")
+    _end_sessions(args, args.id, done=f"{args.id} was removed")
+    return 0
+
+
+def _end_sessions(args: argparse.Namespace, user_id: str, *, done: str) -> None:
+    """End ``user_id``'s sessions in the office database, when there is one (the web app makes it;
+    none means nobody ever signed in there)."""
+    from .accounts import Sessions
+
+    settings = args.settings if args.index_given is None else args.settings.with_(index_dir=args.index_given)
+    db = settings.office_path
+    if not db.is_file():
+        return
+    try:
+        with Sessions(db) as sessions:
+            n = sessions.end_user(user_id)
+    except RagError as exc:
+        raise RagError(f"{done}, but their sessions could not be ended: {exc}") from None
+    if n:
+        print(f"ended {n} session{'s' if n != 1 else ''} of {user_id} ({db})", file=sys.stderr)
+
+
+def _groups_list(args: argparse.Namespace) -> int:
+    accounts = _open_accounts(args)
+    members = {g.name: [u.id for u in accounts.users if g.name in u.groups] for g in accounts.groups}
+    if args.json:
+        rows = [
+            {"name": g.name, "collections": list(g.collections), "members": members[g.name]} for g in accounts.groups
+        ]
+        print(json.dumps(rows, ensure_ascii=False))
+        return 0
+    for g in accounts.groups:
+        print(f"{g.name}\t{', '.join(g.collections) or '-'}\t{', '.join(members[g.name]) or '-'}")
+    print(f"{len(accounts.groups)} groups in {accounts.path}", file=sys.stderr)
+    return 0
+
+
+def _groups_set(args: argparse.Namespace) -> int:
+    existed = _accounts_path(args).exists()
+    accounts = _open_accounts(args, create=True)
+    group = accounts.set_group(args.name, args.collection)
+    _said_created(accounts, existed)
+    print(f"group {group.name} reads: {', '.join(group.collections)}")
+    return 0
+
+
+def _groups_remove(args: argparse.Namespace) -> int:
+    accounts = _open_accounts(args)
+    accounts.remove_group(args.name)
+    print(f"removed group {args.name}")
+    return 0
+
+
+def _collection_name(value: str) -> str:
+    if not value.strip():
+        raise argparse.ArgumentTypeError("a collection name cannot be empty ('*' means every collection)")
+    return value
+
+
 def _positive(value: str) -> int:
     n = int(value)
     if n <= 0:
@@ -373,7 +573,75 @@ def parser() -> argparse.ArgumentParser:
         help="rebuild the index from corpus/ even when it was built from other files (it is served as it is otherwise)",
     )
     ps.set_defaults(func=_serve)
+
+    _account_commands(sub)
     return p
+
+
+def _account_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """``rag users …`` and ``rag groups …``: the accounts file, without editing TOML by hand."""
+    where = _Parser(add_help=False)
+    where.add_argument(
+        "--accounts", metavar="FILE", default=None, help="the accounts file (default: $RAG_ACCOUNTS or ./accounts.toml)"
+    )
+    listing = _Parser(add_help=False)
+    listing.add_argument("--json", action="store_true", help="print one JSON array")
+    sessions = _Parser(add_help=False)
+    sessions.add_argument(
+        "--index",
+        default=None,
+        help="index folder whose neighbour office.sqlite holds the sessions to end "
+        "(default: $RAG_OFFICE_DB, else next to $RAG_INDEX_DIR or ./index)",
+    )
+    password = _Parser(add_help=False)
+    password.add_argument(
+        "--password-stdin", action="store_true", help="read the password from one line of stdin instead of asking"
+    )
+
+    pu = sub.add_parser("users", help="list, add, change and remove the users of the accounts file")
+    users = pu.add_subparsers(required=True)
+    u = users.add_parser("list", parents=[where, listing], help="id, name, role, groups and collections of each user")
+    u.set_defaults(func=_users_list)
+    u = users.add_parser("add", parents=[where, password], help="add a user (the password is asked twice)")
+    u.add_argument("id", help="login name")
+    u.add_argument("--name", help="name shown (default: the login name)")
+    u.add_argument("--group", action="append", help="a group the user belongs to (repeatable)")
+    u.add_argument("--admin", action="store_true", help="an administrator: reads every collection, manages the office")
+    u.set_defaults(func=_users_add)
+    u = users.add_parser(
+        "passwd", parents=[where, password, sessions], help="set a user's password; ends their sessions"
+    )
+    u.add_argument("id", help="login name")
+    u.set_defaults(func=_users_passwd)
+    u = users.add_parser("set", parents=[where], help="change a user's name, groups or role")
+    u.add_argument("id", help="login name")
+    u.add_argument("--name", help="name shown")
+    member = u.add_mutually_exclusive_group()
+    member.add_argument("--group", action="append", help="the user's groups, replacing the old ones (repeatable)")
+    member.add_argument("--no-groups", action="store_true", help="take the user out of every group")
+    u.add_argument("--role", choices=("user", "admin"), help="user, or admin (reads everything)")
+    u.set_defaults(func=_users_set)
+    u = users.add_parser("remove", parents=[where, sessions], help="remove a user and end their sessions")
+    u.add_argument("id", help="login name")
+    u.set_defaults(func=_users_remove)
+
+    pg = sub.add_parser("groups", help="list, set and remove the groups of the accounts file")
+    groups = pg.add_subparsers(required=True)
+    g = groups.add_parser("list", parents=[where, listing], help="each group with its collections and members")
+    g.set_defaults(func=_groups_list)
+    g = groups.add_parser("set", parents=[where], help="add a group or replace the collections it reads")
+    g.add_argument("name", help="group name")
+    g.add_argument(
+        "--collection",
+        action="append",
+        required=True,
+        type=_collection_name,
+        help="a collection the group reads (repeatable); '*' means every collection",
+    )
+    g.set_defaults(func=_groups_set)
+    g = groups.add_parser("remove", parents=[where], help="remove a group that has no members")
+    g.add_argument("name", help="group name")
+    g.set_defaults(func=_groups_remove)
 
 
 def _log_to_stderr() -> None:
@@ -389,7 +657,7 @@ def _log_to_stderr() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     _log_to_stderr()
-    args.index_given = args.index
+    args.index_given = getattr(args, "index", None)
     try:
         args.settings = Settings.from_env()  # every environment variable checked once, at start
         if getattr(args, "index", None) is None:

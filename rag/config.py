@@ -89,6 +89,12 @@ class Settings:
       ``GRADIO_SERVER_PORT``, 127.0.0.1:7860).
     - ``today`` (``RAG_TODAY``, ``YYYY-MM-DD``; None: the clock's date): the day that relative time
       in questions (今年, 去年, 近三个月) counts from, for reproducible runs.
+    - Office (the web app; ``rag users`` / ``rag groups`` edit the accounts): ``accounts_file``
+      (``RAG_ACCOUNTS``; None: no accounts, the single local user), ``office_db`` (``RAG_OFFICE_DB``;
+      None: ``office.sqlite`` next to the index folder, see `office_path`) for sessions, conversations
+      and the question log, ``session_hours`` (``RAG_SESSION_HOURS``, 12) a sign-in lasts,
+      ``log_questions`` (``RAG_LOG``) and ``save_conversations`` (``RAG_CONVERSATIONS``), both on;
+      ``0``, ``off``, ``false`` or ``no`` turn them off.
     """
 
     index_dir: str = "index"
@@ -106,6 +112,11 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     today: str | None = None
+    accounts_file: str | None = None
+    office_db: str | None = None
+    session_hours: float = 12.0
+    log_questions: bool = True
+    save_conversations: bool = True
 
     def __post_init__(self) -> None:
         if self.today is not None:
@@ -117,6 +128,8 @@ class Settings:
             raise SettingsError(_message("RAG_BACKEND", self.backend, f"one of {', '.join(BACKENDS)}"))
         if not (math.isfinite(self.max_file_mb) and 0 < self.max_file_mb <= 2**20):
             raise SettingsError(_message("RAG_MAX_FILE_MB", str(self.max_file_mb), "a positive number of megabytes"))
+        if not (math.isfinite(self.session_hours) and 0 < self.session_hours <= _MAX_SESSION_HOURS):
+            raise SettingsError(_message("RAG_SESSION_HOURS", str(self.session_hours), _SESSION_HOURS))
         if self.chunk_size <= 0 or not 0 <= self.chunk_overlap < self.chunk_size:
             raise SettingsError(
                 f"chunk overlap ({self.chunk_overlap}) must be 0 or more and smaller than the chunk size "
@@ -140,6 +153,11 @@ class Settings:
             "port": int(_number(env, "GRADIO_SERVER_PORT", 7860, "a port number (1-65535)", whole=True, upper=65535)),
             "backend": env.get("RAG_BACKEND") or DEFAULT_BACKEND,
             "today": env.get("RAG_TODAY") or None,
+            "accounts_file": env.get("RAG_ACCOUNTS") or None,
+            "office_db": env.get("RAG_OFFICE_DB") or None,
+            "session_hours": _number(env, "RAG_SESSION_HOURS", 12.0, _SESSION_HOURS, upper=_MAX_SESSION_HOURS),
+            "log_questions": _switch(env, "RAG_LOG"),
+            "save_conversations": _switch(env, "RAG_CONVERSATIONS"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
@@ -153,9 +171,24 @@ class Settings:
         return int(self.max_file_mb * 2**20)
 
     @property
+    def office_path(self) -> Path:
+        """The office database (sessions, conversations, the question log): ``office_db``
+        (``RAG_OFFICE_DB``), else ``office.sqlite`` beside the index folder, so that rebuilding or
+        replacing the index leaves it alone."""
+        if self.office_db:
+            return Path(self.office_db)
+        return Path(self.index_dir).resolve().parent / "office.sqlite"
+
+    @property
     def today_date(self) -> dt.date:
         """The day that 今年, 去年 and 近三个月 count from: ``today`` (``RAG_TODAY``), else the clock's."""
         return dt.date.fromisoformat(self.today) if self.today else dt.date.today()
+
+
+_SESSION_HOURS = "a positive number of hours (at most a year)"
+_MAX_SESSION_HOURS = 366 * 24.0
+_ON = ("1", "on", "true", "yes")
+_OFF = ("0", "off", "false", "no")
 
 
 def _message(name: str, value: str, expected: str) -> str:
@@ -176,3 +209,17 @@ def _number(
     if not math.isfinite(value) or value <= 0 or value > upper:
         raise SettingsError(_message(name, raw, expected))
     return value
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool = True) -> bool:
+    """A setting turned on or off (``1``/``on``/``true``/``yes``, ``0``/``off``/``false``/``no``, any
+    case), or ``default`` when the variable is unset or empty."""
+    raw = env.get(name)
+    if not raw or not raw.strip():
+        return default
+    value = raw.strip().lower()
+    if value in _ON:
+        return True
+    if value in _OFF:
+        return False
+    raise SettingsError(_message(name, raw, "on or off (1/on/true/yes, 0/off/false/no)"))
