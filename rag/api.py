@@ -358,7 +358,7 @@ class Assistant:
         live, llm = self._live, self.llm  # one index for the whole question
         scope = live.scope(collections)  # the documents and meeting facts the caller may read
         if history:  # the caller's own earlier questions: nothing of the index is read here
-            question = llm.rewrite(question, history) if llm else standalone(question, history)
+            question = self.standalone(question, history)
         if not (date_from or date_to or doc_ids) and (intent := scope.intent(question, self.settings.today_date)):
             composed = many.compose(intent, scope.meetings, scope.documents)
             # a known kind of meeting that the facts do not hold in that window may still be in the
@@ -388,6 +388,15 @@ class Assistant:
             yield from llm.stream(question, hits, fallback=live.answerer)
         else:
             yield live.answerer.answer(question, hits)
+
+    def standalone(self, question: str, history: Sequence[str]) -> str:
+        """``question`` as it is searched in a conversation whose earlier questions are ``history``:
+        a follow-up ("那次会议还部署了什么？") completed from them (by the chat model when one is
+        configured), any other question as it is."""
+        if not history:
+            return question
+        llm = self.llm
+        return llm.rewrite(question, history) if llm else standalone(question, history)
 
     def ask(
         self,

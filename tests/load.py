@@ -75,8 +75,8 @@ def running_app(
             while True:
                 if proc.poll() is not None:
                     raise RuntimeError(f"app.py exited: {(root / 'app.log').read_text()[-2000:]}")
-                try:  # the chat's configuration, not the page shown while the index builds
-                    if httpx.get(f"http://127.0.0.1:{port}/config", timeout=5).status_code == 200:
+                try:  # the chat (its configuration, or 401 with accounts), not the page shown while the index builds
+                    if httpx.get(f"http://127.0.0.1:{port}/config", timeout=5).status_code in (200, 401):
                         break
                 except httpx.HTTPError:
                     pass

@@ -59,6 +59,12 @@ def page(server, browser):
     page.close()
 
 
+def open_uploads(page) -> None:
+    """The upload panel, in the library tab."""
+    page.click("#tab-library-button")
+    page.locator(".label-wrap", has_text="上传文档").first.click()
+
+
 def ask(page, question: str, expect: str, timeout: int = 60_000) -> list[int]:
     """Type a question, send it, wait until the answer holds ``expect`` and has stopped growing, and
     return the lengths of the answer seen on the way."""
@@ -118,11 +124,12 @@ def test_upload_then_answer_from_it_and_markup_stays_text(page, tmp_path):
         '# <img src=x onerror="window.__xss = 3">园区协商会\n2026年9月2日，园区召开协商会，议定由周立新牵头。\n',
         encoding="utf-8",
     )
-    page.click("text=上传文档")
+    open_uploads(page)
     page.set_input_files("#upload input[type=file]", [str(report), str(titled)])
     page.wait_for_timeout(500)
     page.click("#add")
     page.wait_for_function("document.querySelector('#upload-status').innerText.includes('已加入')", timeout=120_000)
+    page.click("#tab-chat-button")
     assert "<img src=x" in page.locator("#upload-status").inner_text()
     ask(page, "出席示范区政协常委会议的副主任是谁？", "王晓明")
     ask(page, "示范区会议记录由谁主持记录？", "李明")
@@ -142,7 +149,7 @@ def test_upload_then_answer_from_it_and_markup_stays_text(page, tmp_path):
 def test_other_file_types_are_refused(page, tmp_path):
     bad = tmp_path / "tool.exe"
     bad.write_bytes(b"MZ")
-    page.click("text=上传文档")
+    open_uploads(page)
     page.set_input_files("#upload input[type=file]", str(bad))
     page.wait_for_timeout(500)
     page.click("#add")
@@ -199,7 +206,7 @@ def test_uploads_need_the_admin_password_when_set(browser, tmp_path):
         page = browser.new_page()
         page.goto(url)
         page.wait_for_selector("#question textarea", timeout=60_000)
-        page.click("text=上传文档")
+        open_uploads(page)
         assert page.locator("#upload input[type=file]").count() == 0
         page.fill("#password input", "wrong")
         page.click("#unlock")
@@ -213,6 +220,7 @@ def test_uploads_need_the_admin_password_when_set(browser, tmp_path):
         page.wait_for_timeout(500)
         page.click("#add")
         page.wait_for_function("document.querySelector('#upload-status').innerText.includes('已加入')", timeout=60_000)
+        page.click("#tab-chat-button")
         page.close()
         r = httpx.post(f"{url}/gradio_api/upload", files={"files": ("x.txt", b"x", "text/plain")}, timeout=30)
         assert r.status_code == 401
@@ -225,11 +233,12 @@ def test_formula_syntax_in_documents_and_answers_stays_text(page, tmp_path):
         "# 公式$$x^2$$专题会\n2026年9月3日，市政协召开公式专题会，记录写有 $$E=mc^2$$ 与 $a_1$ 及 \\(b^2\\)，由钱学森主持。\n",
         encoding="utf-8",
     )
-    page.click("text=上传文档")
+    open_uploads(page)
     page.set_input_files("#upload input[type=file]", str(report))
     page.wait_for_timeout(500)
     page.click("#add")
     page.wait_for_function("document.querySelector('#upload-status').innerText.includes('已加入')", timeout=120_000)
+    page.click("#tab-chat-button")
     ask(page, "公式专题会由谁主持？$$y^2$$", "钱学森")
     page.wait_for_selector("#cards #cite-1")
     page.locator("#cards .cite").first.click()

@@ -46,7 +46,8 @@ class UploadGuard:
     Gradio writes each file posted to ``/gradio_api/upload`` (and any multipart form) into its temp
     folder, and an upload event given a URL downloads it there, before the app sees the password.
     With ``password`` set, a request that would do either is refused (401) unless it carries the
-    password in the ``X-Admin-Password`` header or the cookie the page gets from `UNLOCK_PATH`.
+    password in the ``X-Admin-Password`` header or the cookie the page gets from `UNLOCK_PATH`. With
+    accounts on, only an administrator's session may (403 for the others; `AccountGate` runs first).
     Always, multipart posts are refused (507) while the page's temp files and the posts under way
     hold ``room`` bytes or more; Gradio deletes its old temp files on the `TEMP_CLEANING` schedule.
     """
@@ -66,13 +67,17 @@ class UploadGuard:
         if self.password and path.endswith(UNLOCK_PATH):
             await self._unlock(scope, receive, send)
             return
-        if self.password and not self._admin(headers):
+        user = scope.get("state", {}).get("rag_user")  # signed in, when accounts are on (`AccountGate`)
+        if (user is not None and not user.is_admin) or (user is None and self.password and not self._admin(headers)):
             refused = multipart
             event = _EVENT_PATH.search(path)
             if event and not refused:  # the event is named in the path, or by fn_index in the body
                 body, read = await _read_body(receive)
                 receive = _replaying(read, receive)
                 refused = self._takes_files(event.group(1), body)
+            if refused and user is not None:
+                await _refuse(403, "只有管理员可以上传文档（uploads are for administrators）")(scope, receive, send)
+                return
             if refused:
                 why = "上传需要管理员密码（uploads need the admin password: X-Admin-Password）"
                 await _refuse(401, why)(scope, receive, send)

@@ -18,7 +18,7 @@ from rag.export import source_label
 CONTEXT_CHARS = 6000  # of a document shown before and after a cited passage
 
 CSS = """
-.gradio-container {max-width: 1280px !important; margin: auto;}
+.gradio-container {max-width: 1280px !important; width: 100%; margin: auto;}
 #cards .cite {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 12px; margin: 0 0 10px 0;
   background: var(--background-fill-secondary);}
 #cards .cite > summary {cursor: pointer; list-style: none;}
