@@ -261,6 +261,28 @@ class Assistant:
         self.last_load = loaded
         return loaded
 
+    def refresh(
+        self,
+        *,
+        on_plan: Callable[[int], None] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> LoadResult:
+        """Read the sources the index was built from again: new and changed documents are indexed,
+        documents no longer there are removed, the others keep their vectors. Returns what was read.
+
+        Raises:
+            NoDocuments: nothing readable is left in the sources (the index is kept as it was).
+        """
+        given = [Path(s) for s in self.store.manifest.get("sources") or []]
+        # a file added into a source folder (an upload) is read with the folder, in its collection
+        sources = [str(s) for s in given if not any(f != s and f.is_dir() and s.is_relative_to(f) for f in given)]
+        loaded = _load(sources, self.settings.max_file_mb)
+        if not loaded.documents:
+            raise NoDocuments(f"no readable documents in {', '.join(sources) or 'the sources'}", loaded.skipped)
+        self._rebuild(lambda docs: list(loaded.documents), (), on_plan, progress)
+        self.last_load = loaded
+        return loaded
+
     def remove(self, doc_ids: Iterable[str]) -> int:
         """Remove documents by id; returns how many were in the index."""
         wanted = set(doc_ids)

@@ -52,6 +52,11 @@ Report = Literal["not_found", "low_rated", "most_asked", "feedback"]
 REPORTS: tuple[Report, ...] = ("not_found", "low_rated", "most_asked", "feedback")
 
 _SCHEMA = """
+CREATE TABLE IF NOT EXISTS uploads (
+    doc_id TEXT PRIMARY KEY,
+    user TEXT NOT NULL,
+    added REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS conversations (
     id TEXT PRIMARY KEY,
     user TEXT NOT NULL,
@@ -212,7 +217,7 @@ class History:
         self.keeps_conversations = conversations
         self.keeps_log = log
         self._clock = clock
-        self._db = Database(self.path, part="history", version=1, schema=_SCHEMA, error=HistoryError)
+        self._db = Database(self.path, part="history", version=2, schema=_SCHEMA, error=HistoryError)
 
     def close(self) -> None:
         self._db.close()
@@ -534,6 +539,17 @@ class History:
                 [a.question, str(a.count), _local(a.last)] for a in self.most_asked(admin, limit=limit, since=since)
             ]
         raise HistoryError(f"no report '{report}': one of {', '.join(REPORTS)}")
+
+    def record_upload(self, user: User, doc_ids: Iterable[str]) -> None:
+        """Note that ``user`` added (or replaced) these documents through the page, now."""
+        now = self._clock()
+        with self._db.write() as db:
+            db.executemany("INSERT OR REPLACE INTO uploads VALUES (?, ?, ?)", ((d, user.id, now) for d in doc_ids))
+
+    def uploads(self) -> dict[str, tuple[str, dt.datetime]]:
+        """Who added each document that came through the page, and when: doc_id → (user id, time)."""
+        with self._db.read() as db:
+            return {d: (u, _time(t)) for d, u, t in db.execute("SELECT doc_id, user, added FROM uploads")}
 
     def purge_log(self, admin: User, *, before: dt.datetime | None = None) -> int:
         """Delete the question log (all of it, or what is older than ``before``) and the text kept

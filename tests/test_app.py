@@ -156,6 +156,28 @@ def test_other_file_types_are_refused(page, tmp_path):
     page.wait_for_function("document.querySelector('#upload-status').innerText.includes('不支持')", timeout=30_000)
 
 
+def test_the_library_shows_an_upload_and_deletes_it(page, tmp_path):
+    note = tmp_path / "库内删除测试会.txt"
+    note.write_text("2026年2月3日，市政协召开库内删除测试会，副主席韩冬青出席。", encoding="utf-8")
+    open_uploads(page)
+    page.set_input_files("#upload input[type=file]", str(note))
+    page.wait_for_timeout(500)
+    page.click("#add")
+    page.wait_for_function("document.querySelector('#upload-status').innerText.includes('已加入')", timeout=120_000)
+    page.fill("#lib-search textarea, #lib-search input", "库内删除测试会")
+    page.wait_for_selector("#lib-count:has-text('共 1 篇文档')", timeout=30_000)
+    page.wait_for_selector("#lib-table:has-text('上传于')", timeout=30_000)  # who added it, and when
+    assert "uploads" in page.locator("#lib-table").inner_text()  # its collection
+    page.locator("#lib-table >> text=库内删除测试会 >> visible=true").first.click()
+    page.locator(".label-wrap", has_text="删除文档").first.click()
+    page.wait_for_function("(document.querySelector('#lib-picked textarea, #lib-picked input') || {}).value")
+    page.click("#lib-delete")
+    page.wait_for_selector("#lib-status:has-text('已删除')", timeout=60_000)
+    page.wait_for_selector("#lib-count:has-text('共 0 篇文档')", timeout=30_000)
+    page.click("#tab-chat-button")
+    ask(page, "库内删除测试会哪位副主席出席？", "未在资料中找到")
+
+
 def test_ask_api_returns_the_cli_json(server):
     from gradio_client import Client
 

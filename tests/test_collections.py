@@ -187,6 +187,7 @@ def test_questions_about_many_meetings_count_the_callers_meetings(offices):
     assert sum(offices.meeting_kinds(collections=[B]).values()) > sum(offices.meeting_kinds(collections=[A]).values())
 
 
+@pytest.mark.slow  # LangChain's client and four model round trips: seconds
 def test_a_chat_model_is_sent_only_the_callers_passages(offices):
     from rag.config import LLMConfig
 
@@ -195,9 +196,11 @@ def test_a_chat_model_is_sent_only_the_callers_passages(offices):
     with ScriptedLLM() as server:
         offices.use_llm(LLMConfig(base_url=server.url, model="scripted", timeout=5.0))
         for q in ("防汛工作会议上讲话的副市长是谁？", "2024年开了几次常务会议？", "国务院常务会议审议通过了什么条例？"):
-            server.replies.append(Reply(echo=True))  # what it was sent comes back as its reply
+            server.replies.append(Reply(echo=True, pace=0.0))  # what it was sent comes back as its reply
             ans = offices.ask(q, collections=[A])
             assert _leaks(ans.to_dict()) == [], q
+        server.replies += [Reply(echo=True, pace=0.0), Reply(echo=True, pace=0.0)]  # the follow-up's rewrite, then its answer
+        server.replies += [Reply(echo=True, pace=0.0), Reply(echo=True, pace=0.0)]  # the rewrite, then the answer
         follow = offices.ask(
             "那次会议还审议了什么？", history=["8月2日国务院常务会议审议通过了什么？"], collections=[A]
         )

@@ -290,3 +290,13 @@ def test_concurrent_appends_from_threads(tmp_path):
             mine = [t.question for t in turns if t.question.startswith(f"线程{i}的")]
             assert mine == [f"线程{i}的第{j}个问题" for j in range(per_thread)]
         assert sum(a.count for a in history.most_asked(ADMIN, limit=1000)) == threads_n * per_thread
+
+
+def test_uploads_remember_who_added_a_document_and_when(history):
+    admin = User("boss", role="admin")
+    history.record_upload(admin, ["uploads/a.txt", "uploads/b.txt"])
+    history._clock.now += 60
+    history.record_upload(User("deputy", role="admin"), ["uploads/b.txt"])  # replaced later by another
+    seen = history.uploads()
+    assert {d: u for d, (u, _) in seen.items()} == {"uploads/a.txt": "boss", "uploads/b.txt": "deputy"}
+    assert seen["uploads/b.txt"][1] - seen["uploads/a.txt"][1] >= dt.timedelta(seconds=60)

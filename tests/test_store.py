@@ -2,6 +2,7 @@ import errno
 import fcntl
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -293,3 +294,28 @@ def test_sources_with_names_that_are_not_utf8_go_into_the_manifest(corpus, tmp_p
     )
     assert IndexStore.load(tmp_path / "index").manifest["sources"] == [odd]
     assert "人大常委会" in (tmp_path / "index" / "manifest.json").read_text(encoding="utf-8")  # readable otherwise
+
+
+# ---------------------------------------------------------------------------- reading the sources again
+
+
+def test_refresh_reads_the_sources_again_and_keeps_uploads_in_their_collection(assistant, corpus):
+    """The library's "重新读取文件夹": new and changed files in, deleted ones out, vectors of the
+    others kept; a file uploaded into corpus/uploads/ stays in the collection `uploads`."""
+    (corpus / "uploads").mkdir()
+    upload = corpus / "uploads" / "上传的纪要.txt"
+    upload.write_text("2025年5月6日，市政协召开上传纪要专题会，副主席钱立新出席。", encoding="utf-8")
+    assistant.add([upload], collection="uploads")
+    names = sorted(corpus.iterdir())
+    gone, changed = names[0], names[1]
+    gone.unlink()
+    changed.write_text("2025年5月7日，区政府召开改写后的专题会，副区长孙一鸣出席。", encoding="utf-8")
+    (corpus / "新增.txt").write_text("2025年5月8日，县人大常委会召开新增专题会。", encoding="utf-8")
+    loaded = assistant.refresh()
+    docs = {Path(d.doc_id).name: d for d in assistant.documents()}
+    assert gone.name not in docs and "新增.txt" in docs
+    assert "孙一鸣" in docs[changed.name].text
+    assert docs["上传的纪要.txt"].collection == "uploads"
+    assert len(loaded.documents) == len(docs)
+    assert assistant.last_build is not None and assistant.last_build.reused_documents >= 1 and assistant.last_build.removed_documents == 1
+    assert assistant.ask("新增专题会是哪个单位召开的？").found

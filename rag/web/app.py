@@ -15,7 +15,7 @@ import re
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,7 @@ log = logging.getLogger("rag.web")
 SESSIONS = 100  # Gradio sessions kept in memory: each /ask call over HTTP is a new one (see `serve`)
 TEMP_CLEANING = (600, 3600)  # every 10 minutes, delete Gradio temp files older than an hour
 TEMP_ROOM = 10  # Gradio's temp files may hold this many of the largest files allowed, then 507
-LIBRARY_COLUMNS = ("标题", "日期", "文档集", "来源", "段落数", "编号")
+LIBRARY_COLUMNS = ("标题", "日期", "文档集", "来源", "段落数", "加入", "编号")
 
 
 def _text_of(content: Any) -> str:
@@ -99,6 +99,21 @@ def _stored_citations(ans: Answer) -> list[dict[str, Any]]:
         }
         for c in ans.citations
     ]
+
+
+def _build_progress(progress: gr.Progress) -> tuple[Callable[[int], None], Callable[[int], None]]:
+    """The ``on_plan`` and ``progress`` callbacks of a build that show its progress on the page."""
+    total = {"n": 0, "done": 0}
+
+    def on_plan(n: int) -> None:
+        total["n"] = n
+        progress(0, desc=f"正在为 {n} 个段落建立索引")
+
+    def step(n: int) -> None:
+        total["done"] += n
+        progress(total["done"] / max(total["n"], 1), desc="正在建立索引")
+
+    return on_plan, step
 
 
 def _chat_message(ans: Answer, question: str, searched: str) -> dict[str, str]:
@@ -303,20 +318,12 @@ def create_app(
             accepted.append((src, target))
         saved = [save_upload(src, target) for src, target in accepted]
         if saved:
-            total = {"n": 0, "done": 0}
-
-            def on_plan(n: int) -> None:
-                total["n"] = n
-                progress(0, desc=f"正在为 {n} 个段落建立索引")
-
-            def step(n: int) -> None:
-                total["done"] += n
-                progress(total["done"] / max(total["n"], 1), desc="正在建立索引")
-
+            on_plan, step = _build_progress(progress)
             try:
                 loaded = a.add(saved, collection=collection, on_plan=on_plan, progress=step)
             except RagError as exc:
                 return md_text(f"建立索引失败：{exc}"), gr.skip()
+            history_store.record_upload(user, [d.doc_id for d in loaded.documents])
             lines.insert(0, f"已加入 {len(loaded.documents)} 篇文档：" + "、".join(d.title for d in loaded.documents))
             lines += [f"未能读取 {Path(w).name}：{r}" for w, r in loaded.skipped]
         return "\n\n".join(md_text(x) for x in lines), gr.update(choices=doc_choices(documents(user)))
@@ -383,11 +390,22 @@ def create_app(
 
     def library_rows(query: str, user: User) -> list[list[Any]]:
         counts = Counter(c.doc_id for c in a.store.chunks)
+        added = history_store.uploads()
         words = (query or "").split()
         rows = []
         for d in sorted(documents(user), key=lambda d: (d.date is not None, d.date or "", d.title), reverse=True):
             where = source_label(d, roots)
-            row = [d.title or d.doc_id, d.date or "", d.collection or "（默认）", where, counts[d.doc_id], d.doc_id]
+            by, when = added.get(d.doc_id, ("", None))
+            how = f"{by} 上传于 {when.astimezone():%Y-%m-%d %H:%M}" if when else "文档文件夹"
+            row = [
+                d.title or d.doc_id,
+                d.date or "",
+                d.collection or "（默认）",
+                where,
+                counts[d.doc_id],
+                how,
+                d.doc_id,
+            ]
             if all(w in f"{row[0]} {row[1]} {row[2]} {row[3]}" for w in words):
                 rows.append(row)
         return rows
@@ -415,13 +433,35 @@ def create_app(
         if not source.resolve().is_relative_to(uploads.resolve()):
             why = (
                 f"“{doc.title}”来自 {source_label(doc, roots)}，不是网页上传的文档：请在文档文件夹中删除该文件，"
-                "再重启应用，索引会随文件夹更新。"
+                "再点“重新读取文件夹”。"
             )
             return md_text(why), gr.skip(), gr.skip()
         a.remove([doc_id])
         source.unlink(missing_ok=True)
         rows, count = library(query, request)
         return md_text(f"已删除“{doc.title}”。"), rows, count
+
+    def reread(pw: str, query: str, request: gr.Request, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+        """Read the document folders again (files added, changed or deleted there), administrators."""
+        user = office.user(request)
+        if office.local and password and not hmac.compare_digest((pw or "").encode(), password.encode()):
+            return "重新读取需要管理员密码：密码不正确。", gr.skip(), gr.skip()
+        if not office.local and not user.is_admin:
+            return "只有管理员可以重新读取文件夹。", gr.skip(), gr.skip()
+        before = {d.doc_id: d.content_hash for d in a.documents()}
+        on_plan, step = _build_progress(progress)
+        try:
+            loaded = a.refresh(on_plan=on_plan, progress=step)
+        except RagError as exc:
+            return md_text(f"重新读取失败：{exc}"), gr.skip(), gr.skip()
+        after = {d.doc_id: d.content_hash for d in loaded.documents}
+        new = sum(d not in before for d in after)
+        changed = sum(d in before and before[d] != h for d, h in after.items())
+        gone = sum(d not in after for d in before)
+        said = f"已重新读取：共 {len(after)} 篇文档，新增 {new} 篇，更新 {changed} 篇，移除 {gone} 篇。"
+        said += "".join(f"\n\n未能读取 {Path(w).name}：{r}" for w, r in loaded.skipped[:20])
+        rows, count = library(query, request)
+        return md_text(said), rows, count
 
     # --------------------------------------------------------------------------------- admin tab
 
@@ -619,15 +659,18 @@ def create_app(
                 lib_count = gr.Markdown("", elem_id="lib-count")
             lib_table = gr.Dataframe(
                 headers=list(LIBRARY_COLUMNS), interactive=False, wrap=True, latex_delimiters=[],
-                elem_id="lib-table", max_height=520,
+                elem_id="lib-table", max_height=520, column_widths=["34%", "9%", "7%", "22%", "6%", "14%", "8%"],
             )  # fmt: skip
             with gr.Column(visible=False) as library_admin:
-                with gr.Accordion("删除文档", open=False):
-                    picked = gr.Textbox(label="所选文档（在表格中点选）", elem_id="lib-picked", interactive=False)
+                with gr.Accordion("删除文档 · 重新读取文件夹", open=False):
                     lib_pw = gr.Textbox(
-                        label="管理员密码", type="password", visible=bool(password), elem_id="lib-password"
-                    )
-                    drop = gr.Button("删除所选文档", variant="stop", size="sm", elem_id="lib-delete")
+                        label="管理员密码", type="password", visible=bool(password) and office.local,
+                        elem_id="lib-password",
+                    )  # fmt: skip
+                    picked = gr.Textbox(label="所选文档（在表格中点选）", elem_id="lib-picked", interactive=False)
+                    with gr.Row():
+                        drop = gr.Button("删除所选文档", variant="stop", size="sm", elem_id="lib-delete")
+                        reread_button = gr.Button("重新读取文件夹（文件有增删改时）", size="sm", elem_id="lib-reread")
                     lib_status = gr.Markdown("", elem_id="lib-status")
                 with gr.Accordion("上传文档", open=False):
                     with gr.Row(
@@ -659,7 +702,7 @@ def create_app(
             nf_table = gr.Dataframe(
                 headers=["时间", "用户", "问题", "检索的问题"], interactive=False, wrap=True, elem_id="admin-not-found"
             )
-            gr.Markdown("#### 👎 的回答")
+            gr.Markdown("#### 被点“踩”的回答")
             low_table = gr.Dataframe(
                 headers=["时间", "用户", "问题", "回答", "意见"],
                 interactive=False,
@@ -672,7 +715,7 @@ def create_app(
             )
             with gr.Row():
                 report = gr.Dropdown(
-                    choices=[("未找到的问题", "not_found"), ("👎 的回答", "low_rated"), ("最常问的问题", "most_asked"),
+                    choices=[("未找到的问题", "not_found"), ("被点“踩”的回答", "low_rated"), ("最常问的问题", "most_asked"),
                              ("全部反馈", "feedback")],
                     value="not_found", label="导出 CSV", elem_id="admin-report",
                 )  # fmt: skip
@@ -734,6 +777,9 @@ def create_app(
         lib_query.change(library, lib_query, [lib_table, lib_count], **private)
         lib_table.select(pick_document, lib_query, picked, **private)
         drop.click(delete_document, [picked, lib_pw, lib_query], [lib_status, lib_table, lib_count], **private)
+        reread_button.click(
+            reread, [lib_pw, lib_query], [lib_status, lib_table, lib_count], concurrency_limit=1, **private
+        )
         add.click(upload, [files, pw], [status, docs], api_name="upload", concurrency_limit=1)
         gr.on([check.click, pw.submit], unlock, pw, [files, add, status], js=UNLOCK_JS, **private)
         filters = [m_year, m_kind, m_person]
