@@ -156,6 +156,10 @@ def test_other_file_types_are_refused(page, tmp_path):
     page.wait_for_function("document.querySelector('#upload-status').innerText.includes('不支持')", timeout=30_000)
 
 
+def test_a_question_too_long_is_refused_in_chinese(page):
+    ask(page, "请问" * 501, "问题太长")  # 1,002 characters
+
+
 def test_the_library_shows_an_upload_and_deletes_it(page, tmp_path):
     note = tmp_path / "库内删除测试会.txt"
     note.write_text("2026年2月3日，市政协召开库内删除测试会，副主席韩冬青出席。", encoding="utf-8")

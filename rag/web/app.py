@@ -25,6 +25,7 @@ from starlette.middleware import Middleware
 
 from rag import SUPPORTED_SUFFIXES, Answer, Assistant, Citation, Document, Meeting, Quote, RagError, Settings
 from rag.accounts import User
+from rag.api import MAX_QUESTION
 from rag.dates import DateInputError, date_filter
 from rag.export import source_label, to_docx, to_markdown, to_text
 from rag.history import Turn
@@ -170,6 +171,8 @@ def create_app(
         chat_history += [{"role": "user", "content": question}, {"role": "assistant", "content": ""}]
         streamed = ""
         try:
+            if len(question) > MAX_QUESTION:
+                raise RagError(f"问题太长：共 {len(question):,} 个字，最多 {MAX_QUESTION:,} 个字，请缩短后再问。")
             user = office.user(request)
             first, last = date_filter(date_from, date_to)
             searched = a.standalone(question, [p for p in previous if p])
