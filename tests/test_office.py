@@ -144,6 +144,7 @@ def _signed_in(browser, url: str, user: str):
     page.fill("#password", PASSWORDS[user])
     page.click("#login")
     page.wait_for_selector("#question textarea", timeout=60_000)
+    page.wait_for_selector("#who a", timeout=60_000)  # the page is filled with the user's own (sign-out link)
     return context, page
 
 
@@ -179,14 +180,17 @@ def test_two_users_a_conversation_its_export_and_feedback(office, browser):
     page.wait_for_selector("#cards #cite-1")
     assert state["date"] in page.locator("#cite-1 .meta").inner_text()
 
-    # reload: the conversation is in the sidebar, and opens again
+    # reload: the conversation is shown again, and listed on the left; a new one, then back to it
     page.reload()
     page.wait_for_selector("#question textarea", timeout=60_000)
+    page.wait_for_function("document.querySelectorAll('#chat .bot').length >= 3", timeout=30_000)
+    assert "那次会议还部署了什么？" in page.locator("#chat").inner_text()
+    page.click("#new-chat")
+    page.wait_for_function("document.querySelectorAll('#chat .bot').length == 0", timeout=30_000)
     saved = page.locator("#conversations label")
     saved.first.wait_for(timeout=30_000)
     saved.first.click()
     page.wait_for_function("document.querySelectorAll('#chat .bot').length >= 3", timeout=30_000)
-    assert "那次会议还部署了什么？" in page.locator("#chat").inner_text()
 
     # export to .docx and read it back
     page.locator(".label-wrap", has_text="导出").first.click()

@@ -564,9 +564,11 @@ def create_app(
         admin = user.is_admin and not office.local
         may_upload = office.local or user.is_admin
         rows, count = library("", request)
+        listed_conversations = conversation_choices(user)
+        latest = listed_conversations[0][1] if listed_conversations else ""
         return (
             badge,
-            gr.update(choices=conversation_choices(user), value=None),
+            gr.update(choices=listed_conversations, value=latest or None),
             md_text(stats),
             gr.update(samples=[[q] for q in examples_for(docs_)]),
             gr.update(choices=doc_choices(docs_)),
@@ -578,6 +580,7 @@ def create_app(
             count,
             gr.update(visible=admin),
             gr.update(visible=may_upload),
+            *open_conversation(latest, request),  # a reload shows the conversation the user was in
         )
 
     # ------------------------------------------------------------------------------------ layout
@@ -750,7 +753,7 @@ def create_app(
         demo.load(
             on_load, None,
             [who, conversations, stats, examples, docs, m_year, m_kind, m_person, m_table, lib_table, lib_count,
-             admin_tab, library_admin],
+             admin_tab, library_admin, chat, cards, conv_id, turn_ids, conv_title],
             **private,
         )  # fmt: skip
         for f in (date_from, date_to, docs):
