@@ -201,6 +201,17 @@ def test_phone_width(browser, server):
     page.wait_for_selector("#question textarea", timeout=60_000)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, "no horizontal scrolling at phone width"
+    # a marker scrolls down to its card (below the chat here); the card's link brings the marker back
+    ask(page, "出席数字赋能协商活动的副市长是谁？", "赵炜")
+    marker = page.locator('#chat a[href="#cite-1"]').last
+    marker.click()
+    in_view = "e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"
+    page.wait_for_function("document.querySelector('#cite-1').open === true")
+    page.wait_for_timeout(800)
+    assert not marker.evaluate(in_view)
+    page.locator("#cite-1 a.back-to-chat").click()
+    page.wait_for_timeout(800)
+    assert marker.evaluate(in_view)
     page.close()
 
 

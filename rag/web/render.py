@@ -40,9 +40,18 @@ CSS = """
 # the whole document, into view.
 CARDS_JS = """
 document.addEventListener('click', (event) => {
+  const back = event.target.closest('a.back-to-chat');
+  if (back) {  // to the marker that opened the card, else the chat
+    event.preventDefault();
+    const marker = window.__ragMarker;
+    const to = marker && marker.isConnected ? marker : document.getElementById('chat');
+    if (to) to.scrollIntoView({behavior: 'smooth', block: 'center'});
+    return;
+  }
   const link = event.target.closest('a[href^="#cite-"]');
   if (!link) return;
   event.preventDefault();
+  window.__ragMarker = link;
   const card = document.getElementById(link.getAttribute('href').slice(1));
   if (!card) return;
   card.open = true;
@@ -148,7 +157,8 @@ def cards_html(a: Assistant, ans: Answer) -> str:
             f'<div><span class="num">[{c.n}]</span><b>{html.escape(c.title or c.doc_id)}</b> '
             f'<span class="hint">{badge}</span></div>'
             f'<div class="meta">{meta}</div><div class="passage">{highlight(c.text, spans)}</div>'
-            f'<div class="hint">点击查看全文</div></summary><div class="doc">{whole}</div></details>'
+            f'<div class="hint">点击查看全文 · <a class="back-to-chat" href="#chat">回到对话</a></div>'
+            f'</summary><div class="doc">{whole}</div></details>'
         )
     return "".join(cards)
 
