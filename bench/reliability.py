@@ -678,6 +678,9 @@ def bench_memory(work: Path, clients: int = 40, seconds: float = 300.0) -> str:
     stored = sum(p.stat().st_size for p in gradio_tmp.rglob("*") if p.is_file()) if gradio_tmp.exists() else 0
     start_rss = samples[0][1]
     peak = max(r for _, r in samples)
+    half = samples[len(samples) // 2]  # growth over the second half of the run, per 10,000 requests
+    rate = report.served / seconds
+    per_10k = (end_rss - half[1]) / max(1.0, rate * (seconds - half[0])) * 10_000
     curve = ", ".join(f"{r:.0f}" for _, r in samples[:: max(1, len(samples) // 12)])
     errors = "\n".join(f"- {e}" for e in report.errors[:10])
     codes = ", ".join(f"{n} × {code}" for code, n in sorted(refused.items()))
@@ -693,6 +696,7 @@ def bench_memory(work: Path, clients: int = 40, seconds: float = 300.0) -> str:
         f"| latency p50 / p95 / p99 | {1000 * report.percentile(50):.0f} / {1000 * report.percentile(95):.0f} / "
         f"{1000 * report.percentile(99):.0f} ms |\n"
         f"| server memory: at the start / peak / at the end | {start_rss:.0f} / {peak:.0f} / {end_rss:.0f} MB |\n"
+        f"| memory growth in the second half of the run | {per_10k:+.1f} MB per 10,000 requests |\n"
         f"| unauthenticated upload posts: HTTP status | {codes} |\n"
         f"| bytes those posts left in Gradio's temp folder | {stored} |\n\n"
         f"Memory over the run (MB, evenly spaced samples): {curve}.\n"
