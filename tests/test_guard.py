@@ -50,3 +50,47 @@ def test_an_upload_with_a_bad_content_length_is_refused_not_crashed():
             headers={"content-type": "multipart/form-data; boundary=x", "content-length": length},
         )
         assert answer.status_code == 411, (length, answer.status_code)
+
+
+# ------------------------------------------------------------------------------------- sign-in gate
+
+
+def _office(tmp_path):
+    from rag.accounts import ADMIN, Accounts, ScryptParams, Sessions
+    from rag.history import History
+    from rag.web.auth import Office
+
+    accounts = Accounts.load(tmp_path / "accounts.toml", create=True, scrypt=ScryptParams(ln=4, r=8, p=1))
+    accounts.add_user("admin", "admin-password", role=ADMIN)
+    db = tmp_path / "office.sqlite"
+    return Office(accounts, Sessions(db), History(db))
+
+
+def test_the_gate_signs_in_and_refuses_without_a_session(tmp_path):
+    from rag.web.auth import AccountGate
+
+    app = AccountGate(_ok, office=_office(tmp_path))
+    refused = _post(app, "/gradio_api/call/ask", json={"data": ["问题", 5]})
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "unauthenticated"
+    signed = _post(app, "/rag/login", json={"user": "admin", "password": "admin-password"})
+    assert signed.status_code == 200 and "httponly" in signed.headers["set-cookie"].lower()
+    token = signed.json()["token"]
+    assert _post(app, "/gradio_api/call/ask", headers={"authorization": f"Bearer {token}"}).text == "ok"
+    assert _post(app, "/gradio_api/upload", headers={"cookie": f"rag_session={token}"}).text == "ok"
+    form = _post(app, "/rag/login", data={"user": "admin", "password": "nope"})
+    assert form.status_code == 401 and "用户名或密码不正确" in form.text  # the page again, with the reason
+
+
+def test_sign_in_waits_after_too_many_wrong_passwords(tmp_path):
+    from rag.web.auth import LOGIN_TRIES, AccountGate
+
+    now = [1000.0]
+    app = AccountGate(_ok, office=_office(tmp_path), clock=lambda: now[0])
+    tries, _, wait = LOGIN_TRIES
+    for _ in range(tries):
+        assert _post(app, "/rag/login", json={"user": "admin", "password": "wrong-one"}).status_code == 401
+    right = {"user": "admin", "password": "admin-password"}
+    locked = _post(app, "/rag/login", json=right)
+    assert locked.status_code == 429 and locked.json()["error"]["code"] == "too_many_tries"
+    now[0] += wait + 1
+    assert _post(app, "/rag/login", json=right).status_code == 200

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import html
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +44,7 @@ SESSION_COOKIE = "rag_session"
 LOGIN_PATH = "/rag/login"
 LOGOUT_PATH = "/rag/logout"
 MAX_LOGIN_BODY = 4096  # bytes of a sign-in form or JSON
+LOGIN_TRIES = (5, 600.0, 300.0)  # after 5 wrong passwords for a user within 10 minutes, wait 5 minutes
 OPEN_PATHS = ("/gradio_api/startup-events",)  # Gradio calls it itself as it starts; it returns nothing
 
 
@@ -113,8 +116,19 @@ class AccountGate:
     The user of a request is put in ``scope["state"]["rag_user"]`` for the middleware after it.
     """
 
-    def __init__(self, app: ASGIApp, *, office: Office, secure: bool = False) -> None:
-        self.app, self.office, self.secure = app, office, secure
+    def __init__(
+        self, app: ASGIApp, *, office: Office, secure: bool = False, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.app, self.office, self.secure, self.clock = app, office, secure, clock
+        self.failures: dict[str, list[float]] = {}  # user id → times of recent wrong passwords
+
+    def _locked(self, user_id: str) -> bool:
+        """Whether sign-in for ``user_id`` waits after too many wrong passwords (`LOGIN_TRIES`)."""
+        tries, window, wait = LOGIN_TRIES
+        now = self.clock()
+        recent = [t for t in self.failures.get(user_id, []) if now - t < window]
+        self.failures[user_id] = recent
+        return len(recent) >= tries and now - recent[-1] < wait
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -162,12 +176,19 @@ class AccountGate:
             user_id = password = ""
         accounts, sessions = self.office.accounts, self.office.sessions
         assert accounts is not None and sessions is not None
+        if self._locked(user_id):
+            why = "密码错误次数过多，请 5 分钟后再试"
+            if wants_json:
+                return JSONResponse(_error("too_many_tries", why), status_code=429)
+            return HTMLResponse(login_page(base, why, user_id), status_code=429)
         user = await run_in_threadpool(accounts.authenticate, user_id, password) if user_id and password else None
         if user is None:
+            self.failures.setdefault(user_id, []).append(self.clock())
             why = "用户名或密码不正确"
             if wants_json:
                 return JSONResponse(_error("bad_credentials", why), status_code=401)
             return HTMLResponse(login_page(base, why, user_id), status_code=401)
+        self.failures.pop(user_id, None)
         token = await run_in_threadpool(sessions.start, user)
         lifetime = int(sessions.lifetime)
         response: Response
