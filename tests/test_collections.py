@@ -208,6 +208,7 @@ def test_a_chat_model_is_sent_only_the_callers_passages(offices):
         assert server.requests and _leaks(server.requests) == []
 
 
+@pytest.mark.slow  # imports LangChain (seconds)
 def test_the_langchain_retriever_keeps_to_the_collections(offices):
     docs = offices.as_retriever(k=10, collections=[A]).invoke("国务院常务会议 防汛工作会议")
     assert docs and _leaks([d.metadata for d in docs] + [d.page_content for d in docs]) == []

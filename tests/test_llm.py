@@ -13,6 +13,9 @@ from rag.generate import LLMConfig, check_citations
 
 from .llm_server import Reply, ScriptedLLM
 
+# LangChain's client takes seconds to import, and each test talks HTTP to a scripted server
+pytestmark = pytest.mark.slow
+
 QUESTION = "2024年7月19日国务院常务会议审议通过了什么？"
 BILL = "《中华人民共和国消费者权益保护法实施条例（草案）》"
 
