@@ -199,7 +199,10 @@ def test_a_chat_model_is_sent_only_the_callers_passages(offices):
             server.replies.append(Reply(echo=True, pace=0.0))  # what it was sent comes back as its reply
             ans = offices.ask(q, collections=[A])
             assert _leaks(ans.to_dict()) == [], q
-        server.replies += [Reply(echo=True, pace=0.0), Reply(echo=True, pace=0.0)]  # the follow-up's rewrite, then its answer
+        server.replies += [
+            Reply(echo=True, pace=0.0),
+            Reply(echo=True, pace=0.0),
+        ]  # the follow-up's rewrite, then its answer
         server.replies += [Reply(echo=True, pace=0.0), Reply(echo=True, pace=0.0)]  # the rewrite, then the answer
         follow = offices.ask(
             "那次会议还审议了什么？", history=["8月2日国务院常务会议审议通过了什么？"], collections=[A]

@@ -317,5 +317,9 @@ def test_refresh_reads_the_sources_again_and_keeps_uploads_in_their_collection(a
     assert "孙一鸣" in docs[changed.name].text
     assert docs["上传的纪要.txt"].collection == "uploads"
     assert len(loaded.documents) == len(docs)
-    assert assistant.last_build is not None and assistant.last_build.reused_documents >= 1 and assistant.last_build.removed_documents == 1
+    assert (
+        assistant.last_build is not None
+        and assistant.last_build.reused_documents >= 1
+        and assistant.last_build.removed_documents == 1
+    )
     assert assistant.ask("新增专题会是哪个单位召开的？").found
