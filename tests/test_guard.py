@@ -94,3 +94,18 @@ def test_sign_in_waits_after_too_many_wrong_passwords(tmp_path):
     assert locked.status_code == 429 and locked.json()["error"]["code"] == "too_many_tries"
     now[0] += wait + 1
     assert _post(app, "/rag/login", json=right).status_code == 200
+
+
+def test_wrong_passwords_for_made_up_names_do_not_pile_up(tmp_path, monkeypatch):
+    import rag.web.auth
+    from rag.web.auth import LOGIN_TRIES, AccountGate
+
+    monkeypatch.setattr(rag.web.auth, "FAILURES_KEPT", 10)
+    now = [1000.0]
+    app = AccountGate(_ok, office=_office(tmp_path), clock=lambda: now[0])
+    for i in range(10):
+        _post(app, "/rag/login", json={"user": f"name{i}", "password": "wrong-one"})
+    now[0] += LOGIN_TRIES[1] + 1  # their window has passed
+    for i in range(10, 15):
+        _post(app, "/rag/login", json={"user": f"name{i}", "password": "wrong-one"})
+    assert len(app.failures) <= 10

@@ -137,3 +137,19 @@ def test_an_upload_cannot_take_the_id_of_a_document_from_another_file(tmp_path):
     # the same file uploaded again replaces its own records
     own = {"/srv/corpus/official.txt": str((uploads / "notes.jsonl").resolve())}
     assert check_upload(notes, uploads, 2**20, own) == (uploads / "notes.jsonl").resolve()
+
+
+def test_the_meetings_view_shows_no_server_path(tmp_path):
+    """The source of a meeting's report is shown as in the citation cards: a path relative to the
+    corpus folder, never where the server keeps it."""
+    from rag.meetings import extract
+    from rag.types import Document
+    from rag.web.render import meeting_html
+
+    source = str(tmp_path / "corpus" / "政协" / "纪要.txt")
+    text = "2025年3月4日，市政协召开城市更新专题协商会，副市长林晓东出席并讲话。"
+    doc = Document(source, text, title="城市更新专题协商会", date="2025-03-04", source=source)
+    m = extract(doc)
+    assert m is not None
+    shown = meeting_html(doc, m, [str(tmp_path / "corpus")])
+    assert "政协/纪要.txt" in shown and str(tmp_path) not in shown

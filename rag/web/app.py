@@ -387,7 +387,7 @@ def create_app(
             return ""
         m = rows[row]
         doc = a.document(m.doc_id, collections=readable(user))
-        return meeting_html(doc, m) if doc is not None else ""
+        return meeting_html(doc, m, roots) if doc is not None else ""
 
     # ------------------------------------------------------------------------------- library tab
 

@@ -45,6 +45,7 @@ LOGIN_PATH = "/rag/login"
 LOGOUT_PATH = "/rag/logout"
 MAX_LOGIN_BODY = 4096  # bytes of a sign-in form or JSON
 LOGIN_TRIES = (5, 600.0, 300.0)  # after 5 wrong passwords for a user within 10 minutes, wait 5 minutes
+FAILURES_KEPT = 10_000  # user names with recent wrong passwords held before the old ones are dropped
 OPEN_PATHS = ("/gradio_api/startup-events",)  # Gradio calls it itself as it starts; it returns nothing
 
 
@@ -126,8 +127,11 @@ class AccountGate:
         """Whether sign-in for ``user_id`` waits after too many wrong passwords (`LOGIN_TRIES`)."""
         tries, window, wait = LOGIN_TRIES
         now = self.clock()
-        recent = [t for t in self.failures.get(user_id, []) if now - t < window]
-        self.failures[user_id] = recent
+        if len(self.failures) > FAILURES_KEPT:  # names tried at random: keep only the recent ones
+            self.failures = {u: ts for u, ts in self.failures.items() if now - ts[-1] < window}
+        recent = [t for t in self.failures.pop(user_id, []) if now - t < window]
+        if recent:
+            self.failures[user_id] = recent
         return len(recent) >= tries and now - recent[-1] < wait
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -187,14 +187,14 @@ def meeting_row(m: Meeting) -> list[str]:
     return [m.date or "", name, "、".join(presided), "、".join(dict.fromkeys(attended)), decided]
 
 
-def meeting_html(doc: Document, m: Meeting) -> str:
+def meeting_html(doc: Document, m: Meeting, roots: Sequence[str] = ()) -> str:
     """The report of a meeting, the passage that reports it marked and its facts highlighted."""
     s, e = m.lead
     spans = [(p.start - s, p.end - s) for p in m.people] + [(d.start - s, d.end - s) for d in m.decisions]
     if m.start >= 0:
         spans.append((m.start - s, m.end - s))
     inner = highlight(doc.text[s:e], [(a, b) for a, b in spans if 0 <= a < b <= e - s])
-    meta = " · ".join(html.escape(x) for x in (m.date or "日期不详", doc.title, doc.source) if x)
+    meta = " · ".join(html.escape(x) for x in (m.date or "日期不详", doc.title, source_label(doc, roots)) if x)
     return (
         f'<div id="m-doc"><div class="meta">{meta}</div>'
         f'<div class="doc" style="white-space: pre-wrap">{_in_context(doc, s, e, inner)}</div></div>'
