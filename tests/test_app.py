@@ -55,6 +55,9 @@ def page(server, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(url)
     page.wait_for_selector("#question textarea", timeout=60_000)
+    page.wait_for_selector("#who:has-text('单用户模式')", timeout=60_000)  # loaded: the last conversation shown
+    page.click("#new-chat")  # each test in a conversation of its own (the one local user shares them)
+    page.wait_for_function("document.querySelectorAll('#chat .bot').length == 0", timeout=30_000)
     yield page
     page.close()
 
