@@ -308,6 +308,7 @@ def test_the_meetings_tab_lists_filters_and_opens_the_source(browser, tmp_path):
         page.wait_for_selector("#question textarea", timeout=60_000)
         page.click("#tab-meetings-button")
         page.wait_for_selector("#m-table table", timeout=30_000)
+        page.wait_for_selector("#m-table:has-text('国务院常务会议')", timeout=30_000)  # filled when the page loads
         table = page.locator("#m-table")
         assert "国务院常务会议" in table.inner_text()
         page.click("#m-person input")
