@@ -50,6 +50,7 @@ CACHE = ROOT / "bench" / ".cache"
 SETS = {
     "dev": ROOT / "bench" / "questions_many_meetings.jsonl",
     "dev 2": ROOT / "bench" / "questions_many_meetings_dev2.jsonl",
+    "dev 3": ROOT / "bench" / "questions_many_meetings_dev3.jsonl",
     "held-out": ROOT / "bench" / "questions_many_meetings_heldout.jsonl",
 }
 MEASURES = [
@@ -162,8 +163,9 @@ def main() -> None:
         "reports above. Question sets (`bench/questions_many_meetings*.jsonl`, 30 questions each: lists, counts, "
         "first / latest, timelines, 4 unanswerable, 3 with a fixed `today`) were written by a helper who read "
         "the records and never ran this system; `dev 2` was written the same way later, by another helper, "
-        "when `dev` was answered in full, to find what the first half had not shown; both dev sets were looked "
-        "at while developing, the held-out half never (only its totals). "
+        "when `dev` was answered in full, to find what the first half had not shown, and `dev 3` by a third "
+        "helper when `dev 2` had been worked on (it also did not read the held-out file); the dev sets were "
+        "looked at while developing, the held-out half never (only its totals). "
         "Cells: mean (number of questions).",
         "",
         *table(results),

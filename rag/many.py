@@ -58,6 +58,7 @@ class Intent:
     closing: bool = False  # asks the day it closed: 哪天闭幕
     role: str | None = "presided"  # of the person: 李强主持的, 丁薛祥出席的 (attended), 讲话 (spoke); None: named
     mentioned: str | None = None  # words the reports must contain: 哪几次提到了“一国两制”
+    family: frozenset[str] = frozenset()  # the kinds a phrase names together (对口支援工作会议), with ``kind``
 
 
 @lru_cache(maxsize=8192)  # the index's kinds are the same for every question
@@ -66,24 +67,36 @@ def _canon(text: str) -> str:
     中国共产党 written 中共, for matching."""
     text = re.sub(r"([一二三四五六七八九])中全会", r"中央委员会第\1次全体会议", expand_aliases(written_out(text)))
     text = text.replace("党代会", "中国共产党全国代表大会")
-    return text.replace("中央全会", "中央委员会全体会议").replace("中国共产党", "中共")
+    text = text.replace("中央全会", "中央委员会全体会议").replace("全国性", "全国")  # 全国性部长会议
+    return text.replace("中国共产党", "中共")
 
 
-def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | None]:
-    """The index's kind that the question names (the most reported of the best matches), and the
-    meeting phrase the question wrote."""
+def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | None, frozenset[str]]:
+    """The index's kind that the question names (the most reported of the best matches), the meeting
+    phrase the question wrote when no kind matches, and the family of kinds the phrase names when it
+    is the common part of several (对口支援工作会议: 全国对口支援新疆工作会议, 对口支援西藏工作会议)."""
     cq = _canon(q)
     canon = {k: _canon(k) for k in kinds}
     # written whole (国务院常务会议): a specific kind written whole is the question's subject
     whole = [k for k, c in canon.items() if c in cq]
     if specific := [k for k in whole if len(k) >= 5]:
-        return max(specific, key=lambda k: (len(k), kinds[k])), None
-    written = [normalize_kind(_QUESTION_WORDS.sub("", m.name))[0] for m in mentions(q)]
-    written = [w for w in written if len(w) >= 3]
+        return max(specific, key=lambda k: (len(k), kinds[k])), None, frozenset()
+    written = [_clean(m.name) for m in mentions(q)]
+    written = [w for w in written if len(w) >= 3 and not _ASKING.search(w)]
     if not written and (held := _HOLDER.search(q)):  # 中央全面依法治国委员会2024年召开的会议
         written = [_QUESTION_WORDS.sub("", held.group(1)) + "会议"]
     if named := [w for w in written if w in kinds and len(w) >= 5]:
-        return max(named, key=lambda w: kinds[w]), None
+        return max(named, key=lambda w: kinds[w]), None, frozenset()
+    # the phrase is part of the kinds' names (双周协商座谈会, 执法检查组全体会议, 对口支援工作会议)
+    for w in written:  # the first one written is the question's subject
+        if len(_SUFFIX_NOUN.sub("", w)) < 2:
+            continue
+        cw = _canon(w)
+        family = [k for k, c in canon.items() if cw in c] or [k for k, c in canon.items() if _within(cw, c)]
+        # those of them whose holder the question names (全国人大常委会…常委会会议), when it names one
+        family = [k for k in family if _share(_SUFFIX_NOUN.sub("", canon[k]), cq) >= 0.8] or family
+        if family:
+            return max(family, key=lambda k: (kinds[k], len(k))), None, frozenset(family)
     # abbreviated (首规委全体会议, 中央国安委会议: the characters of a kind, in order)
     short = [
         k
@@ -93,14 +106,55 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
         if len(w) < len(k) and _abbreviates(_canon(w), canon[k])
     ]
     # or apart (专家（和企业家）座谈会, 中共中央政治局召开了几次会议): most of its character pairs
-    apart = [k for k, c in canon.items() if len(c) >= 4 and _share(_SUFFIX_NOUN.sub("", c) or c, cq) >= 0.8]
-    if near := [*whole, *short, *apart]:
-        return max(near, key=lambda k: (len(k), kinds[k])), None
-    for w in written:
-        inside = [k for k in kinds if w in k or (len(k) >= 4 and k in w)]
-        if inside:
-            return max(inside, key=lambda k: kinds[k]), None
-    return None, (written[0] if written else None)
+    apart = [
+        k
+        for k, c in canon.items()
+        if len(c) >= 4
+        and _share(_SUFFIX_NOUN.sub("", c) or c, cq) >= 0.8
+        and (_noun(c) in cq or _noun(c) == "会议")  # not 国务院全体会议 for 国务院开的视频会议
+    ]
+    # a kind that leaves out what the question's phrase names (全体会议 for 中央网信委全体会议) is
+    # another meeting: the phrase is then a meeting the index does not know
+    near = [k for k in [*whole, *short, *apart] if all(_covers(canon[k], w) for w in written)]
+    if near:
+        return max(near, key=lambda k: (len(k), kinds[k])), None, frozenset()
+    # a kind written inside a longer phrase (新闻联播播发过中共中央委员会全体会议)
+    inside = [k for w in written for k, c in canon.items() if len(k) >= 5 and c in _canon(w)]
+    if inside:
+        return max(inside, key=lambda k: (len(k), kinds[k])), None, frozenset()
+    return None, (written[0] if written else None), frozenset()
+
+
+def _clean(name: str) -> str:
+    """A meeting phrase of a question without the words around it (过双周协商座谈会, 全国政协一共常委会会议)."""
+    name = re.sub(r"开会.*|召开会议.*", "会议", _QUESTION_WORDS.sub("", name))  # 中央政治局开会讨论… is its 会议
+    return normalize_kind(name)[0]
+
+
+def _noun(kind: str) -> str:
+    """The meeting noun a kind ends with (全体会议, 座谈会, 会议), or the whole kind."""
+    noun = _SUFFIX_NOUN.search(kind)
+    return noun.group(0) if noun else kind
+
+
+def _within(phrase: str, kind: str) -> bool:
+    """``phrase`` is ``kind`` or a part of it: written inside it, or its characters in order with most
+    of its character pairs (对口支援工作会议 in 全国对口支援新疆工作会议), ending with the same noun."""
+    noun = _SUFFIX_NOUN.search(phrase)
+    if noun is None or not kind.endswith(noun.group(0)):
+        return False
+    rest = iter(kind)
+    return all(c in rest for c in phrase) and _share(phrase, kind) >= 0.8
+
+
+def _covers(kind: str, phrase: str) -> bool:
+    """Whether ``kind`` holds what ``phrase`` names besides the meeting noun: most of its character
+    pairs, or its characters in order (an abbreviation: 首规委 for 首都规划建设委员会)."""
+    head = _SUFFIX_NOUN.sub("", _canon(phrase))
+    if len(head) < 2 or head in kind:
+        return True
+    rest = iter(kind)
+    return _share(head, kind) >= 0.5 or (head[0] == kind[0] and all(c in rest for c in head))
 
 
 def _abbreviates(short: str, kind: str) -> bool:
@@ -117,8 +171,9 @@ _SUFFIX_NOUN = re.compile(r"(?:全体会议|座谈会|会议|全会)$")
 _HOLDER = re.compile(
     r"([\u4e00-\u9fff]{3,}?(?:委员会|政协|人大|常委会|国务院|政治局|党组|政府|领导小组))[^，。？]{0,10}?(?:召开|举行|开)[了的过]*[^，。？]{0,4}会议?"
 )
+_ASKING = re.compile(r"哪|什么|几|谁")
 _QUESTION_WORDS = re.compile(
-    r"^来|资料中|最近|最后|历次|各次|\d{4}年度?|今年|去年|前年|以来|开了|开过|召开了|举行了|"
+    r"^[来过了的各底]+|资料中|最近|最后|历次|各次|一共|总共|\d{4}年[度底初]?|今年|去年|前年|以来|开了|开过|召开了|举行了|"
     r"哪几次|第一次|几次|多少次|哪些|几场|哪次|一次|首次|最早的?|最新的?"
 )
 
@@ -141,8 +196,10 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     aggregate = next((name for name, pattern in _AGGREGATES if pattern.search(q)), None)
     if aggregate is None:
         return None
-    kind, asked = _match_kind(q, kinds)
+    kind, asked, family = _match_kind(q, kinds)
     person = next((p for p in sorted(people, key=len, reverse=True) if p in q), None)
+    if asked is not None and person is not None and person in asked:
+        return None  # 赵乐际同列席常委会会议的代表座谈: not the name of a meeting; the passages may tell
     if kind is None and asked is None and person is None:
         return None
     verb = next((name for name, pattern in _VERBS if pattern.search(q)), None)
@@ -169,6 +226,12 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     mentioned = next(g for g in said.groups() if g) if said else None
     if mentioned == person:
         mentioned = None  # 提到李强的: the person, looked for as a person
+    if (
+        mentioned is None
+        and aggregate in ("count", "first", "latest")
+        and (title := re.search(r"《([^》]{2,30})》", q))
+    ):
+        mentioned = title.group(1)  # 讨论《政府工作报告》稿的会议有几次: the reports that name it
     if aggregate == "list" and not (obj or span or person or mentioned or re.search(r"都|各次|历次", q)):
         return None  # 会议指出要加强哪些方面: a question about one meeting's content
     if re.search(r"(?<![大全])会上|那次|这次|该次|本次", q):  # not 在全国代表大会上作的报告
@@ -191,7 +254,21 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     if person is not None and (after := re.search(re.escape(person) + r"[^，。？]{0,8}", q)):
         role = next((name for name, verbs in ROLE_VERBS if verbs.search(after.group(0))), None)
     return Intent(
-        aggregate, kind, span, person, verb, obj, asked, term, session, qualifier, topic, closing, role, mentioned
+        aggregate,
+        kind,
+        span,
+        person,
+        verb,
+        obj,
+        asked,
+        term,
+        session,
+        qualifier,
+        topic,
+        closing,
+        role,
+        mentioned,
+        family,
     )
 
 
@@ -200,15 +277,39 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
 
 def _grouped(meetings: list[Meeting]) -> list[list[Meeting]]:
     """The reports of each meeting, first report first: the reports of one session (its opening and
-    its closing) are one meeting, with the date of the first; otherwise one meeting per kind and day."""
+    its closing) are one meeting, with the date of the first; so are reports of one kind whose days
+    follow the meeting's within `_FOLLOW_UP` (a conference reported on its last day and again the
+    next); a kind written with a purpose before it (传达学习…精神全国政协常委会会议) is that kind."""
+    names = {m.kind for m in meetings}
+    series = {k: min((s for s in names if len(s) >= 5 and k.endswith(s)), key=len, default=k) for k in names}
     groups: dict[tuple[object, ...], list[Meeting]] = {}
+    last: dict[str, tuple[dt.date, tuple[object, ...]]] = {}  # per series: the last day of its latest meeting
     for m in sorted(meetings, key=lambda m: m.date or ""):
-        key: tuple[object, ...] = (m.kind, m.term, m.session) if m.session else (m.kind, m.date)
+        kind = series[m.kind]
+        key: tuple[object, ...] = (kind, m.term, m.session) if m.session else (kind, m.date)
+        day, end = _day(m.date), _day(m.end_date or m.date)
+        if not m.session and day is not None and kind in last:
+            until, earlier = last[kind]
+            if day - until <= _FOLLOW_UP and earlier[2:] == ():
+                key = earlier
         groups.setdefault(key, []).append(m)
+        if end is not None:
+            prev = last.get(kind)
+            last[kind] = (max(end, prev[0]) if prev and prev[1] == key else end, key)
     if all(g[0].date for g in groups.values()):
         return sorted(groups.values(), key=lambda g: g[0].date or "")
     # some undated (reports that name their congress, not its day): numbered sessions are in order
     return sorted(groups.values(), key=lambda g: (g[0].term or 0, g[0].session or 0, g[0].date or ""))
+
+
+_FOLLOW_UP = dt.timedelta(days=3)
+
+
+def _day(iso: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(iso) if iso else None
+    except ValueError:
+        return None
 
 
 def _variants(kind: str, kinds: Sequence[str]) -> set[str]:
@@ -239,7 +340,8 @@ def select(
     """The meetings the question is about, each with its reports, by date. A person in a role
     (李强主持的, 丁薛祥出席的) is looked for among the people of the facts; one named without a role
     (提到李强的), in the reports' text."""
-    kinds = _variants(intent.kind, list({m.kind for m in meetings})) if intent.kind else set()
+    known = list({m.kind for m in meetings})
+    kinds = {v for k in intent.family | {intent.kind} for v in _variants(k, known)} if intent.kind else set()
     out = [
         m
         for m in meetings

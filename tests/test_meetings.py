@@ -579,3 +579,46 @@ def test_meetings_of_a_record_dated_by_its_year_pass_filters_of_that_year(tmp_pa
     assert [m.date for m in a.meetings()] == ["2018"]
     assert a.meetings(date_from="2018-03-01", date_to="2018-06-30")
     assert not a.meetings(date_from="2019-01-01")
+
+
+def test_a_kind_that_leaves_out_what_the_question_names_is_another_meeting():
+    known = {"全体会议": 6, "国务院全体会议": 13, "工作座谈会": 1, "全国宣传部长会议": 4, "全国组织部长会议": 3}
+    # 全体会议 and 工作座谈会 are in the index; 中央网信委 and 民族 are not: no answer from those
+    network = parse("中央网信委历次全体会议分别是哪天开的？", known, set(), TODAY)
+    assert network is not None and network.kind is None and network.asked_kind == "中央网信委全体会议"
+    ethnic = parse("最近一次中央民族工作会议是哪天召开的？", known, set(), TODAY)
+    assert ethnic is not None and ethnic.kind is None
+    # 国务院开的…会议, with no name of its kind, is not 国务院全体会议
+    video = parse("2024年国务院开的会议，李强在哪几次上讲了话？", known, {"李强"}, TODAY)
+    assert video is None or video.kind != "国务院全体会议"
+
+
+def test_a_phrase_common_to_several_kinds_names_them_all():
+    known = {"全国对口支援新疆工作会议": 2, "对口支援西藏工作会议": 1, "全国宣传部长会议": 4, "全国组织部长会议": 3,
+             "全国人大常委会会议": 68, "全国政协常委会会议": 44}  # fmt: skip
+    aid = parse("王沪宁出席过哪几次对口支援工作会议？", known, {"王沪宁"}, TODAY)
+    assert aid is not None and aid.family == {"全国对口支援新疆工作会议", "对口支援西藏工作会议"}
+    ministers = parse("蔡奇出席的全国性部长会议有几次？", known, {"蔡奇"}, TODAY)
+    assert ministers is not None and ministers.family == {"全国宣传部长会议", "全国组织部长会议"}
+    # the holder the question names picks among them
+    npc = parse("2024年十四届全国人大常委会举行了几次常委会会议？", known, set(), TODAY)
+    assert npc is not None and npc.kind == "全国人大常委会会议" and npc.family == {"全国人大常委会会议"}
+
+
+def test_a_meeting_reported_again_in_the_days_after_it_is_counted_once(archive):
+    from rag.many import compose, select
+    from rag.meetings import Meeting
+
+    texts = {
+        f"d{i}": Document(f"d{i}", "中央农村工作会议", "2022-12-25", "中央农村工作会议召开。", "t") for i in range(4)
+    }
+    meetings = [
+        Meeting("d0", "中央农村工作会议", "中央农村工作会议", "2022-12-23", "2022-12-24"),
+        Meeting("d1", "中央农村工作会议", "中央农村工作会议", "2022-12-25"),  # reported again the next day
+        Meeting("d2", "中央农村工作会议", "中央农村工作会议", "2023-12-19", "2023-12-20"),
+        Meeting("d3", "传达学习中央农村工作会议精神中央农村工作会议", "中央农村工作会议", "2024-12-17"),
+    ]
+    intent = parse("中央农村工作会议一共开了几次？", {"中央农村工作会议": 3}, set(), TODAY)
+    assert intent is not None
+    assert [[m.doc_id for m in g] for g in select(intent, meetings, texts)] == [["d0", "d1"], ["d2"], ["d3"]]
+    assert "共有3次" in compose(intent, meetings, texts).text
