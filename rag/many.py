@@ -208,7 +208,11 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     m = re.search(r"(?:哪些|哪几(?!次)[项部个]?)([^，。？?、]{0,12}?)" + _OBJECT.pattern, q) or re.search(
         after_verb + r"([^，。？?、]{0,24}?)" + _OBJECT.pattern, q
     )
-    if m:
+    if m and re.match(r"的[\u4e00-\u9fff]{2}", q[m.end() :]):
+        return None  # 哪几部法律的执法检查: the laws are not what is asked for; the passages may tell
+    if named := re.search(r"(?:叫|名为|名称为|称为)[“\"](" + _OBJECT.pattern[1:-1] + r")[”\"]", q):
+        obj = named.group(1)  # 名称叫“规定”的: documents so named, whatever the question calls them
+    elif m:
         obj = _OBJECT_ALIASES.get(m.group(2), m.group(2))
         written = m.group(1)
         quoted = re.search(r"[“\"]([^”\"]+)[”\"]", written)  # words in quotes are the titles' own words
@@ -234,7 +238,8 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         mentioned = title.group(1)  # 讨论《政府工作报告》稿的会议有几次: the reports that name it
     if aggregate == "list" and not (obj or span or person or mentioned or re.search(r"都|各次|历次", q)):
         return None  # 会议指出要加强哪些方面: a question about one meeting's content
-    if re.search(r"(?<![大全])会上|那次|这次|该次|本次", q):  # not 在全国代表大会上作的报告
+    several = span is not None or re.search(r"都|历次|各次", q) is not None  # 2023年…国常会上，都听取了哪些
+    if re.search(r"那次|这次|该次|本次", q) or (not several and re.search(r"(?<![大全])会上", q)):
         return None  # at one meeting
     if days and not obj:
         return None  # 12月27日的会议决定了哪些事: about that meeting's content
@@ -288,7 +293,7 @@ def _grouped(meetings: list[Meeting]) -> list[list[Meeting]]:
         kind = series[m.kind]
         key: tuple[object, ...] = (kind, m.term, m.session) if m.session else (kind, m.date)
         day, end = _day(m.date), _day(m.end_date or m.date)
-        if not m.session and day is not None and kind in last:
+        if not m.session and day is not None and kind in last and len(kind) >= 6:  # not 座谈会: many differ
             until, earlier = last[kind]
             if day - until <= _FOLLOW_UP and earlier[2:] == ():
                 key = earlier

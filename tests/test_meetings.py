@@ -622,3 +622,15 @@ def test_a_meeting_reported_again_in_the_days_after_it_is_counted_once(archive):
     assert intent is not None
     assert [[m.doc_id for m in g] for g in select(intent, meetings, texts)] == [["d0", "d1"], ["d2"], ["d3"]]
     assert "共有3次" in compose(intent, meetings, texts).text
+
+
+def test_what_the_question_asks_of_the_meetings_is_read_from_its_words():
+    known = {"中共中央政治局会议": 40, "全国人大常委会会议": 68, "国务院常务会议": 100}
+    named = parse("政治局会议审议过的党内法规里，名称叫“规定”的有哪些？", known, set(), TODAY)
+    assert named is not None and named.object_kind == "规定"
+    # the laws qualify what is asked for (执法检查), which the facts do not hold
+    assert parse("今年上半年全国人大常委会启动了哪几部法律的执法检查？", known, set(), TODAY) is None
+    # 会上 with a year and 都: at each of that year's meetings
+    heard = parse("2023年李强主持的国常会上，都听取了哪些方面的工作汇报？", known, {"李强"}, TODAY)
+    assert heard is not None and heard.verb == "听取" and heard.kind == "国务院常务会议"
+    assert parse("国务院常务会议上听取了哪些汇报？", known, set(), TODAY) is None  # one meeting
