@@ -73,6 +73,7 @@ _IDENTIFIER = re.compile(
 _LOCAL_BODY = re.compile(r"([\u4e00-\u9fff]{2,4}?)([省市县区州](?:委|政协|人大常委会|人大|政府|人民政府))")
 _BRACKETS = str.maketrans({"[": "［", "]": "］"})
 _WH = re.compile(r"谁|什么|哪|多少|几")
+_ASKING_WORD = re.compile(r"谁|什么|哪|多少|多久|为何|怎样|怎么|如何|何时|何地|何处|何人")
 
 
 def identifiers(question: str) -> list[str]:
@@ -265,8 +266,9 @@ class ExtractiveAnswerer:
         self.sentence_weights = weights or SentenceWeights()
 
     def weights(self, question: str) -> dict[str, float]:
-        """IDF weight of each distinct key term of a normalized question."""
-        return {t: self.idf(t) for t in set(tokenize(question, with_bigrams=False))}
+        """IDF weight of each distinct key term of a normalized question; not its question words
+        (哪边, 多久, 什么样: rare in any text, so they would weigh most and no passage holds them)."""
+        return {t: self.idf(t) for t in set(tokenize(question, with_bigrams=False)) if not _ASKING_WORD.search(t)}
 
     @staticmethod
     def coverage(weights: dict[str, float], text: str, loose: bool = False) -> float:

@@ -1,6 +1,6 @@
 import re
 
-from rag.answer import NOT_FOUND, identifiers
+from rag.answer import NOT_FOUND, ExtractiveAnswerer, identifiers
 
 
 def check_citations(ans):
@@ -271,3 +271,10 @@ def test_a_question_asking_where_quotes_and_marks_the_place(tmp_path, embedder):
     (mark,) = ans.marks
     cited = next(c for c in ans.citations if c.n == mark.n)
     assert cited.text[mark.start : mark.end] == "北京"
+
+
+def test_question_words_are_not_terms_a_passage_must_hold():
+    # 哪边 and 多久 are in no passage; weighed as the rarest terms they would make answerable questions "not found"
+    terms = ExtractiveAnswerer(lambda t: 8.0 if t in ("哪边", "多久") else 2.0).weights("哪边的栽培稻是从野生稻来的？")
+    assert "哪边" not in terms and "野生" in terms and "栽培" in terms
+    assert "多久" not in ExtractiveAnswerer(lambda t: 1.0).weights("大概多久以前就有种大米的纪录？")
