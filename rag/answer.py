@@ -20,7 +20,7 @@ from .chunking import index_text, split_sentences
 from .dates import DATE_PHRASE, date_hints, format_cn
 from .dates import MENTION as _DATE
 from .normalize import normalize
-from .tokenize import bigrams, person_spans, tokenize
+from .tokenize import bigrams, is_token, jieba_words, person_spans, tokenize
 from .types import Answer, Citation, Hit, Quote
 
 NOT_FOUND = "未在资料中找到相关内容。"
@@ -267,8 +267,18 @@ class ExtractiveAnswerer:
 
     def weights(self, question: str) -> dict[str, float]:
         """IDF weight of each distinct key term of a normalized question; not its question words
-        (哪边, 多久, 什么样: rare in any text, so they would weigh most and no passage holds them)."""
-        return {t: self.idf(t) for t in set(tokenize(question, with_bigrams=False)) if not _ASKING_WORD.search(t)}
+        (哪边, 多久, 什么样: rare in any text, so they would weigh most and no passage holds them).
+        A term no chunk holds that jieba made by joining words of the question (电是, 稻来, 上住 from
+        电是利用, 野生稻来的, 岛上住着) counts as those words (`_pieces`)."""
+        unseen = self.idf("\x00")  # the weight of a token that no chunk holds (no token is a NUL)
+        weights: dict[str, float] = {}
+        for term in set(tokenize(question, with_bigrams=False)):
+            if _ASKING_WORD.search(term):
+                continue
+            weight = self.idf(term)
+            for piece in _pieces(term) if weight >= unseen else (term,):
+                weights[piece] = weight if piece == term else self.idf(piece)
+        return weights
 
     @staticmethod
     def coverage(weights: dict[str, float], text: str, loose: bool = False) -> float:
@@ -473,6 +483,14 @@ class ExtractiveAnswerer:
         quotes = tuple(Quote(numbers[c.hit], c.start, c.start + len(c.text)) for c in chosen)
         citations = tuple(Citation.of(n, hits[h]) for h, n in sorted(numbers.items(), key=lambda kv: kv[1]))
         return Answer(text=text, found=True, citations=citations, quotes=quotes)
+
+
+def _pieces(term: str) -> list[str]:
+    """The words of ``term`` when jieba's guess of new words (HMM) joined a word to a stopword, else the
+    term itself: 电是 → 电; a name such as 查莫洛人 (查, 莫, 洛, 人 without the guess) is kept."""
+    parts = jieba_words(term)
+    kept = [p for p in parts if is_token(p)]
+    return kept if kept and len(kept) < len(parts) else [term]
 
 
 def source_prefix(title: str, date: str | None) -> str:

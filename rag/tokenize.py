@@ -56,7 +56,13 @@ def _jieba() -> Any:
 _QUESTION_WORD = re.compile(r"几[个名位次项条天年月人家所届种批]?|多少[个名位次项条人家所]?|哪[一个些位里年天]*")
 
 
-def _is_token(word: str) -> bool:
+def jieba_words(text: str) -> list[str]:
+    """The dictionary words of ``text`` (jieba without its guess of new words)."""
+    return list(_jieba().cut(text, HMM=False))
+
+
+def is_token(word: str) -> bool:
+    """Whether a word is a keyword: not a stopword, question word or punctuation."""
     word = word.strip()
     return (
         bool(word) and word not in STOPWORDS and not _QUESTION_WORD.fullmatch(word) and any(c.isalnum() for c in word)
@@ -122,7 +128,7 @@ def tokenize(text: str, with_bigrams: bool = True) -> list[str]:
     for start, end in [*_whole_spans(text), (len(text), len(text))]:
         piece = expand_aliases(text[pos:start])
         for word in _jieba().cut_for_search(piece):
-            if _is_token(word):
+            if is_token(word):
                 tokens.append(word.lower())
         if with_bigrams:
             tokens.extend(bigrams(piece))

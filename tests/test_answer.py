@@ -278,3 +278,11 @@ def test_question_words_are_not_terms_a_passage_must_hold():
     terms = ExtractiveAnswerer(lambda t: 8.0 if t in ("哪边", "多久") else 2.0).weights("哪边的栽培稻是从野生稻来的？")
     assert "哪边" not in terms and "野生" in terms and "栽培" in terms
     assert "多久" not in ExtractiveAnswerer(lambda t: 1.0).weights("大概多久以前就有种大米的纪录？")
+
+
+def test_a_term_jieba_made_by_joining_words_counts_as_those_words():
+    unseen = {"\x00", "电是", "查莫洛人"}  # held by no chunk
+    answerer = ExtractiveAnswerer(lambda t: 8.0 if t in unseen else 2.0)
+    terms = answerer.weights("德国有多少电是利用风力来发的？")
+    assert "电是" not in terms and terms["电"] == 2.0
+    assert "查莫洛人" in answerer.weights("查莫洛人中哪一社会等级为倒数第二？")  # a name, not joined words
