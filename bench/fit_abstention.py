@@ -46,10 +46,10 @@ def main() -> None:
     trial_index = Assistant.from_documents(list(trial.documents or ()), CACHE / "retrieval" / "cmrc-trial-int8")
     drcd = load_dataset(DATA / "drcd" / "DRCD_test.json")
     drcd_index = Assistant.from_documents(list(drcd.documents or ()), CACHE / "retrieval" / "drcd-test-int8")
-    drcd_q = [q.question for q in drcd.questions]
+    drcd_q = [q.question for q in drcd.questions if q.question.strip()]
     meetings = Assistant.load(CACHE / "meetings-index")
     dev = load_dataset(ROOT / "bench" / "questions_meetings.jsonl").questions
-    cmrc_q = [q.question for q in trial.questions]
+    cmrc_q = [q.question for q in trial.questions if q.question.strip()]  # one is empty
     groups = {  # name: (evidence, answerable)
         "CMRC trial, own index": (evidence(trial_index, cmrc_q), True),
         "DRCD test, own index": (evidence(drcd_index, drcd_q), True),
