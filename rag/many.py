@@ -27,7 +27,7 @@ _AGGREGATES = (
     ("latest", re.compile(r"最近一次|最后一次|最新一次|上一次|最近的一次|最近召开的")),
     ("first", re.compile(r"第一次|首次|最早")),
     ("count", re.compile(r"(?<![第哪])几次|多少次|(?<!哪)几场|多少场|次数")),  # of meetings; 第几次 asks for one
-    ("timeline", re.compile(r"时间线|历次|依次")),
+    ("timeline", re.compile(r"时间线|历次|依次|按时间(?:先后|顺序)")),
     ("list", re.compile(r"哪些|哪几|都有什么|列出|都[\u4e00-\u9fff]{0,6}什么|分别")),
 )
 _VERBS = (("通过", re.compile(r"通过")), ("部署", re.compile(r"部署")), ("研究", re.compile(r"研究")),
@@ -50,7 +50,7 @@ class Intent:
     person: str | None
     verb: str | None
     object_kind: str | None
-    asked_kind: str | None = None  # the meeting the question names, when no kind of the index matches
+    asked_kind: str | None = None  # the meeting as the question names it, when no kind or several match
     term: int | None = None  # 十三届
     session: int | None = None  # 第二十次
     qualifier: str | None = None  # what the object is about: “十五五” in 哪些“十五五”规划
@@ -73,8 +73,8 @@ def _canon(text: str) -> str:
 
 def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | None, frozenset[str]]:
     """The index's kind that the question names (the most reported of the best matches), the meeting
-    phrase the question wrote when no kind matches, and the family of kinds the phrase names when it
-    is the common part of several (对口支援工作会议: 全国对口支援新疆工作会议, 对口支援西藏工作会议)."""
+    phrase the question wrote when no kind matches or it names several, and the family of kinds the
+    phrase names (对口支援工作会议: 全国对口支援新疆工作会议, 对口支援西藏工作会议)."""
     cq = _canon(q)
     canon = {k: _canon(k) for k in kinds}
     # written whole (国务院常务会议): a specific kind written whole is the question's subject
@@ -95,8 +95,10 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
         family = [k for k, c in canon.items() if cw in c] or [k for k, c in canon.items() if _within(cw, c)]
         # those of them whose holder the question names (全国人大常委会…常委会会议), when it names one
         family = [k for k in family if _share(_SUFFIX_NOUN.sub("", canon[k]), cq) >= 0.8] or family
+        if len(family) > 1:  # the scope of the answer says the phrase: 全国性部长会议, not one of them
+            return max(family, key=lambda k: (kinds[k], len(k))), w, frozenset(family)
         if family:
-            return max(family, key=lambda k: (kinds[k], len(k))), None, frozenset(family)
+            return family[0], None, frozenset(family)
     # abbreviated (首规委全体会议, 中央国安委会议: the characters of a kind, in order)
     short = [
         k
@@ -405,7 +407,7 @@ def _scope(intent: Intent) -> str:
         )
     if intent.term:
         parts.append(f"第{intent.term}届")
-    parts.append(intent.kind or intent.asked_kind or "会议")
+    parts.append((intent.asked_kind if len(intent.family) > 1 else intent.kind) or intent.asked_kind or "会议")
     if intent.session:
         parts.append(f"（第{intent.session}次）")
     if intent.mentioned:

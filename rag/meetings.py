@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "19"
+EXTRACTOR_VERSION = "20"
 
 _NUM = "一二三四五六七八九十百零〇两\\d"
 # Meeting nouns, longest first. Generic vocabulary of Chinese meeting records, not meeting names.
@@ -205,8 +205,8 @@ def _subject(text: str, start: int) -> str:
 def normalize_kind(name: str) -> tuple[str, int | None, int | None]:
     """A meeting's kind, term (届) and session (次) from its written name."""
     term = session = None
-    if t := _TERM.search(name):
-        term = cn_number(t.group(1))
+    if terms := list(_TERM.finditer(name)):  # the holder's, nearest the session: 传达学习中共二十届…精神全国政协十四届…
+        term = cn_number(terms[-1].group(1))
     if s := (_SESSION.search(name) or _BARE_SESSION.search(name)):
         session = cn_number(s.group(1))
     kind = _TERM.sub("", name)

@@ -600,6 +600,7 @@ def test_a_phrase_common_to_several_kinds_names_them_all():
     assert aid is not None and aid.family == {"全国对口支援新疆工作会议", "对口支援西藏工作会议"}
     ministers = parse("蔡奇出席的全国性部长会议有几次？", known, {"蔡奇"}, TODAY)
     assert ministers is not None and ministers.family == {"全国宣传部长会议", "全国组织部长会议"}
+    assert ministers.asked_kind == "全国性部长会议"  # what the answer's scope says
     # the holder the question names picks among them
     npc = parse("2024年十四届全国人大常委会举行了几次常委会会议？", known, set(), TODAY)
     assert npc is not None and npc.kind == "全国人大常委会会议" and npc.family == {"全国人大常委会会议"}
@@ -634,3 +635,17 @@ def test_what_the_question_asks_of_the_meetings_is_read_from_its_words():
     heard = parse("2023年李强主持的国常会上，都听取了哪些方面的工作汇报？", known, {"李强"}, TODAY)
     assert heard is not None and heard.verb == "听取" and heard.kind == "国务院常务会议"
     assert parse("国务院常务会议上听取了哪些汇报？", known, set(), TODAY) is None  # one meeting
+
+
+def test_the_term_of_a_meeting_is_its_holders_not_that_of_a_plenum_it_studies():
+    from rag.meetings import normalize_kind
+
+    name = "传达学习贯彻中共二十届四中全会精神全国政协十四届常委会第十四次会议"
+    assert normalize_kind(name)[1:] == (14, 14)
+    timeline = parse(
+        "新闻联播报道的中央政治局常委会会议，按时间先后分别研究了什么？",
+        {"中共中央政治局常务委员会会议": 6},
+        set(),
+        TODAY,
+    )
+    assert timeline is not None and timeline.aggregate == "timeline"
