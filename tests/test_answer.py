@@ -281,7 +281,7 @@ def test_question_words_are_not_terms_a_passage_must_hold():
 
 
 def test_a_term_jieba_made_by_joining_words_counts_as_those_words():
-    unseen = {"电是", "查莫洛人"}
+    unseen = {"\x00", "电是", "查莫洛人"}  # held by no chunk
     answerer = ExtractiveAnswerer(lambda t: 8.0 if t in unseen else 2.0)
     terms = answerer.weights("德国有多少电是利用风力来发的？")
     assert "电是" not in terms and terms["电"] == 2.0
