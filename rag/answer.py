@@ -73,6 +73,7 @@ _IDENTIFIER = re.compile(
 _LOCAL_BODY = re.compile(r"([\u4e00-\u9fff]{2,4}?)([省市县区州](?:委|政协|人大常委会|人大|政府|人民政府))")
 _BRACKETS = str.maketrans({"[": "［", "]": "］"})
 _WH = re.compile(r"谁|什么|哪|多少|几")
+_NAMES_DOCUMENT = re.compile(r"的?[\u4e00-\u9fff]{0,8}?(?:报告|公报|决议|纪要|规划|计划|讲话|白皮书)")
 _ASKING_WORD = re.compile(r"谁|什么|哪|多少|多久|为何|怎样|怎么|如何|何时|何地|何处|何人")
 
 
@@ -381,6 +382,9 @@ class ExtractiveAnswerer:
         # likewise a year (2018年政府工作报告…): the documents of that year, when any is retrieved, not
         # the later ones that look back on it
         years = [h for h in date_hints(q) if h.year is not None and h.day is None]
+        # a year written before a document's name (1995年政府工作报告…1994年粮食产量) is the document's;
+        # the other years are what it speaks of
+        years = [h for h in years if _of_document(q, h.written())] or years
         of_the_year = [i for i in usable if any(h.matches(hits[i].chunk.date) for h in years)]
         usable = of_the_year or usable
         return {i: self.coverage(weights, index_text(hits[i].chunk)) for i in usable}
@@ -400,7 +404,7 @@ class ExtractiveAnswerer:
             # the title, the date and the lead sentence of the report (who met when, about what) name
             # the meeting for every sentence, so a sentence is chosen for what it adds to them
             context = _heading(hit) + self._lead(hit)
-            for s, e in split_sentences(text):
+            for s, e in _read_on(text, split_sentences(text)):
                 if lead := _DATELINE.match(text, s, e):
                     s = lead.end()
                 sent = text[s:e]
@@ -483,6 +487,21 @@ class ExtractiveAnswerer:
         quotes = tuple(Quote(numbers[c.hit], c.start, c.start + len(c.text)) for c in chosen)
         citations = tuple(Citation.of(n, hits[h]) for h, n in sorted(numbers.items(), key=lambda kv: kv[1]))
         return Answer(text=text, found=True, citations=citations, quotes=quotes)
+
+
+def _read_on(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sentences, each one that ends with a colon read on into the next (主要预期目标是：\n国内
+    生产总值增长7.5%；): alone it says nothing. The next one is also a sentence of its own."""
+    return [
+        (s, spans[i + 1][1]) if text[s:e].rstrip().endswith(("：", ":")) and i + 1 < len(spans) else (s, e)
+        for i, (s, e) in enumerate(spans)
+    ]
+
+
+def _of_document(q: str, year: str) -> bool:
+    """Whether ``year`` (1995年) is written before a document's name in ``q`` (1995年政府工作报告)."""
+    at = q.find(year)
+    return at >= 0 and _NAMES_DOCUMENT.match(q, at + len(year)) is not None
 
 
 def _pieces(term: str) -> list[str]:

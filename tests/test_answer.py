@@ -286,3 +286,13 @@ def test_a_term_jieba_made_by_joining_words_counts_as_those_words():
     terms = answerer.weights("德国有多少电是利用风力来发的？")
     assert "电是" not in terms and terms["电"] == 2.0
     assert "查莫洛人" in answerer.weights("查莫洛人中哪一社会等级为倒数第二？")  # a name, not joined words
+
+
+def test_the_year_before_a_reports_name_is_the_reports_and_a_colon_reads_on():
+    hits = [  # the 1994 report gives its own year's harvest; the 1995 report gives 1994's
+        _hit("r1994", "1994", "1994年政府工作报告", "1993年粮食总产量4564亿公斤，达到历史最高水平。"),
+        _hit("r1995", "1995", "1995年政府工作报告", "1994年全国粮食总产量是：\n4445亿公斤，比上年减产。", 0.8),
+    ]
+    ans = ExtractiveAnswerer(lambda t: 1.0).answer("1995年政府工作报告中，1994年全国粮食总产量是多少？", hits)
+    assert ans.found and ans.citations[0].doc_id == "r1995"
+    assert "4445亿公斤" in ans.text  # the sentence ending with a colon is read with the next
