@@ -202,7 +202,8 @@ def format_cn(iso: str) -> str:
 _RELATIVE_YEAR = {"今年": 0, "本年": 0, "去年": -1, "上一年": -1, "前年": -2}
 _WINDOW = re.compile(
     r"(?P<year>\d{4})年(?:(?P<half>上半年|下半年)|第?(?P<quarter>[一二三四1-4])季度|(?P<month>\d{1,2})月(?!\d{1,2}[日号]))?"
-    r"|(?P<rel>今年|本年|去年|上一年|前年)(?:(?P<rhalf>上半年|下半年)|(?P<rmonth>\d{1,2})月(?!\d{1,2}[日号]))?"
+    r"|(?P<rel>今年|本年|去年|上一年|前年)(?:(?P<rhalf>上半年|下半年)|第?(?P<rquarter>[一二三四1-4])季度"
+    r"|(?P<rmonth>\d{1,2})月(?!\d{1,2}[日号]))?"
     r"|(?:近|最近|过去)(?P<n>\d{1,2}|[一二两三四五六七八九十]{1,2})个?(?P<unit>月|年|周|天)"
     r"|(?P<thismonth>本月|这个月|上个月|上月)"
 )
@@ -243,7 +244,7 @@ class Window:
 
 def window(question: str, today: dt.date) -> Window | None:
     """The time span a question names: ``2024年``, ``2024年上半年``, ``2024年第三季度``, ``2024年7月``,
-    ``今年`` / ``去年`` / ``前年`` (with halves and months), ``近三个月``, ``本月`` / ``上个月``;
+    ``今年`` / ``去年`` / ``前年`` (with halves, quarters and months), ``近三个月``, ``本月`` / ``上个月``;
     relative ones counted from ``today``. None when it names none (a single day is not a window)."""
     m = _WINDOW.search(question)
     if m is None:
@@ -254,8 +255,8 @@ def window(question: str, today: dt.date) -> Window | None:
         half, month = g["half"] or g["rhalf"], g["month"] or g["rmonth"]
         if half:
             lo, hi = (1, 6) if half == "上半年" else (7, 12)
-        elif g["quarter"]:
-            q = "一二三四".find(g["quarter"]) + 1 if not g["quarter"].isdigit() else int(g["quarter"])
+        elif quarter := g["quarter"] or g["rquarter"]:
+            q = "一二三四".find(quarter) + 1 if not quarter.isdigit() else int(quarter)
             lo, hi = 3 * q - 2, 3 * q
         elif month and 1 <= int(month) <= 12:
             lo = hi = int(month)

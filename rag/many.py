@@ -25,7 +25,7 @@ from .types import Answer, Citation, Document, Quote
 
 _AGGREGATES = (
     ("latest", re.compile(r"最近一次|最后一次|最新一次|上一次|最近的一次|最近召开的")),
-    ("first", re.compile(r"第一次|首次|最早")),
+    ("first", re.compile(r"第一次|首次|最早|头一[回次]")),
     ("count", re.compile(r"(?<![第哪])几次|多少次|(?<!哪)几场|多少场|次数")),  # of meetings; 第几次 asks for one
     ("timeline", re.compile(r"时间线|历次|依次|按时间(?:先后|顺序)")),
     ("list", re.compile(r"哪些|哪几|都有什么|列出|都[\u4e00-\u9fff]{0,6}什么|分别")),
@@ -156,7 +156,7 @@ def _covers(kind: str, phrase: str) -> bool:
     if len(head) < 2 or head in kind:
         return True
     rest = iter(kind)
-    return _share(head, kind) >= 0.5 or (head[0] == kind[0] and all(c in rest for c in head))
+    return _share(head, kind) >= 0.75 or (head[0] == kind[0] and all(c in rest for c in head))
 
 
 def _abbreviates(short: str, kind: str) -> bool:
@@ -171,11 +171,14 @@ def _abbreviates(short: str, kind: str) -> bool:
 
 _SUFFIX_NOUN = re.compile(r"(?:全体会议|座谈会|会议|全会)$")
 _HOLDER = re.compile(
-    r"([\u4e00-\u9fff]{3,}?(?:委员会|政协|人大|常委会|国务院|政治局|党组|政府|领导小组))[^，。？]{0,10}?(?:召开|举行|开)[了的过]*[^，。？]{0,4}会议?"
+    r"([\u4e00-\u9fff]{3,}(?:委员会|政协|人大|常委会|国务院|政治局|党组|政府|领导小组))[^，。？]{0,10}?(?:召开|举行|开)[了的过]*[^，。？]{0,4}会议?"
 )
 _ASKING = re.compile(r"哪|什么|几|谁")
+# what a question leaves out is not what it asks about: 不算常委会会议、集体学习
+_EXCLUDED = re.compile(r"(?:不算|不含|不包括|除去|除了|不计)[^。？?！]*")
 _QUESTION_WORDS = re.compile(
-    r"资料中|最近|最后|历次|各次|一共|总共|\d{4}年[度底初]?|今年|去年|前年|以来|开了|开过|召开了|举行了|"
+    r"资料中|最近|最后|历次|各次|一共|总共|共(?=开|召开|举行)|\d{4}年[度底初]?|今年|去年|前年|以来|开了|开过|召开了|举行了|"
+    r"[上下]半年|第?[一二三四]季度|"
     r"哪几次|第一次|几次|多少次|哪些|几场|哪次|一次|首次|最早的?|最新的?|^[来过了的各底]+"
 )
 
@@ -198,7 +201,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     aggregate = next((name for name, pattern in _AGGREGATES if pattern.search(q)), None)
     if aggregate is None:
         return None
-    kind, asked, family = _match_kind(q, kinds)
+    kind, asked, family = _match_kind(_EXCLUDED.sub("", q), kinds)
     person = next((p for p in sorted(people, key=len, reverse=True) if p in q), None)
     if asked is not None and person is not None and person in asked:
         return None  # 赵乐际同列席常委会会议的代表座谈: not the name of a meeting; the passages may tell
@@ -216,7 +219,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         obj = named.group(1)  # 名称叫“规定”的: documents so named, whatever the question calls them
     elif m:
         obj = _OBJECT_ALIASES.get(m.group(2), m.group(2))
-        written = m.group(1)
+        written = m.group(1) if m.group(1).strip('“”"') else ""  # 哪些“意见”: the object word in quotes
         quoted = re.search(r"[“\"]([^”\"]+)[”\"]", written)  # words in quotes are the titles' own words
         qualifier = quoted.group(1) if quoted else re.sub(r"^(?:的|了)|的$", "", written) or None
         if qualifier and "“" not in written and len(qualifier) < 4:

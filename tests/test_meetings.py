@@ -649,3 +649,23 @@ def test_the_term_of_a_meeting_is_its_holders_not_that_of_a_plenum_it_studies():
         TODAY,
     )
     assert timeline is not None and timeline.aggregate == "timeline"
+
+
+def test_quarters_first_times_exclusions_and_holders_are_read():
+    known = {"国务院常务会议": 100, "中央政治局集体学习": 40, "中共中央政治局会议": 40, "全国人大常委会会议": 68,
+             "全国人大常委会党组会议": 3, "中央农村工作会议": 5}  # fmt: skip
+    quarter = parse("今年一季度国常会开了几次？", known, set(), dt.date(2025, 4, 10))
+    assert quarter is not None and quarter.window is not None
+    assert (quarter.window.start, quarter.window.end) == ("2025-01-01", "2025-03-31")
+    first = parse("今年头一回国常会是哪天开的？", known, set(), TODAY)
+    assert first is not None and first.aggregate == "first"
+    # what the question leaves out is not its subject
+    politburo = parse("2024年中央政治局共开了多少次会议？不算常委会会议、集体学习和民主生活会。", known, set(), TODAY)
+    assert politburo is not None and politburo.kind == "中共中央政治局会议"
+    group = parse("全国人大常委会党组2024年一共开过几次会？", known, set(), TODAY)
+    assert group is not None and group.kind == "全国人大常委会党组会议"
+    # a leading group is not the conference that shares its field
+    leading = parse("中央农村工作领导小组最近一次开会是哪天？", known, set(), TODAY)
+    assert leading is None or leading.kind != "中央农村工作会议"
+    opinions = parse("2023年国务院常务会议审议通过了哪些“意见”？", known, set(), TODAY)
+    assert opinions is not None and opinions.object_kind == "意见" and opinions.qualifier is None
