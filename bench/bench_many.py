@@ -51,6 +51,7 @@ SETS = {
     "dev": ROOT / "bench" / "questions_many_meetings.jsonl",
     "dev 2": ROOT / "bench" / "questions_many_meetings_dev2.jsonl",
     "dev 3": ROOT / "bench" / "questions_many_meetings_dev3.jsonl",
+    "dev 4": ROOT / "bench" / "questions_many_meetings_dev4.jsonl",
     "held-out": ROOT / "bench" / "questions_many_meetings_heldout.jsonl",
 }
 MEASURES = [
@@ -164,7 +165,8 @@ def main() -> None:
         "first / latest, timelines, 4 unanswerable, 3 with a fixed `today`) were written by a helper who read "
         "the records and never ran this system; `dev 2` was written the same way later, by another helper, "
         "when `dev` was answered in full, to find what the first half had not shown, and `dev 3` by a third "
-        "helper when `dev 2` had been worked on (it also did not read the held-out file); the dev sets were "
+        "helper when `dev 2` had been worked on, and `dev 4` by a fourth when `dev 3` had (neither read the held-out "
+        "file); the dev sets were "
         "looked at while developing, the held-out half never (only its totals). "
         "Cells: mean (number of questions).",
         "",

@@ -17,7 +17,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from .dates import Window, date_hints, format_cn, window, within
+from .dates import Window, cn_number, date_hints, format_cn, window, within
 from .meetings import PASSED_VERBS, ROLE_VERBS, Decision, Meeting, mentions, normalize_kind, written_out
 from .normalize import normalize
 from .tokenize import expand_aliases
@@ -92,7 +92,9 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
         if len(_SUFFIX_NOUN.sub("", w)) < 2:
             continue
         cw = _canon(w)
-        family = [k for k, c in canon.items() if cw in c] or [k for k, c in canon.items() if _within(cw, c)]
+        # of the same meeting noun: 中央民族工作会议 is not 贯彻落实中央民族工作会议精神经验交流会
+        family = [k for k, c in canon.items() if cw in c and c.endswith(_noun(cw))]
+        family = family or [k for k, c in canon.items() if _within(cw, c)]
         # those of them whose holder the question names (全国人大常委会…常委会会议), when it names one
         family = [k for k in family if _share(_SUFFIX_NOUN.sub("", canon[k]), cq) >= 0.8] or family
         if len(family) > 1:  # the scope of the answer says the phrase: 全国性部长会议, not one of them
@@ -169,11 +171,16 @@ def _abbreviates(short: str, kind: str) -> bool:
     return all(c in rest for c in short[: noun.start()])
 
 
-_SUFFIX_NOUN = re.compile(r"(?:全体会议|座谈会|会议|全会)$")
+_SUFFIX_NOUN = re.compile(
+    r"(?:全体会议|座谈会|会议|全会|务虚会|推进会|调度会|动员会|部署会|汇报会|协调会|研讨会|交流会|报告会)$"
+)
 _HOLDER = re.compile(
     r"([\u4e00-\u9fff]{3,}(?:委员会|政协|人大|常委会|国务院|政治局|党组|政府|领导小组))[^，。？]{0,10}?(?:召开|举行|开)[了的过]*[^，。？]{0,4}会议?"
 )
 _ASKING = re.compile(r"哪|什么|几|谁")
+_TERM_BEFORE_HOLDER = re.compile(
+    r"(?<![\d一二三四五六七八九十])([一二三四五六七八九十]{1,3}|\d{1,2})届(?=全国|中共|中央|人大|政协|国务院)"
+)
 # what a question leaves out is not what it asks about: 不算常委会会议、集体学习
 _EXCLUDED = re.compile(r"(?:不算|不含|不包括|除去|除了|不计)[^。？?！]*")
 _QUESTION_WORDS = re.compile(
@@ -252,6 +259,9 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     for mention in mentions(q):
         _, t, s = normalize_kind(_QUESTION_WORDS.sub("", mention.name))  # 最近一次 is not session 1
         term, session = term or t, session or s
+    written_term = _TERM_BEFORE_HOLDER.search(q)  # 十三届全国人大常委会…哪些法律, not 二十届中央巡视…
+    if term is None and kind and written_term and q[written_term.end() : written_term.end() + 4] in _canon(kind):
+        term = cn_number(written_term.group(1))
     if aggregate == "first" and session == 1:
         session = None  # 2025年第一次…座谈会: the first of them, not session 1
     if aggregate == "count" and session is not None:

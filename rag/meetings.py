@@ -22,12 +22,13 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "20"
+EXTRACTOR_VERSION = "21"
 
 _NUM = "一二三四五六七八九十百零〇两\\d"
 # Meeting nouns, longest first. Generic vocabulary of Chinese meeting records, not meeting names.
 _SUFFIX = re.compile(
-    r"(?:常务会议|全体会议|主席会议|委员长会议|专题会议|工作会议|座谈会|协商会|集体学习|协商活动|代表大会|全会|大会|会议)"
+    r"(?:常务会议|全体会议|主席会议|委员长会议|专题会议|工作会议|座谈会|协商会|集体学习|协商活动|代表大会|全会|大会|会议"
+    r"|务虚会|推进会|调度会|动员会|部署会|汇报会|协调会|研讨会|交流会|报告会)"
     r"(?![堂厅场室]|成员|精神)"  # 人民大会堂 is a place, 主席会议成员务虚会 another meeting, 会议精神 not one
 )
 # What may stand inside a meeting's name: Chinese characters, numerals, quotes.

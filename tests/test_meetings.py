@@ -669,3 +669,16 @@ def test_quarters_first_times_exclusions_and_holders_are_read():
     assert leading is None or leading.kind != "中央农村工作会议"
     opinions = parse("2023年国务院常务会议审议通过了哪些“意见”？", known, set(), TODAY)
     assert opinions is not None and opinions.object_kind == "意见" and opinions.qualifier is None
+
+
+def test_more_meeting_nouns_a_written_term_and_a_series_of_the_same_noun():
+    from rag.meetings import mentions
+
+    assert any(m.name.endswith("主席会议成员务虚会") for m in mentions("全国政协举行2025年度主席会议成员务虚会"))
+    known = {"全国人大常委会会议": 68, "中共中央政治局会议": 40, "贯彻落实中央民族工作会议精神经验交流会": 1}
+    npc = parse("二十大闭幕以后，十三届全国人大常委会又表决通过了哪些法律？", known, set(), TODAY)
+    assert npc is not None and npc.term == 13
+    inspections = parse("中共中央政治局哪几次会议审议了二十届中央巡视情况的综合报告？", known, set(), TODAY)
+    assert inspections is not None and inspections.term is None  # the term is the inspections'
+    ethnic = parse("最近一次中央民族工作会议是哪天召开的？", known, set(), TODAY)
+    assert ethnic is not None and ethnic.kind is None  # an exchange meeting about it is another meeting
