@@ -273,6 +273,8 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     role = None
     if person is not None and (after := re.search(re.escape(person) + r"[^，。？]{0,8}", q)):
         role = next((name for name, verbs in ROLE_VERBS if verbs.search(after.group(0))), None)
+        if role is None and (later := re.search(r"[，,]([^，。？]{0,6}?)主持", q[after.end() :])):
+            role = "presided" if not _ASKING.search(later.group(1)) else None  # 王沪宁当主席后，头一回主持…
     return Intent(
         aggregate,
         kind,

@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "21"
+EXTRACTOR_VERSION = "22"
 
 _NUM = "一二三四五六七八九十百零〇两\\d"
 # Meeting nouns, longest first. Generic vocabulary of Chinese meeting records, not meeting names.
@@ -203,8 +203,18 @@ def _subject(text: str, start: int) -> str:
     return run.group(0)
 
 
+# The formal names of the national bodies, as their short ones: 政协第十四届全国委员会 is 全国政协十四届
+_FORMAL = (
+    (re.compile(rf"(?:中国人民政治协商会议|政协)第?([{_NUM}]+)届全国委员会"), r"全国政协\1届"),
+    (re.compile(rf"第?([{_NUM}]+)届全国人民代表大会常务委员会"), r"\1届全国人大常委会"),
+    (re.compile(r"全国人民代表大会常务委员会"), "全国人大常委会"),
+)
+
+
 def normalize_kind(name: str) -> tuple[str, int | None, int | None]:
     """A meeting's kind, term (届) and session (次) from its written name."""
+    for formal, short in _FORMAL:
+        name = formal.sub(short, name)
     term = session = None
     if terms := list(_TERM.finditer(name)):  # the holder's, nearest the session: 传达学习中共二十届…精神全国政协十四届…
         term = cn_number(terms[-1].group(1))

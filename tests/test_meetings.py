@@ -682,3 +682,12 @@ def test_more_meeting_nouns_a_written_term_and_a_series_of_the_same_noun():
     assert inspections is not None and inspections.term is None  # the term is the inspections'
     ethnic = parse("最近一次中央民族工作会议是哪天召开的？", known, set(), TODAY)
     assert ethnic is not None and ethnic.kind is None  # an exchange meeting about it is another meeting
+
+
+def test_formal_names_of_the_national_bodies_and_a_role_after_a_comma():
+    from rag.meetings import normalize_kind
+
+    assert normalize_kind("政协第十四届全国委员会第一次主席会议") == ("全国政协主席会议", 14, 1)
+    assert normalize_kind("第十四届全国人民代表大会常务委员会第三次会议") == ("全国人大常委会会议", 14, 3)
+    first = parse("王沪宁当全国政协主席后，头一回主持主席会议是哪天？", {"全国政协主席会议": 30}, {"王沪宁"}, TODAY)
+    assert first is not None and first.role == "presided" and first.aggregate == "first"
