@@ -384,8 +384,8 @@ class Assistant:
         if not (date_from or date_to or doc_ids) and (intent := scope.intent(question, self.settings.today_date)):
             composed = many.compose(intent, scope.meetings, scope.documents)
             # a known kind of meeting that the facts do not hold in that window may still be in the
-            # passages; a kind no record reports, a window no record is dated in, or a presider who never
-            # presided it, is not found
+            # passages; a kind no record reports, a window no record is dated in, a presider who never
+            # presided it, or a numbered session no record reports (第二十四次会议), is not found
             if composed.found and llm is not None:  # the model writes from the composed list's passages
                 yield from llm.stream(question, _passages(composed), base=composed)
                 return
@@ -395,6 +395,7 @@ class Assistant:
                 or intent.kind is None
                 or (window and not _dated_within(scope.documents, window))
                 or many.presider_absent(intent, scope.meetings)
+                or (intent.session is not None and not many.select(intent, scope.meetings, scope.documents))
             ):
                 yield composed  # found, or known not to be there: no such kind, time or presider
                 return

@@ -691,3 +691,10 @@ def test_formal_names_of_the_national_bodies_and_a_role_after_a_comma():
     assert normalize_kind("第十四届全国人民代表大会常务委员会第三次会议") == ("全国人大常委会会议", 14, 3)
     first = parse("王沪宁当全国政协主席后，头一回主持主席会议是哪天？", {"全国政协主席会议": 30}, {"王沪宁"}, TODAY)
     assert first is not None and first.role == "presided" and first.aggregate == "first"
+
+
+def test_a_numbered_session_no_report_holds_is_not_found(archive):
+    # the facts hold the 第十次 session only; the passages would quote it for the 第二十四次
+    absent = archive.ask("十四届全国人大常委会第二十四次会议表决通过了哪些法律？")
+    assert not absent.found and absent.answerer == "facts"
+    assert archive.ask("十四届全国人大常委会第十次会议表决通过了哪些法律？").found
