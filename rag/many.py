@@ -271,7 +271,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     topic = obj is None and _TOPIC_ASKED.search(q) is not None
     closing = re.search(r"闭幕|闭会|结束", q) is not None
     role = None
-    if person is not None and (after := re.search(re.escape(person) + r"[^，。？]{0,8}", q)):
+    if person is not None and (after := re.search(re.escape(person) + r"[^，。？]{0,24}", q)):
         role = next((name for name, verbs in ROLE_VERBS if verbs.search(after.group(0))), None)
         if role is None and (later := re.search(r"[，,]([^，。？]{0,6}?)主持", q[after.end() :])):
             role = "presided" if not _ASKING.search(later.group(1)) else None  # 王沪宁当主席后，头一回主持…
@@ -495,7 +495,11 @@ def compose(intent: Intent, meetings: Sequence[Meeting], documents: Mapping[str,
             about = next((x for x in g if x.topic), None) or next((x for x in g if x.decisions), m)
             when = _when(g, intent.closing)
             when = "" if when == _UNDATED else f"{when} "  # reports that name no day: not one line in each
-            lines.append(f"{i}. {when}{_shown(m)}{cite(m, name_span(m))}{_about(about, cite, line=True)}")
+            said = _titled(intent, m, documents) if intent.role in ("reported", "spoke") else None
+            what = (
+                f"，{'报告' if intent.role == 'reported' else '讲话'}：{said[0]}{cite(m, said[1:])}" if said else None
+            )
+            lines.append(f"{i}. {when}{_shown(m)}{cite(m, name_span(m))}{what or _about(about, cite, line=True)}")
         if untold:
             named = "、".join(
                 f"{_when(g, intent.closing)}的{_shown(g[0])}{cite(g[0], name_span(g[0]))}" for g in untold
@@ -540,6 +544,21 @@ def _about(m: Meeting, cite: Callable[[Meeting, tuple[int, int] | None], str], l
     else:
         return ""
     return f"，{said}" if line else f"{said}。"
+
+
+def _titled(intent: Intent, m: Meeting, documents: Mapping[str, Document]) -> tuple[str, int, int] | None:
+    """The 《title》 of what the question's person reported or said at the meeting, with its span, from
+    the sentence that gives them that role (李希…作了题为《…》的工作报告)."""
+    for p in m.people:
+        if p.name == intent.person and p.role == intent.role:
+            text = documents[m.doc_id].text
+            _, end = _sentence(text, p.start, p.end)
+            if title := _TITLE.search(text, p.end, end):
+                return title.group(0), title.start(), title.end()
+    return None
+
+
+_TITLE = re.compile(r"《[^《》]{2,80}》")
 
 
 def _shown(m: Meeting) -> str:

@@ -610,9 +610,7 @@ def test_a_meeting_reported_again_in_the_days_after_it_is_counted_once(archive):
     from rag.many import compose, select
     from rag.meetings import Meeting
 
-    texts = {
-        f"d{i}": Document(f"d{i}", "中央农村工作会议", "2022-12-25", "中央农村工作会议召开。", "t") for i in range(4)
-    }
+    texts = {f"d{i}": report(f"d{i}", "2022-12-25", "中央农村工作会议", "中央农村工作会议召开。") for i in range(4)}
     meetings = [
         Meeting("d0", "中央农村工作会议", "中央农村工作会议", "2022-12-23", "2022-12-24"),
         Meeting("d1", "中央农村工作会议", "中央农村工作会议", "2022-12-25"),  # reported again the next day
@@ -698,3 +696,18 @@ def test_a_numbered_session_no_report_holds_is_not_found(archive):
     absent = archive.ask("十四届全国人大常委会第二十四次会议表决通过了哪些法律？")
     assert not absent.found and absent.answerer == "facts"
     assert archive.ask("十四届全国人大常委会第十次会议表决通过了哪些法律？").found
+
+
+def test_what_a_person_reported_is_shown_by_its_title():
+    from rag.many import compose
+    from rag.meetings import Meeting, Person
+
+    text = "中央纪委全会1月8日在北京开幕。李希代表中央纪委常委会作了题为《深入推进全面从严治党》的工作报告。"
+    doc = report("d1", "2024-01-08", "二十届中央纪委三次全会开幕", text)
+    at = text.index("李希")
+    plenum = Meeting("d1", "中央纪委全会", "二十届中央纪委三次全会", "2024-01-08", term=20, session=3,
+                     people=(Person("李希", "reported", at, at + 2),))  # fmt: skip
+    intent = parse("李希在历次中央纪委全会上作的工作报告题目分别是什么？", {"中央纪委全会": 3}, {"李希"}, TODAY)
+    assert intent is not None and intent.role == "reported"
+    answer = compose(intent, [plenum], {"d1": doc})
+    assert "报告：《深入推进全面从严治党》" in answer.text
