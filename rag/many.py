@@ -496,10 +496,8 @@ def compose(intent: Intent, meetings: Sequence[Meeting], documents: Mapping[str,
             when = _when(g, intent.closing)
             when = "" if when == _UNDATED else f"{when} "  # reports that name no day: not one line in each
             said = _titled(intent, m, documents) if intent.role in ("reported", "spoke") else None
-            what = (
-                f"，{'报告' if intent.role == 'reported' else '讲话'}：{said[0]}{cite(m, said[1:])}" if said else None
-            )
-            lines.append(f"{i}. {when}{_shown(m)}{cite(m, name_span(m))}{what or _about(about, cite, line=True)}")
+            told = f"，{'报告' if intent.role == 'reported' else '讲话'}：{said[0]}{cite(m, said[1:])}" if said else ""
+            lines.append(f"{i}. {when}{_shown(m)}{cite(m, name_span(m))}{told or _about(about, cite, line=True)}")
         if untold:
             named = "、".join(
                 f"{_when(g, intent.closing)}的{_shown(g[0])}{cite(g[0], name_span(g[0]))}" for g in untold
