@@ -142,8 +142,8 @@ def _noun(kind: str) -> str:
 
 
 def _within(phrase: str, kind: str) -> bool:
-    """``phrase`` is ``kind`` or a part of it: written inside it, or its characters in order with most
-    of its character pairs (对口支援工作会议 in 全国对口支援新疆工作会议), ending with the same noun."""
+    """``phrase`` is a part of ``kind`` written apart: its characters in order, with four fifths of its
+    character pairs (对口支援工作会议 in 全国对口支援新疆工作会议), ending with the same noun."""
     noun = _SUFFIX_NOUN.search(phrase)
     if noun is None or not kind.endswith(noun.group(0)):
         return False
@@ -152,8 +152,8 @@ def _within(phrase: str, kind: str) -> bool:
 
 
 def _covers(kind: str, phrase: str) -> bool:
-    """Whether ``kind`` holds what ``phrase`` names besides the meeting noun: most of its character
-    pairs, or its characters in order (an abbreviation: 首规委 for 首都规划建设委员会)."""
+    """Whether ``kind`` holds what ``phrase`` names besides the meeting noun: three quarters of its
+    character pairs, or its characters in order (an abbreviation: 首规委 for 首都规划建设委员会)."""
     head = _SUFFIX_NOUN.sub("", _canon(phrase))
     if len(head) < 2 or head in kind:
         return True
