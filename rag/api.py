@@ -399,6 +399,8 @@ class Assistant:
             ):
                 yield composed  # found, or known not to be there: no such kind, time or presider
                 return
+        if not (date_from or date_to or doc_ids) and (span := many.asked_window(question, self.settings.today_date)):
+            date_from, date_to = span.start, span.end  # 去年…几次: the passages of that year
         hits = live.retriever.search(
             question,
             k or self.settings.k,

@@ -202,6 +202,15 @@ def _share(words: str, text: str) -> float:
     return sum(p in text for p in pairs) / len(pairs)
 
 
+def asked_window(question: str, today: dt.date) -> Window | None:
+    """The time window of a question about several meetings (去年…座谈了几次, 2024年…哪些), or None: the
+    passages that answer it when the facts do not are those of that window."""
+    q = normalize(question)
+    if not any(pattern.search(q) for _, pattern in _AGGREGATES):
+        return None
+    return window(q, today)
+
+
 def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], today: dt.date) -> Intent | None:
     """The intent of a many-meeting question, or None for any other question."""
     q = normalize(question)

@@ -711,3 +711,11 @@ def test_what_a_person_reported_is_shown_by_its_title():
     assert intent is not None and intent.role == "reported"
     answer = compose(intent, [plenum], {"d1": doc})
     assert "报告：《深入推进全面从严治党》" in answer.text
+
+
+def test_the_window_of_a_question_about_several_meetings_limits_its_passages():
+    from rag.many import asked_window
+
+    span = asked_window("去年赵乐际同列席常委会会议的全国人大代表座谈了几次？", dt.date(2024, 3, 1))
+    assert span is not None and (span.start, span.end) == ("2023-01-01", "2023-12-31")
+    assert asked_window("2018年政府工作报告提出国内生产总值增长多少？", TODAY) is None  # one fact, not several
