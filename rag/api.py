@@ -399,8 +399,9 @@ class Assistant:
             ):
                 yield composed  # found, or known not to be there: no such kind, time or presider
                 return
-        if not (date_from or date_to or doc_ids) and (span := many.asked_window(question, self.settings.today_date)):
-            date_from, date_to = span.start, span.end  # 去年…几次: the passages of that year
+        span = None if date_from or date_to or doc_ids else many.asked_window(question, self.settings.today_date)
+        if span is not None and _dated_within(scope.documents, span):  # 去年…几次: the passages of that year
+            date_from, date_to = span.start, span.end
         hits = live.retriever.search(
             question,
             k or self.settings.k,

@@ -719,3 +719,10 @@ def test_the_window_of_a_question_about_several_meetings_limits_its_passages():
     span = asked_window("去年赵乐际同列席常委会会议的全国人大代表座谈了几次？", dt.date(2024, 3, 1))
     assert span is not None and (span.start, span.end) == ("2023-01-01", "2023-12-31")
     assert asked_window("2018年政府工作报告提出国内生产总值增长多少？", TODAY) is None  # one fact, not several
+
+
+def test_a_window_does_not_hide_undated_documents(tmp_path, embedder):
+    (tmp_path / "notes.txt").write_text("2018年，该市建成了三座图书馆和两座博物馆。", encoding="utf-8")
+    a = Assistant.build([tmp_path / "notes.txt"], tmp_path / "index", embedder=embedder)
+    answer = a.ask("2018年该市建成了哪些图书馆和博物馆？")  # no document is dated: the passages are all read
+    assert answer.found and "三座图书馆" in answer.text
