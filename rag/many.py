@@ -18,7 +18,17 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .dates import Window, cn_number, date_hints, format_cn, window, within
-from .meetings import PASSED_VERBS, ROLE_VERBS, Decision, Meeting, mentions, normalize_kind, written_out
+from .meetings import (
+    GATHERINGS,
+    PASSED_VERBS,
+    ROLE_VERBS,
+    TITLE,
+    Decision,
+    Meeting,
+    mentions,
+    normalize_kind,
+    written_out,
+)
 from .normalize import normalize
 from .tokenize import expand_aliases
 from .types import Answer, Citation, Document, Quote
@@ -171,9 +181,7 @@ def _abbreviates(short: str, kind: str) -> bool:
     return all(c in rest for c in short[: noun.start()])
 
 
-_SUFFIX_NOUN = re.compile(
-    r"(?:全体会议|座谈会|会议|全会|务虚会|推进会|调度会|动员会|部署会|汇报会|协调会|研讨会|交流会|报告会)$"
-)
+_SUFFIX_NOUN = re.compile(rf"(?:全体会议|座谈会|会议|全会|{GATHERINGS})$")
 _HOLDER = re.compile(
     r"([\u4e00-\u9fff]{3,}(?:委员会|政协|人大|常委会|国务院|政治局|党组|政府|领导小组))[^，。？]{0,10}?(?:召开|举行|开)[了的过]*[^，。？]{0,4}会议?"
 )
@@ -285,22 +293,9 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         if role is None and (later := re.search(r"[，,]([^，。？]{0,6}?)主持", q[after.end() :])):
             role = "presided" if not _ASKING.search(later.group(1)) else None  # 王沪宁当主席后，头一回主持…
     return Intent(
-        aggregate,
-        kind,
-        span,
-        person,
-        verb,
-        obj,
-        asked,
-        term,
-        session,
-        qualifier,
-        topic,
-        closing,
-        role,
-        mentioned,
-        family,
-    )
+        aggregate, kind, span, person, verb, obj, asked_kind=asked, term=term, session=session, qualifier=qualifier,
+        topic=topic, closing=closing, role=role, mentioned=mentioned, family=family,
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------- answering
@@ -314,19 +309,17 @@ def _grouped(meetings: list[Meeting]) -> list[list[Meeting]]:
     names = {m.kind for m in meetings}
     series = {k: min((s for s in names if len(s) >= 5 and k.endswith(s)), key=len, default=k) for k in names}
     groups: dict[tuple[object, ...], list[Meeting]] = {}
-    last: dict[str, tuple[dt.date, tuple[object, ...]]] = {}  # per series: the last day of its latest meeting
+    last: dict[str, tuple[dt.date, tuple[object, ...]]] = {}  # per series: its latest meeting's last day, key
     for m in sorted(meetings, key=lambda m: m.date or ""):
         kind = series[m.kind]
         key: tuple[object, ...] = (kind, m.term, m.session) if m.session else (kind, m.date)
         day, end = _day(m.date), _day(m.end_date or m.date)
-        if not m.session and day is not None and kind in last and len(kind) >= 6:  # not 座谈会: many differ
-            until, earlier = last[kind]
-            if day - until <= _FOLLOW_UP and earlier[2:] == ():
-                key = earlier
+        earlier = last.pop(kind, None) if m.session else last.get(kind)  # a numbered session ends a run
+        if not m.session and day and earlier and len(kind) >= 6 and day - earlier[0] <= _FOLLOW_UP:
+            key = earlier[1]  # reported again after it (not for 座谈会 and the like: many differ)
+        if not m.session and end:
+            last[kind] = (max(end, earlier[0]) if earlier and earlier[1] == key else end, key)
         groups.setdefault(key, []).append(m)
-        if end is not None:
-            prev = last.get(kind)
-            last[kind] = (max(end, prev[0]) if prev and prev[1] == key else end, key)
     if all(g[0].date for g in groups.values()):
         return sorted(groups.values(), key=lambda g: g[0].date or "")
     # some undated (reports that name their congress, not its day): numbered sessions are in order
@@ -560,12 +553,9 @@ def _titled(intent: Intent, m: Meeting, documents: Mapping[str, Document]) -> tu
         if p.name == intent.person and p.role == intent.role:
             text = documents[m.doc_id].text
             _, end = _sentence(text, p.start, p.end)
-            if title := _TITLE.search(text, p.end, end):
+            if title := TITLE.search(text, p.end, end):
                 return title.group(0), title.start(), title.end()
     return None
-
-
-_TITLE = re.compile(r"《[^《》]{2,80}》")
 
 
 def _shown(m: Meeting) -> str:

@@ -25,10 +25,12 @@ from .types import Document
 EXTRACTOR_VERSION = "22"
 
 _NUM = "一二三四五六七八九十百零〇两\\d"
+# Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
+GATHERINGS = "务虚会|推进会|调度会|动员会|部署会|汇报会|协调会|研讨会|交流会|报告会"
 # Meeting nouns, longest first. Generic vocabulary of Chinese meeting records, not meeting names.
 _SUFFIX = re.compile(
     r"(?:常务会议|全体会议|主席会议|委员长会议|专题会议|工作会议|座谈会|协商会|集体学习|协商活动|代表大会|全会|大会|会议"
-    r"|务虚会|推进会|调度会|动员会|部署会|汇报会|协调会|研讨会|交流会|报告会)"
+    rf"|{GATHERINGS})"
     r"(?![堂厅场室]|成员|精神)"  # 人民大会堂 is a place, 主席会议成员务虚会 another meeting, 会议精神 not one
 )
 # What may stand inside a meeting's name: Chinese characters, numerals, quotes.
@@ -56,7 +58,7 @@ _LEAD_PREFIX = re.compile(r"(?:消息|电)[（(][^）)]{0,12}[）)][:：]|消息
 
 # Decisions: a verb, then what it applies to (titles in 《》, or the clause).
 _VERB = re.compile(r"审议通过|原则通过|表决通过|审议并原则通过|通过|审议|讨论|研究|部署|听取|决定核准|决定批准")
-_TITLE = re.compile(r"《[^《》]{2,80}》")
+TITLE = re.compile(r"《[^《》]{2,80}》")  # a document named by its 《title》
 _OBJECT_KIND = re.compile(
     r"(条例|法律|法|规划|纲要|意见|方案|报告|决定|决议|办法|规定|计划|细则|条约|协定|公约|议案|修正案)(?:（[^）]*）)?(?:草案|修订草案|修正草案)?(?:）)?》?$"
 )
@@ -330,7 +332,7 @@ def _decisions(text: str, lo: int, hi: int) -> list[Decision]:
         verbs = list(_VERB.finditer(body))
         if not verbs:
             continue
-        for t in _TITLE.finditer(body):  # each title goes with the last verb before it, in its part
+        for t in TITLE.finditer(body):  # each title goes with the last verb before it, in its part
             part_lo = body.rfind("，", 0, t.start()) + 1
             if body.startswith("《", part_lo):  # 审议通过《A》，《B》
                 part_lo = 0
@@ -340,7 +342,7 @@ def _decisions(text: str, lo: int, hi: int) -> list[Decision]:
         for part in re.finditer(r"[^，]+", body):  # 研究…举措，决定核准…项目，讨论《…》
             p_lo, words = part.start(), part.group(0)
             v = _VERB.search(words)
-            if v is None or _TITLE.search(words):
+            if v is None or TITLE.search(words):
                 continue
             verb = _verb_name(v.group(0))
             if verb not in PASSED_VERBS and re.sub(r"^会议|还|并|同时", "", words[: v.start()].strip()):
