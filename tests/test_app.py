@@ -49,15 +49,22 @@ def browser():
         b.close()
 
 
+def fresh_page(browser, url: str, width: int = 1280, height: int = 900):
+    """A page on ``url`` once loaded (the last conversation shown), in a new conversation: the one
+    local user shares conversations, and a history arriving after a question would shift the answers."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url)
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    page.wait_for_selector("#who:has-text('单用户模式')", timeout=60_000)
+    page.click("#new-chat")
+    page.wait_for_function("document.querySelectorAll('#chat .bot').length == 0", timeout=30_000)
+    return page
+
+
 @pytest.fixture
 def page(server, browser):
     url, _ = server
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(url)
-    page.wait_for_selector("#question textarea", timeout=60_000)
-    page.wait_for_selector("#who:has-text('单用户模式')", timeout=60_000)  # loaded: the last conversation shown
-    page.click("#new-chat")  # each test in a conversation of its own (the one local user shares them)
-    page.wait_for_function("document.querySelectorAll('#chat .bot').length == 0", timeout=30_000)
+    page = fresh_page(browser, url)
     yield page
     page.close()
 
@@ -199,9 +206,7 @@ def test_ask_api_returns_the_cli_json(server):
 
 def test_phone_width(browser, server):
     url, _ = server
-    page = browser.new_page(viewport={"width": 390, "height": 844})
-    page.goto(url)
-    page.wait_for_selector("#question textarea", timeout=60_000)
+    page = fresh_page(browser, url, 390, 844)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, "no horizontal scrolling at phone width"
     # a marker scrolls down to its card (below the chat here); the card's link brings the marker back
