@@ -69,6 +69,12 @@ class Intent:
     role: str | None = "presided"  # of the person: 李强主持的, 丁薛祥出席的 (attended), 讲话 (spoke); None: named
     mentioned: str | None = None  # words the reports must contain: 哪几次提到了“一国两制”
     family: frozenset[str] = frozenset()  # the kinds a phrase names together (对口支援工作会议), with ``kind``
+    medium: str | None = None  # how they were held, whatever the kind: 视频会议、电视电话会议
+    others: tuple[str, ...] = ()  # more people in the same role: 哪几次是李克强主持的、哪几次是李强主持的
+
+    @property
+    def people(self) -> tuple[str, ...]:
+        return (self.person, *self.others) if self.person else ()
 
 
 @lru_cache(maxsize=8192)  # the index's kinds are the same for every question
@@ -78,7 +84,7 @@ def _canon(text: str) -> str:
     text = re.sub(r"([一二三四五六七八九])中全会", r"中央委员会第\1次全体会议", expand_aliases(written_out(text)))
     text = text.replace("党代会", "中国共产党全国代表大会")
     text = text.replace("中央全会", "中央委员会全体会议").replace("全国性", "全国")  # 全国性部长会议
-    return text.replace("中国共产党", "中共")
+    return text.replace("中国共产党", "中共").replace("中共中央", "中央")  # 中央政治局 is 中共中央政治局
 
 
 def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | None, frozenset[str]]:
@@ -87,6 +93,11 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
     phrase names (对口支援工作会议: 全国对口支援新疆工作会议, 对口支援西藏工作会议)."""
     cq = _canon(q)
     canon = {k: _canon(k) for k in kinds}
+    if wild := _WILDCARD.search(q):  # 中央××工作会议: every kind written so, whatever stands for ××
+        pattern = re.compile(re.escape(_canon(wild.group(1))) + ".{1,12}" + re.escape(_canon(wild.group(2))))
+        family = [k for k, c in canon.items() if pattern.fullmatch(c)]
+        best = max(family, key=lambda k: (kinds[k], len(k))) if family else None
+        return best, wild.group(0), frozenset(family)
     # written whole (国务院常务会议): a specific kind written whole is the question's subject
     whole = [k for k, c in canon.items() if c in cq]
     if specific := [k for k in whole if len(k) >= 5]:
@@ -106,7 +117,7 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
         family = [k for k, c in canon.items() if cw in c and c.endswith(_noun(cw))]
         family = family or [k for k, c in canon.items() if _within(cw, c)]
         # those of them whose holder the question names (全国人大常委会…常委会会议), when it names one
-        family = [k for k in family if _share(_SUFFIX_NOUN.sub("", canon[k]), cq) >= 0.8] or family
+        family = [k for k in family if (h := _SUFFIX_NOUN.sub("", canon[k])) and _share(h, cq) >= 0.8] or family
         if len(family) > 1:  # the scope of the answer says the phrase: 全国性部长会议, not one of them
             return max(family, key=lambda k: (kinds[k], len(k))), w, frozenset(family)
         if family:
@@ -181,7 +192,9 @@ def _abbreviates(short: str, kind: str) -> bool:
     return all(c in rest for c in short[: noun.start()])
 
 
-_SUFFIX_NOUN = re.compile(rf"(?:全体会议|座谈会|会议|全会|{GATHERINGS})$")
+_SUFFIX_NOUN = re.compile(rf"(?:全体会议|座谈会|会议|全会|集体学习|协商活动|{GATHERINGS})$")
+# a name with a placeholder for any words (中央××工作会议, 全国XX会议)
+_WILDCARD = re.compile(r"([\u4e00-\u9fff]{1,10}?)(?:×+|[xX]{2,}|\*{2,}|○{2,}|某某)([\u4e00-\u9fff]{0,8}?(?:会议|会))")
 _HOLDER = re.compile(
     r"([\u4e00-\u9fff]{3,}(?:委员会|政协|人大|常委会|国务院|政治局|党组|政府|领导小组))[^，。？]{0,10}?(?:召开|举行|开)[了的过]*[^，。？]{0,4}会议?"
 )
@@ -198,10 +211,24 @@ _QUESTION_WORDS = re.compile(
 )
 
 
+# meetings held by video or telephone: their kinds leave this out (one series however it is held), their
+# names keep it; asked for by name, it is a filter of its own
+_MEDIUM = re.compile(r"视频会议|电视电话会议")
 _ROLE_WORDS = {"presided": "主持", "reported": "作报告", "spoke": "讲话", "attended": "出席"}
 _MENTIONED = re.compile(
     r"(?:提到|提及|谈到|讲到|写入|写进|出现)(?:了|过)?(?:[“\"]([^”\"]{1,20})[”\"]|([\u4e00-\u9fff]{2,12}?)(?:的|[？?，,]|$))"
 )
+
+
+def _named(q: str, people: AbstractSet[str]) -> list[str]:
+    """The people a question names, in the order written; a longer name first (李克强 is not 李强)."""
+    found: list[tuple[int, int, str]] = []
+    for p in sorted(people, key=len, reverse=True):
+        for at in re.finditer(re.escape(p), q):
+            if not any(s < at.end() and at.start() < e for s, e, _ in found):
+                found.append((at.start(), at.end(), p))
+                break
+    return list(dict.fromkeys(p for _, _, p in sorted(found)))
 
 
 def _share(words: str, text: str) -> float:
@@ -225,8 +252,18 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     aggregate = next((name for name, pattern in _AGGREGATES if pattern.search(q)), None)
     if aggregate is None:
         return None
-    kind, asked, family = _match_kind(_EXCLUDED.sub("", q), kinds)
-    person = next((p for p in sorted(people, key=len, reverse=True) if p in q), None)
+    asked_for = _EXCLUDED.sub("", q)
+    media = _MEDIUM.findall(asked_for)
+    medium: str | None = None
+    kind: str | None
+    asked: str | None
+    if media and all(_clean(m.name) == "会议" for m in mentions(asked_for)):  # 国务院开的视频会议: no other name
+        medium = "|".join(dict.fromkeys(m.removesuffix("会议") for m in media))
+        kind, asked, family = None, "、".join(dict.fromkeys(media)), frozenset[str]()
+    else:
+        kind, asked, family = _match_kind(asked_for, kinds)
+    names = _named(q, people)
+    person = names[0] if names else None
     if asked is not None and person is not None and person in asked:
         return None  # 赵乐际同列席常委会会议的代表座谈: not the name of a meeting; the passages may tell
     if kind is None and asked is None and person is None:
@@ -294,7 +331,8 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
             role = "presided" if not _ASKING.search(later.group(1)) else None  # 王沪宁当主席后，头一回主持…
     return Intent(
         aggregate, kind, span, person, verb, obj, asked_kind=asked, term=term, session=session, qualifier=qualifier,
-        topic=topic, closing=closing, role=role, mentioned=mentioned, family=family,
+        topic=topic, closing=closing, role=role, mentioned=mentioned, family=family, medium=medium,
+        others=tuple(names[1:]) if role else (),
     )  # fmt: skip
 
 
@@ -366,23 +404,69 @@ def select(
     (提到李强的), in the reports' text."""
     known = list({m.kind for m in meetings})
     kinds = {v for k in intent.family | {intent.kind} for v in _variants(k, known)} if intent.kind else set()
+    of_kind = [m for m in meetings if intent.kind is None or m.kind in kinds]
+    terms = _terms(of_kind, meetings) if intent.term is not None else {}
     out = [
         m
-        for m in meetings
-        if (intent.kind is None or m.kind in kinds)
-        and (intent.window is None or within(m.date, intent.window.start, intent.window.end))
+        for m in of_kind
+        if (intent.window is None or within(m.date, intent.window.start, intent.window.end))
         and (intent.person is None or _with_person(intent, m, documents))
-        and (intent.term is None or m.term == intent.term)
+        and (intent.term is None or (m.term or terms.get(id(m))) == intent.term)
         and (intent.session is None or m.session == intent.session)
         and (intent.mentioned is None or (documents is not None and intent.mentioned in documents[m.doc_id].text))
+        and (intent.medium is None or re.search(intent.medium, m.name) is not None)
     ]
     return _grouped(out)
+
+
+def _terms(meetings: Sequence[Meeting], everything: Sequence[Meeting]) -> dict[int, int]:
+    """The term of numbered meetings whose reports do not write it (中共中央政治局第一次集体学习), from the
+    others of their run: sessions of a kind numbered upwards by date, a new term where the numbering
+    starts again; a run takes the one term its reports write, else the one term that meetings of the
+    same holder (中央政治局, of 二十届中央政治局会议) write until the numbering starts again. Keyed by ``id``."""
+    out: dict[int, int] = {}
+    by_kind: dict[str, list[Meeting]] = {}
+    for m in meetings:
+        if m.session is not None and m.date is not None:
+            by_kind.setdefault(_canon(m.kind), []).append(m)
+    for kind, run_of_kind in by_kind.items():
+        run_of_kind.sort(key=lambda m: (m.date or "", m.session or 0))
+        runs: list[list[Meeting]] = [[]]
+        for m in run_of_kind:
+            if runs[-1] and _restarts(runs[-1][-1], m):
+                runs.append([])
+            runs[-1].append(m)
+        holder = _SUFFIX_NOUN.sub("", kind)
+        for i, run in enumerate(runs):
+            written = {m.term for m in run if m.term is not None}
+            if not written and holder:  # the holder's term from this numbering's start to the next's
+                lo, hi = run[0].date or "", (runs[i + 1][0].date or "") if i + 1 < len(runs) else "9999"
+                written = {
+                    m.term
+                    for m in everything
+                    if m.term is not None
+                    and lo <= (m.date or "") < hi
+                    and _SUFFIX_NOUN.sub("", _canon(m.kind)) == holder
+                }
+            if len(written) == 1:
+                term = written.pop()
+                out.update((id(m), term) for m in run)
+    return out
+
+
+def _restarts(before: Meeting, m: Meeting) -> bool:
+    """The numbering starts again at ``m``: a lower session, or the same one a month later (not a report
+    of it the next day)."""
+    if (m.session or 0) != (before.session or 0):
+        return (m.session or 0) < (before.session or 0)
+    a, b = _day(before.date), _day(m.date)
+    return a is not None and b is not None and (b - a).days > 30
 
 
 def _with_person(intent: Intent, m: Meeting, documents: Mapping[str, Document] | None) -> bool:
     if intent.role is not None or documents is None:  # who presided attended too
         roles = ("attended", "presided") if intent.role == "attended" else (intent.role,)
-        return any(p.name == intent.person and p.role in roles for p in m.people)
+        return any(p.name in intent.people and p.role in roles for p in m.people)
     return intent.person is not None and intent.person in documents[m.doc_id].text
 
 
@@ -420,7 +504,9 @@ def _scope(intent: Intent) -> str:
     parts = [intent.window.text if intent.window else ""]
     if intent.person:
         parts.append(
-            f"{intent.person}{_ROLE_WORDS.get(intent.role or '', '')}的" if intent.role else f"提到{intent.person}的"
+            f"{'、'.join(intent.people)}{_ROLE_WORDS.get(intent.role or '', '')}的"
+            if intent.role
+            else f"提到{intent.person}的"
         )
     if intent.term:
         parts.append(f"第{intent.term}届")
@@ -443,7 +529,7 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
 def compose(intent: Intent, meetings: Sequence[Meeting], documents: Mapping[str, Document]) -> Answer:
     """The answer to a many-meeting question from the facts: every item cited by the sentence that
     states it."""
-    chosen = select(intent, meetings, documents) if intent.kind or not intent.asked_kind else []
+    chosen = select(intent, meetings, documents) if intent.kind or intent.medium or not intent.asked_kind else []
     scope = _scope(intent)
     if not chosen:  # includes a meeting the index knows no kind of
         return Answer(text=f"资料中没有找到{scope}的记录。", found=False, answerer="facts")
@@ -499,7 +585,9 @@ def compose(intent: Intent, meetings: Sequence[Meeting], documents: Mapping[str,
             when = "" if when == _UNDATED else f"{when} "  # reports that name no day: not one line in each
             said = _titled(intent, m, documents) if intent.role in ("reported", "spoke") else None
             told = f"，{'报告' if intent.role == 'reported' else '讲话'}：{said[0]}{cite(m, said[1:])}" if said else ""
-            lines.append(f"{i}. {when}{_shown(m)}{cite(m, name_span(m))}{told or _about(about, cite, line=True)}")
+            marker = cite(m, name_span(m))
+            who = _whose(intent, g, cite, marker)
+            lines.append(f"{i}. {when}{_shown(m)}{marker}{who}{told or _about(about, cite, line=True)}")
         if untold:
             named = "、".join(
                 f"{_when(g, intent.closing)}的{_shown(g[0])}{cite(g[0], name_span(g[0]))}" for g in untold
@@ -546,11 +634,23 @@ def _about(m: Meeting, cite: Callable[[Meeting, tuple[int, int] | None], str], l
     return f"，{said}" if line else f"{said}。"
 
 
+def _whose(
+    intent: Intent, group: Sequence[Meeting], cite: Callable[[Meeting, tuple[int, int] | None], str], marker: str
+) -> str:
+    """Which of the question's people the meeting had in their role (李克强主持), when it names several;
+    cited unless the line's ``marker`` already cites the sentence."""
+    if len(intent.people) < 2:
+        return ""
+    found = {p.name: (m, p) for m in group for p in m.people if p.name in intent.people and p.role == intent.role}
+    said = "、".join(name + ("" if (c := cite(m, (p.start, p.end))) == marker else c) for name, (m, p) in found.items())
+    return f"（{said}{_ROLE_WORDS.get(intent.role or '', '')}）" if said else ""
+
+
 def _titled(intent: Intent, m: Meeting, documents: Mapping[str, Document]) -> tuple[str, int, int] | None:
     """The 《title》 of what the question's person reported or said at the meeting, with its span, from
     the sentence that gives them that role (李希…作了题为《…》的工作报告)."""
     for p in m.people:
-        if p.name == intent.person and p.role == intent.role:
+        if p.name in intent.people and p.role == intent.role:
             text = documents[m.doc_id].text
             _, end = _sentence(text, p.start, p.end)
             if title := TITLE.search(text, p.end, end):

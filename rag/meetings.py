@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "22"
+EXTRACTOR_VERSION = "23"
 
 _NUM = "一二三四五六七八九十百零〇两\\d"
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -41,15 +41,23 @@ _BOUNDARY = re.compile(
 )
 # Words that begin with a boundary character but belong to the name (青年就业创业工作会议, 对口支援).
 _NOT_BOUNDARY = ("就业", "对口", "对外")
+# A name held by a verb (召开…会议, 在…会议上) may hold words that elsewhere end one (以, 为, 对): from the verb,
+# over name characters only, to where the walk back stopped at such a word
+_ANCHOR = re.compile(r"(?:召开|举行|在)([\u4e00-\u9fff]{1,28})$")
+_SOFT_BOUNDARY = "以为对就将于是"
+# 在…集体学习时发表的讲话, 在…会议上的讲话: a speech given there before, not the meeting reported
+_SPOKEN_AT = re.compile(r"(?:时|上)[\u4e00-\u9fff]{0,6}的")
 _HELD_BEFORE = re.compile(r"(?:主持召开|召开了?|举行了?|主持|出席|进行了?|在)$")
 _HELD_AFTER = re.compile(
-    r"^[，,]?于?(?:\d{4}年)?(?:\d{1,2}月)?(?:\d{1,2}日)?(?:至\d{1,2}月?\d{1,2}日)?(?:上午|下午|晚)?"
+    r"^[，,]?于?(?:\d{4}年)?(?:\d{1,2}月)?(?:\d{1,2}日)?(?:至(?:\d{1,2}月)?\d{1,2}日)?(?:上午|下午|晚)?"
     r"(?:在[\u4e00-\u9fff]{1,8}?)?(?:召开|举行|闭幕|开幕|时|表决|审议通过)"
 )
 _TERM = re.compile(rf"(?:第)?([{_NUM}]+)届")
 _SESSION = re.compile(rf"第([{_NUM}]+)次")
 _BARE_SESSION = re.compile(rf"([{_NUM}]+)次(?=会议|全会|全体会议)")
-_ORG_END = re.compile(r"(?:政协|人大|常委会|国务院|政治局|中央|委员会|政府|党组|部|院|总局|办公厅|中共中央|领导小组)$")
+_ORG_END = re.compile(
+    r"(?:政协|人大|常委会|国务院|政治局|中央|委员会|政府|党组|部|院|总局|办公厅|中共中央|领导小组|中心组|主席团)$"
+)
 _CONGRESS = re.compile(r"(党的|[（(])([一二三四五六七八九十]{1,3})大(?=[）)]|[^\u4e00-\u9fff]|$|开幕|闭幕|召开|举行)")
 _HOLDER_START = re.compile(r"中共中央|中共|全国|国务院|中央")
 _DATE_NEAR = re.compile(r"(?:(\d{1,2})月)?(\d{1,2})日(?:至(?:(\d{1,2})月)?(\d{1,2})日)?")
@@ -170,20 +178,31 @@ def mentions(text: str) -> list[Mention]:
     boundary word; ``held`` when a holding verb stands just before or after."""
     out: list[Mention] = []
     pos = 0
+    quoted = [t.span() for t in TITLE.finditer(text)]  # 《在…集体学习时的讲话》 names a speech, not a meeting held
     for m in _SUFFIX.finditer(text):
-        if m.start() < pos:
+        if m.start() < pos or any(lo < m.start() < hi for lo, hi in quoted):
             continue
         i = m.start()
         while i > pos and _NAME_CHAR.match(text[i - 1]):
             if _BOUNDARY.search(text[max(0, i - 2) : i]) and text[i - 1 : i + 1] not in _NOT_BOUNDARY:
                 break
             i -= 1
+        i = _anchored(text, max(pos, i - 30), i)
         name = text[i : m.end()]
         before, after = text[max(0, i - 6) : i], text[m.end() : m.end() + 40]
-        held = bool(_HELD_BEFORE.search(before) or _HELD_AFTER.match(after))
+        held = bool(_HELD_BEFORE.search(before) or _HELD_AFTER.match(after)) and not _SPOKEN_AT.match(after)
         out.append(Mention(name, i, m.end(), held))
         pos = m.end()
     return out
+
+
+def _anchored(text: str, lo: int, i: int) -> int:
+    """Where a name that the walk back ended at ``i`` starts when a verb holds it (召开推动…消费品以旧换新
+    工作视频会议): right after the verb, across a word that elsewhere ends a name (以)."""
+    if i == 0 or text[i - 1] not in _SOFT_BOUNDARY:
+        return i
+    anchor = _ANCHOR.search(text, lo, i)
+    return anchor.start(1) if anchor and not re.search(r"[的在会]", anchor.group(1)) else i
 
 
 def written_out(text: str) -> str:
@@ -456,11 +475,16 @@ def extract(doc: Document) -> Meeting | None:
     kind, term, session = normalize_kind(name)
     if subject and not kind.startswith(normalize_kind(subject)[0]):
         kind = normalize_kind(subject)[0] + kind
+    if subject and term is None:  # 十四届全国人大二次会议主席团举行第一次会议: the holder's term
+        term = normalize_kind(subject)[1]
     if chosen is not None:  # the text usually writes the session that the title leaves out
         _, t2, s2 = normalize_kind(chosen.name)
         term, session = term or t2, session or s2
     if len(kind) < 3:  # a bare 会议 with no holder named is not a kind
         return None
+    if term is None and len(kind) >= 6:  # 二十届中共中央政治局10月25日下午就…进行第一次集体学习
+        written = re.search(rf"([{_NUM}]+)届{re.escape(kind[:4])}", text[lead[0] : lead[1]])
+        term = cn_number(written.group(1)) if written else None
     date, end_date = _meeting_dates(text[lead[0] : lead[1]], doc.date)
     window_hi = lead[1]
     for s, e in sentences[1:4]:  # the decisions often follow in the next sentences (会议表决通过了…)

@@ -726,3 +726,78 @@ def test_a_window_does_not_hide_undated_documents(tmp_path, embedder):
     a = Assistant.build([tmp_path / "notes.txt"], tmp_path / "index", embedder=embedder)
     answer = a.ask("2018年该市建成了哪些图书馆和博物馆？")  # no document is dated: the passages are all read
     assert answer.found and "三座图书馆" in answer.text
+
+
+def test_ranges_speeches_and_holders_written_in_the_lead():
+    conference = extract(
+        report(
+            "w1",
+            "2025-01-04",
+            "全国宣传部长会议在京召开",
+            "央视网消息（新闻联播）：全国宣传部长会议3日至4日在京召开。某某出席会议。",
+        )
+    )
+    assert conference is not None and (conference.date, conference.end_date) == ("2025-01-03", "2025-01-04")
+    # a meeting named in a 《title》, or where a speech was once given, is not the meeting reported
+    article = extract(
+        report("w2", "2023-01-16", "《求是》杂志发表文章《在二十届中央政治局第一次集体学习时的讲话》",
+               "央视网消息（新闻联播）：《求是》杂志发表文章《在二十届中央政治局第一次集体学习时的讲话》。")
+    )  # fmt: skip
+    assert article is None
+    forum = extract(
+        report("w3", "2025-05-26", "文化论坛在深圳开幕",
+               "央视网消息（新闻联播）：嘉宾认为，总书记在二十届中共中央政治局第十七次集体学习时发表的重要讲话意义重大。")
+    )  # fmt: skip
+    assert forum is None
+    # a name held by its verb runs across words that elsewhere end one (以旧换新)
+    video = extract(
+        report("w4", "2024-03-28", "李强在国务院推动设备更新和消费品以旧换新工作视频会议上强调 扎实推动",
+               "央视网消息（新闻联播）：3月28日，国务院召开推动设备更新和消费品以旧换新工作视频会议。")
+    )  # fmt: skip
+    assert video is not None and video.kind == "国务院推动设备更新和消费品以旧换新工作会议"
+    # the term written before the holder in the lead; a presidium holds meetings of its own
+    study = extract(
+        report("w5", "2022-10-26", "习近平在中共中央政治局第一次集体学习时强调",
+               "央视网消息（新闻联播）：二十届中共中央政治局10月25日下午就学习贯彻会议精神进行第一次集体学习。")
+    )  # fmt: skip
+    assert study is not None and (study.term, study.session, study.date) == (20, 1, "2022-10-25")
+    presidium = extract(
+        report("w6", "2024-03-04", "十四届全国人大二次会议主席团举行第一次会议",
+               "央视网消息（新闻联播）：十四届全国人大二次会议主席团4日上午举行第一次会议。")
+    )  # fmt: skip
+    assert presidium is not None and presidium.kind.endswith("主席团会议") and presidium.term == 14
+
+
+def test_wildcards_media_and_several_people_in_one_question():
+    known = {"中央经济工作会议": 4, "中央城市工作会议": 1, "全国科技工作会议": 2, "国务院全体会议": 13,
+             "全国安全生产会议": 2}  # fmt: skip
+    wild = parse("2025年党中央开了哪些“中央××工作会议”？", known, set(), TODAY)
+    assert wild is not None and wild.family == {"中央经济工作会议", "中央城市工作会议"}
+    media = parse("2024年国务院开的视频会议、电视电话会议，李强在哪几次上讲了话？", known, {"李强"}, TODAY)
+    assert media is not None and media.medium == "视频|电视电话" and media.kind is None
+    named = parse("全国安全生产电视电话会议开了几次？", known, set(), TODAY)
+    assert named is not None and named.kind == "全国安全生产会议" and named.medium is None
+    two = parse("2023年的国务院全体会议，哪几次是李克强主持的、哪几次是李强主持的？", known, {"李强", "李克强"}, TODAY)
+    assert two is not None and two.people == ("李克强", "李强") and two.role == "presided"
+
+
+def test_a_term_the_reports_leave_out_is_read_from_the_numbering_and_the_holder():
+    from rag.many import select
+    from rag.meetings import Meeting
+
+    kind = "中共中央政治局集体学习"
+    meetings = [
+        Meeting("a", kind, "第一次集体学习", "2022-10-25", session=1),
+        Meeting("b", kind, "第二次集体学习", "2023-01-31", session=2),
+        Meeting("c", "中共中央政治局会议", "会议", "2022-12-06", term=20),  # the holder's term, written
+        Meeting("d", kind, "第一次集体学习", "2017-10-27", session=1),  # an earlier numbering
+        Meeting("e", "中共中央政治局会议", "会议", "2017-12-08", term=19),
+    ]
+    known = {kind: 4, "中共中央政治局会议": 2}
+    first = parse("二十届中央政治局第一次集体学习是哪天？", known, set(), TODAY)
+    assert first is not None and first.term == 20
+    assert [[m.doc_id for m in g] for g in select(first, meetings)] == [["a"], ["b"]]
+    earlier = parse("十九届中央政治局第一次集体学习是哪天？", known, set(), TODAY)
+    assert earlier is not None and [[m.doc_id for m in g] for g in select(earlier, meetings)] == [["d"]]
+    unknown = parse("十八届中央政治局第一次集体学习是哪天？", known, set(), TODAY)
+    assert unknown is not None and select(unknown, meetings) == []
