@@ -45,8 +45,9 @@ _NOT_BOUNDARY = ("就业", "对口", "对外")
 # over name characters only, to where the walk back stopped at such a word
 _ANCHOR = re.compile(r"(?:召开|举行|在)([\u4e00-\u9fff]{1,28})$")
 _SOFT_BOUNDARY = "以为对就将于是"
-# 在…集体学习时发表的讲话, 在…会议上的讲话: a speech given there before, not the meeting reported
-_SPOKEN_AT = re.compile(r"(?:时|上)[\u4e00-\u9fff]{0,6}的")
+# 在…集体学习时发表的讲话, 在…会议上发表的: a speech given there before, not the meeting reported (a record
+# titled 在…代表大会上的报告 is that speech, and of that meeting)
+_SPOKEN_AT = re.compile(r"时[\u4e00-\u9fff]{0,6}的|上发表的")
 _HELD_BEFORE = re.compile(r"(?:主持召开|召开了?|举行了?|主持|出席|进行了?|在)$")
 _HELD_AFTER = re.compile(
     r"^[，,]?于?(?:\d{4}年)?(?:\d{1,2}月)?(?:\d{1,2}日)?(?:至(?:\d{1,2}月)?\d{1,2}日)?(?:上午|下午|晚)?"
