@@ -45,9 +45,9 @@ _NOT_BOUNDARY = ("就业", "对口", "对外")
 # over name characters only, to where the walk back stopped at such a word
 _ANCHOR = re.compile(r"(?:召开|举行|在)([\u4e00-\u9fff]{1,28})$")
 _SOFT_BOUNDARY = "以为对就将于是"
-# 在…集体学习时发表的讲话, 在…会议上发表的: a speech given there before, not the meeting reported (a record
-# titled 在…代表大会上的报告 is that speech, and of that meeting)
-_SPOKEN_AT = re.compile(r"时[\u4e00-\u9fff]{0,6}的|上发表的")
+# 在…集体学习时发表的讲话, 在…会议上的讲话: in a report's text, a speech given there before, not the meeting
+# reported; a record titled 在…代表大会上的报告 is that speech, of that meeting
+_SPOKEN_AT = re.compile(r"(?:时|上)[\u4e00-\u9fff]{0,6}的")
 _HELD_BEFORE = re.compile(r"(?:主持召开|召开了?|举行了?|主持|出席|进行了?|在)$")
 _HELD_AFTER = re.compile(
     r"^[，,]?于?(?:\d{4}年)?(?:\d{1,2}月)?(?:\d{1,2}日)?(?:至(?:\d{1,2}月)?\d{1,2}日)?(?:上午|下午|晚)?"
@@ -174,9 +174,10 @@ class Mention:
     held: bool
 
 
-def mentions(text: str) -> list[Mention]:
+def mentions(text: str, title: bool = False) -> list[Mention]:
     """Meeting names in ``text``: each meeting noun with the name characters before it, up to a
-    boundary word; ``held`` when a holding verb stands just before or after."""
+    boundary word; ``held`` when a holding verb stands just before or after (in a report's text, not
+    where a speech was given: 在…会议上的讲话; a ``title`` may be that speech)."""
     out: list[Mention] = []
     pos = 0
     quoted = [t.span() for t in TITLE.finditer(text)]  # 《在…集体学习时的讲话》 names a speech, not a meeting held
@@ -191,7 +192,8 @@ def mentions(text: str) -> list[Mention]:
         i = _anchored(text, max(pos, i - 30), i)
         name = text[i : m.end()]
         before, after = text[max(0, i - 6) : i], text[m.end() : m.end() + 40]
-        held = bool(_HELD_BEFORE.search(before) or _HELD_AFTER.match(after)) and not _SPOKEN_AT.match(after)
+        held = bool(_HELD_BEFORE.search(before) or _HELD_AFTER.match(after))
+        held = held and (title or not _SPOKEN_AT.match(after))
         out.append(Mention(name, i, m.end(), held))
         pos = m.end()
     return out
@@ -452,7 +454,7 @@ def extract(doc: Document) -> Meeting | None:
     lead_lo = _lead_start(text)
     sentences = [m.span() for m in re.finditer(r"[^。！？\n]+[。！？]?", text[:1500]) if m.end() > lead_lo]
     title = written_out(doc.title)
-    title_mentions = [m for m in mentions(title) if m.held or not title[m.end :].strip(" ）)")]
+    title_mentions = [m for m in mentions(title, title=True) if m.held or not title[m.end :].strip(" ）)")]
     chosen: Mention | None = None
     lead = sentences[0] if sentences else (0, 0)
     for s, e in sentences[:3]:

@@ -749,6 +749,8 @@ def test_ranges_speeches_and_holders_written_in_the_lead():
                "央视网消息（新闻联播）：嘉宾认为，总书记在二十届中共中央政治局第十七次集体学习时发表的重要讲话意义重大。")
     )  # fmt: skip
     assert forum is None
+    speech = extract(report("w7", "1969", "在中国共产党第九次全国代表大会上的报告", "同志们：这次大会……"))
+    assert speech is not None and speech.kind == "中国共产党全国代表大会"  # the record is that speech
     # a name held by its verb runs across words that elsewhere end one (以旧换新)
     video = extract(
         report("w4", "2024-03-28", "李强在国务院推动设备更新和消费品以旧换新工作视频会议上强调 扎实推动",
