@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "23"
+EXTRACTOR_VERSION = "24"
 
 _NUM = "一二三四五六七八九十百零〇两\\d"
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -48,6 +48,8 @@ _SOFT_BOUNDARY = "以为对就将于是"
 # 在…集体学习时发表的讲话, 在…会议上的讲话: in a report's text, a speech given there before, not the meeting
 # reported; a record titled 在…代表大会上的报告 is that speech, of that meeting
 _SPOKEN_AT = re.compile(r"(?:时|上)[\u4e00-\u9fff]{0,6}的")
+_SPEECH_TITLE = re.compile(r"(?:时|上)的[\u4e00-\u9fff]{0,6}(?:报告|讲话|致辞|发言)")
+_PUBLISHED = re.compile(r"播发|发表|刊发|出版|刊登|评价")
 _HELD_BEFORE = re.compile(r"(?:主持召开|召开了?|举行了?|主持|出席|进行了?|在)$")
 _HELD_AFTER = re.compile(
     r"^[，,]?于?(?:\d{4}年)?(?:\d{1,2}月)?(?:\d{1,2}日)?(?:至(?:\d{1,2}月)?\d{1,2}日)?(?:上午|下午|晚)?"
@@ -176,8 +178,8 @@ class Mention:
 
 def mentions(text: str, title: bool = False) -> list[Mention]:
     """Meeting names in ``text``: each meeting noun with the name characters before it, up to a
-    boundary word; ``held`` when a holding verb stands just before or after (in a report's text, not
-    where a speech was given: 在…会议上的讲话; a ``title`` may be that speech)."""
+    boundary word; ``held`` when a holding verb stands just before or after, not where a speech was
+    given (在…会议上的讲话), unless ``text`` is a title that is that speech."""
     out: list[Mention] = []
     pos = 0
     quoted = [t.span() for t in TITLE.finditer(text)]  # 《在…集体学习时的讲话》 names a speech, not a meeting held
@@ -193,10 +195,16 @@ def mentions(text: str, title: bool = False) -> list[Mention]:
         name = text[i : m.end()]
         before, after = text[max(0, i - 6) : i], text[m.end() : m.end() + 40]
         held = bool(_HELD_BEFORE.search(before) or _HELD_AFTER.match(after))
-        held = held and (title or not _SPOKEN_AT.match(after))
+        held = held and (not _SPOKEN_AT.match(after) or (title and _the_speech(text, i, after)))
         out.append(Mention(name, i, m.end(), held))
         pos = m.end()
     return out
+
+
+def _the_speech(title: str, start: int, after: str) -> bool:
+    """A title that is the speech given at the meeting it names (陈独秀在…代表大会上的报告), not news of
+    it (…上的重要讲话引发热烈反响, 新华社播发…上的工作报告)."""
+    return _SPEECH_TITLE.fullmatch(after.rstrip(" ）)")) is not None and not _PUBLISHED.search(title[:start])
 
 
 def _anchored(text: str, lo: int, i: int) -> int:

@@ -751,6 +751,10 @@ def test_ranges_speeches_and_holders_written_in_the_lead():
     assert forum is None
     speech = extract(report("w7", "1969", "在中国共产党第九次全国代表大会上的报告", "同志们：这次大会……"))
     assert speech is not None and speech.kind == "中国共产党全国代表大会"  # the record is that speech
+    echo = report(
+        "w8", "2025-02-19", "努力开创新局面——习近平总书记在民营企业座谈会上的重要讲话引发热烈反响", "讲话引发热烈反响。"
+    )
+    assert extract(echo) is None  # news of the speech, days later
     # a name held by its verb runs across words that elsewhere end one (以旧换新)
     video = extract(
         report("w4", "2024-03-28", "李强在国务院推动设备更新和消费品以旧换新工作视频会议上强调 扎实推动",
