@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from .chunking import chunk_at, chunk_document, index_text
+from .chunking import CHUNKER_VERSION, chunk_at, chunk_document, embed_text, index_text
 from .config import __version__
 from .dates import span
 from .embed import Embedder
@@ -51,9 +51,12 @@ from .normalize import NORMALIZER_VERSION
 from .tokenize import TOKENIZER_VERSION, tokenize
 from .types import Chunk, Document
 
-FORMAT_VERSION = 2  # 2: documents belong to collections (a column of the documents table)
-# formats whose vectors a build may still reuse (`IndexStore.load(strict=False)`); questions need this one
-READABLE_FORMATS = (1, FORMAT_VERSION)
+# 2: documents belong to collections (a column of the documents table); 3: chunks carry their heading path
+FORMAT_VERSION = 3
+# formats whose vectors a build may still reuse (`IndexStore.load(strict=False)`)
+READABLE_FORMATS = (1, 2, FORMAT_VERSION)
+# formats that questions may use: a format-2 index reads as chunks without headings, as it was built
+QUERYABLE_FORMATS = (2, FORMAT_VERSION)
 MANIFEST = "manifest.json"
 # Exact search below this many chunks (a few ms per question); HNSW above it.
 HNSW_THRESHOLD = 20_000
@@ -172,6 +175,13 @@ class IndexStore:
         c = self.manifest["chunking"]
         return int(c["size"]), int(c["overlap"])
 
+    @property
+    def chunker_version(self) -> str | None:
+        """What the indexed text of a chunk holds (`CHUNKER_VERSION`); None for indexes from before it
+        was recorded (title, date and passage)."""
+        version = self.manifest["chunking"].get("version")
+        return version if isinstance(version, str) else None
+
     def __len__(self) -> int:
         return len(self.chunks)
 
@@ -280,7 +290,7 @@ class IndexStore:
         if not isinstance(manifest, dict):
             raise IndexCorrupt(f"index file '{file}' is not a manifest; {_rebuild_hint(path)}")
         fmt = manifest.get("format")
-        if type(fmt) is int and fmt != FORMAT_VERSION and (strict or fmt not in READABLE_FORMATS):
+        if type(fmt) is int and fmt not in (QUERYABLE_FORMATS if strict else READABLE_FORMATS):
             # another format may have another shape; an older one is read only to reuse its vectors
             raise IndexMismatch(
                 f"index in '{path}' has format {fmt}, this version reads {FORMAT_VERSION}; {_rebuild_hint(path)}"
@@ -411,6 +421,7 @@ class IndexStore:
             and previous.model_name == embedder.name
             and previous.model_backend == embedder.backend
             and previous.chunk_settings == (chunk_size, chunk_overlap)
+            and previous.chunker_version in (CHUNKER_VERSION, None)  # another indexed text: embed again
             else None
         )
         plan = _plan(docs, reusable, chunk_size, chunk_overlap)
@@ -466,7 +477,11 @@ class _Plan:
 
 def _plan(docs: Sequence[Document], previous: IndexStore | None, size: int, overlap: int) -> _Plan:
     """Unchanged documents (same content hash) take their chunks, tokens and rows from ``previous``
-    (an index of the same model and chunking, or None); the others are chunked and tokenized."""
+    (an index of the same model and chunking, or None); the others are chunked and tokenized.
+
+    An index from before headings (no chunker version) embedded title, date and passage, as now
+    (`embed_text`): a document of it keeps its vectors when it chunks the same now; its chunks take
+    their headings and are tokenized again (the keyword text holds the headings)."""
     plan = _Plan([], [], [], 0)
     old_hashes: dict[str, str] = previous.manifest["documents"] if previous is not None else {}
     old_rows: dict[str, list[int]] = {}
@@ -479,9 +494,22 @@ def _plan(docs: Sequence[Document], previous: IndexStore | None, size: int, over
                 old_tokens = previous.tokens
             except (OSError, sqlite3.Error):  # its files were replaced meanwhile (another build): re-tokenize
                 old_tokens = None
+    before_headings = previous is not None and previous.chunker_version is None
     for doc in docs:
-        if previous is not None and old_hashes.get(doc.doc_id) == doc.content_hash and doc.doc_id in old_rows:
+        chunks = chunk_document(doc, size, overlap) if before_headings else None
+        if (
+            previous is not None
+            and old_hashes.get(doc.doc_id) == doc.content_hash
+            and doc.doc_id in old_rows
+            and (chunks is None or _same_spans(chunks, [previous.chunks[r] for r in old_rows[doc.doc_id]]))
+        ):
             plan.reused += 1
+            if chunks is not None:  # from before headings: the same vectors, new keyword text
+                for chunk, row in zip(chunks, old_rows[doc.doc_id], strict=True):
+                    plan.chunks.append(chunk)
+                    plan.tokens.append(tokenize(index_text(chunk)))
+                    plan.source_rows.append(row)
+                continue
             for row in old_rows[doc.doc_id]:
                 chunk = previous.chunks[row]
                 same = (chunk.source, chunk.collection) == (doc.source, doc.collection)
@@ -489,11 +517,17 @@ def _plan(docs: Sequence[Document], previous: IndexStore | None, size: int, over
                 plan.tokens.append(old_tokens[row] if old_tokens is not None else tokenize(index_text(chunk)))
                 plan.source_rows.append(row)
             continue
-        for chunk in chunk_document(doc, size, overlap):
+        for chunk in chunks if chunks is not None else chunk_document(doc, size, overlap):
             plan.chunks.append(chunk)
             plan.tokens.append(tokenize(index_text(chunk)))
             plan.source_rows.append(-1)
     return plan
+
+
+def _same_spans(new: Sequence[Chunk], old: Sequence[Chunk]) -> bool:
+    """Whether a document chunks now as it did in an index from before headings: then each chunk's
+    embedded text, and so its vector, is the same."""
+    return [(c.start, c.end) for c in new] == [(c.start, c.end) for c in old]
 
 
 def _meetings(docs: Sequence[Document], previous: IndexStore | None) -> list[Meeting]:
@@ -520,7 +554,7 @@ def _vectors(
 ) -> np.ndarray:
     """One vector per chunk row: new chunks embedded, reused ones copied from ``previous``."""
     if to_embed:
-        new = embedder.embed_documents([index_text(plan.chunks[i]) for i in to_embed], progress=progress)
+        new = embedder.embed_documents([embed_text(plan.chunks[i]) for i in to_embed], progress=progress)
     # an update that embeds nothing need not load the model
     dim = int(previous.dense.d) if previous is not None and not to_embed else embedder.dim
     vectors = np.zeros((len(plan.chunks), dim), dtype=np.float32)
@@ -552,7 +586,12 @@ def _manifest(
         "normalizer": NORMALIZER_VERSION,
         "tokenizer": TOKENIZER_VERSION,
         "meetings": EXTRACTOR_VERSION,
-        "chunking": {"size": chunking[0], "overlap": chunking[1], "indexed_text": "title+date+passage"},
+        "chunking": {
+            "size": chunking[0],
+            "overlap": chunking[1],
+            "version": CHUNKER_VERSION,
+            "indexed_text": "keywords: title+date+heading+passage; vectors: title+date+passage",
+        },
         "dense": (
             {"faiss": "IndexHNSWFlat", "M": HNSW_M, "efSearch": HNSW_EF_SEARCH, "metric": "inner_product"}
             if hnsw
@@ -573,7 +612,7 @@ _SCHEMA = """
 CREATE TABLE documents (doc_id TEXT PRIMARY KEY, title TEXT, date TEXT, source TEXT, meta TEXT,
                         hash TEXT, text TEXT, collection TEXT NOT NULL DEFAULT '');
 CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT, doc_id TEXT, start INTEGER,
-                     "end" INTEGER, tokens TEXT);
+                     "end" INTEGER, tokens TEXT, heading TEXT NOT NULL DEFAULT '');
 CREATE TABLE meetings (doc_id TEXT PRIMARY KEY, kind TEXT, date TEXT, facts TEXT);
 """
 
@@ -604,9 +643,9 @@ def _write_tables(
             ),
         )
         db.executemany(
-            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
-                (i, c.chunk_id, c.doc_id, c.start, c.end, "\t".join(t))
+                (i, c.chunk_id, c.doc_id, c.start, c.end, "\t".join(t), c.heading)
                 for i, (c, t) in enumerate(zip(chunks, tokens, strict=True))
             ),
         )
@@ -644,11 +683,13 @@ def _read_tables(file: Path) -> tuple[dict[str, Document], list[Chunk]]:
             )
             for row in db.execute(f"SELECT doc_id, title, date, source, meta, hash, text, {collection} FROM documents")
         }
+        chunk_columns = {row[1] for row in db.execute("PRAGMA table_info(chunks)")}
+        heading = "heading" if "heading" in chunk_columns else "''"  # format 2: no headings
         chunks = []
-        for chunk_id, doc_id, start, end in db.execute(
-            'SELECT chunk_id, doc_id, start, "end" FROM chunks ORDER BY row'
+        for chunk_id, doc_id, start, end, path in db.execute(
+            f'SELECT chunk_id, doc_id, start, "end", {heading} FROM chunks ORDER BY row'
         ):
-            chunks.append(chunk_at(documents[doc_id], chunk_id, start, end))
+            chunks.append(chunk_at(documents[doc_id], chunk_id, start, end, path))
     return documents, chunks
 
 
@@ -791,6 +832,7 @@ _FIELDS: tuple[tuple[str, bool, Callable[[Any], bool], str], ...] = (
     ("chunking", True, lambda v: isinstance(v, dict), "an object"),
     ("chunking.size", True, _is_positive, "a positive whole number"),
     ("chunking.overlap", True, _is_count, "a whole number ≥ 0"),
+    ("chunking.version", False, _is_text, "a version string"),
     ("dense", True, lambda v: isinstance(v, dict), "an object"),
     ("dense.efSearch", False, _is_positive, "a positive whole number"),
     ("bm25", False, lambda v: isinstance(v, dict), "an object"),
