@@ -35,6 +35,7 @@ bench: setup
 	$(BIN)/python bench/bench_meetings.py
 	$(BIN)/python bench/bench_many.py
 	$(BIN)/python bench/bench_names.py
+	$(BIN)/python bench/bench_ocr.py
 	$(BIN)/python bench/bench_trust.py
 	$(BIN)/python bench/bench_scale.py
 	$(BIN)/python bench/reliability.py

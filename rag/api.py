@@ -6,7 +6,7 @@ import datetime as dt
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -375,6 +375,21 @@ class Assistant:
             for part in assistant.stream("出席活动的副市长是谁？"):
                 print(part if isinstance(part, str) else part.text)
         """
+        documents = self._live.store.documents  # the citations' pages (PDF, scans) are read there
+        for part in self._stream(question, k, date_from, date_to, doc_ids, history, collections):
+            yield part if isinstance(part, str) else _paged(part, documents)
+
+    def _stream(
+        self,
+        question: str,
+        k: int | None,
+        date_from: str | None,
+        date_to: str | None,
+        doc_ids: Sequence[str] | None,
+        history: Sequence[str],
+        collections: Sequence[str] | None,
+    ) -> Iterator[str | Answer]:
+        """`stream`, its citations without their pages."""
         _check_query(question, k, date_from, date_to)
         collections = _check_collections(collections)
         live, llm = self._live, self.llm  # one index for the whole question
@@ -573,6 +588,19 @@ class _Live:
 def _dated_within(documents: Mapping[str, Document], window: Window) -> bool:
     """Whether any record is dated inside ``window``."""
     return any(within(d.date, window.start, window.end) for d in documents.values())
+
+
+def _paged(answer: Answer, documents: Mapping[str, Document]) -> Answer:
+    """``answer`` with the page of each citation of a paged file (PDF, scan): the page of the first
+    sentence it quotes, else of the start of its passage (a passage may run over two pages)."""
+    quoted = {q.n: q.start for q in reversed(answer.quotes)}
+    pages = [
+        doc.page_at(c.start + quoted.get(c.n, 0)) if (doc := documents.get(c.doc_id)) else None
+        for c in answer.citations
+    ]
+    if not any(pages):
+        return answer
+    return replace(answer, citations=tuple(replace(c, page=p) for c, p in zip(answer.citations, pages, strict=True)))
 
 
 def _passages(answer: Answer) -> list[Hit]:

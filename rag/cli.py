@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .config import BACKENDS, Settings
 from .errors import NoDocuments, RagError
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 def _index(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from . import ocr
     from .api import Assistant
 
     bar: tqdm | None = None
@@ -39,27 +40,32 @@ def _index(args: argparse.Namespace) -> int:
         raise RagError(f"--chunk-overlap ({args.chunk_overlap}) must be smaller than the chunk size ({size})")
     print(f"reading {', '.join(args.sources)} …", file=sys.stderr)
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings name no file; skipped files are listed
+    pages = _PageBars()
     try:
-        a = Assistant.build(
-            args.sources,
-            args.index,
-            model=args.model,
-            backend=args.backend,
-            chunk_size=args.chunk_size,
-            chunk_overlap=args.chunk_overlap,
-            max_file_mb=args.max_file_mb,
-            on_plan=on_plan,
-            progress=progress,
-        )
+        with ocr.reporting(pages):
+            a = Assistant.build(
+                args.sources,
+                args.index,
+                model=args.model,
+                backend=args.backend,
+                chunk_size=args.chunk_size,
+                chunk_overlap=args.chunk_overlap,
+                max_file_mb=args.max_file_mb,
+                on_plan=on_plan,
+                progress=progress,
+            )
     except NoDocuments as exc:
         _print_skipped(exc.skipped)
         raise
     finally:
+        pages.close()
         if bar is not None:
             bar.close()
     s, loaded = a.last_build, a.last_load
     assert s is not None and loaded is not None
     _print_skipped(loaded.skipped)
+    for where, note in loaded.notes:
+        print(f"note {where}: {note}", file=sys.stderr)
     speed = f", {s.chunks_per_second:.1f} chunks/s" if s.embedded_chunks else ""
     print(
         f"index {a.store.path}: {s.documents} documents ({s.reused_documents} unchanged, "
@@ -67,6 +73,28 @@ def _index(args: argparse.Namespace) -> int:
         f"{len(loaded.skipped)} skipped, {s.seconds:.1f} s"
     )
     return 0
+
+
+class _PageBars:
+    """A progress bar of pages for each file being OCRed (`rag.ocr.reporting`), on stderr."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.source: str | None = None
+
+    def __call__(self, source: str, page: int, pages: int) -> None:
+        from tqdm import tqdm
+
+        if source != self.source or self.bar is None:
+            self.close()
+            self.source = source
+            self.bar = tqdm(total=pages, unit="page", desc=f"OCR {Path(source).name}", file=sys.stderr)
+        self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        self.bar = None
 
 
 def _print_skipped(skipped: list[tuple[str, str]]) -> None:
@@ -124,7 +152,7 @@ def _ask(args: argparse.Namespace) -> int:
     else:
         print(ans.text)
     for c in ans.citations:
-        print(f"\n[{c.n}] {c.title}  {c.date or ''}  {c.source}")
+        print(f"\n[{c.n}] {c.title}  {c.date or ''}  {c.source}{f'  第{c.page}页' if c.page else ''}")
         print(f"    {c.text[:160]}{'…' if len(c.text) > 160 else ''}")
     return 0
 

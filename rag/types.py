@@ -5,6 +5,7 @@ All are frozen dataclasses; JSON output is derived from them in one place (`Answ
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -24,7 +25,8 @@ class Document:
         title: a human title ("" when none is known).
         date: ``YYYY-MM-DD``, ``YYYY`` for a record that gives only its year, or None.
         source: where the document came from (a file path).
-        meta: other fields of the record (``url`` …), kept for display.
+        meta: other fields of the record (``url`` …), kept for display; for a paged file (PDF),
+            ``page_starts``: the offset in ``text`` where each page starts (see `page_at`).
         collection: who may read it: the first folder under the folder that was indexed, or the
             ``collection`` field of a JSONL record; "" (the default collection) for files directly in it.
     """
@@ -50,10 +52,21 @@ class Document:
             h.update(b"\x00")
         return h.hexdigest()[:32]
 
+    def page_at(self, offset: int) -> int | None:
+        """The page (from 1) holding ``text[offset]``, for a paged file; None otherwise."""
+        starts = self.meta.get("page_starts")
+        if not isinstance(starts, list) or not starts:
+            return None
+        return max(1, bisect.bisect_right(starts, offset))
+
 
 @dataclass(frozen=True)
 class Chunk:
-    """A passage of a document: ``text == document.text[start:end]``."""
+    """A passage of a document: ``text == document.text[start:end]``.
+
+    ``heading`` is the path of section headings in force where the passage starts (``二、主要工作 >
+    （三）民生``, "" when none): context for indexing and display, not part of ``text``.
+    """
 
     chunk_id: str
     doc_id: str
@@ -64,6 +77,7 @@ class Chunk:
     date: str | None = None
     source: str = ""
     collection: str = ""
+    heading: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,7 +92,9 @@ class Hit:
 
 @dataclass(frozen=True)
 class Citation:
-    """A numbered reference from an answer to the passage that supports it."""
+    """A numbered reference from an answer to the passage that supports it; ``page`` is the page
+    of the file (from 1) of the first sentence the answer quotes from it, else of the passage's
+    start, for paged files (PDF, scans); None for others."""
 
     n: int
     doc_id: str
@@ -89,6 +105,7 @@ class Citation:
     start: int
     end: int
     score: float
+    page: int | None = None
 
     @classmethod
     def of(cls, n: int, hit: Hit) -> Citation:
@@ -107,6 +124,7 @@ class Citation:
             "start": self.start,
             "end": self.end,
             "score": round(self.score, 4),
+            "page": self.page,
         }
 
 

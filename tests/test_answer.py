@@ -63,7 +63,7 @@ def test_to_dict_shape(assistant):
     assert set(d) == {"answer", "found", "citations", "quotes", "marks", "answerer"}
     assert d["answerer"] == "extractive"
     assert "赵炜" in d["answer"]
-    assert set(d["citations"][0]) == {"n", "doc_id", "title", "date", "source", "text", "start", "end", "score"}
+    assert set(d["citations"][0]) == {"n", "doc_id", "title", "date", "source", "text", "start", "end", "score", "page"}
     assert set(d["quotes"][0]) == {"n", "start", "end"}
 
 

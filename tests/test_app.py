@@ -201,7 +201,18 @@ def test_ask_api_returns_the_cli_json(server):
     assert result["found"] is True
     assert "赵炜" in result["answer"]
     assert result["citations"][0]["n"] == 1
-    assert set(result["citations"][0]) == {"n", "doc_id", "title", "date", "source", "text", "start", "end", "score"}
+    assert set(result["citations"][0]) == {
+        "n",
+        "doc_id",
+        "title",
+        "date",
+        "source",
+        "text",
+        "start",
+        "end",
+        "score",
+        "page",
+    }
 
 
 def test_phone_width(browser, server):

@@ -82,6 +82,7 @@ def _answer_of(turn: Turn) -> Answer:
         Citation(
             int(c["n"]), str(c["doc_id"]), str(c.get("title") or ""), c.get("date"), str(c.get("source") or ""),
             str(c.get("text") or ""), int(c.get("start") or 0), int(c.get("end") or 0), float(c.get("score") or 0),
+            int(c["page"]) if isinstance(c.get("page"), int) else None,
         )
         for c in turn.citations
     )  # fmt: skip

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from rag import MARKER, Answer, Assistant, Citation, Document, Meeting
 from rag.answer import source_prefix
+from rag.chunking import heading_at
 from rag.dates import format_cn
 from rag.export import source_label
 
@@ -140,8 +141,9 @@ def _in_context(doc: Document, start: int, end: int, inner: str) -> str:
 
 
 def cards_html(a: Assistant, ans: Answer) -> str:
-    """Citation cards: number, title, date, source and the passage with the quoted sentences
-    highlighted; opening a card shows the whole document with the passage marked."""
+    """Citation cards: number, title, date, source, the section the passage is in (its heading path,
+    when the document has headings) and the passage with the quoted sentences highlighted; opening a
+    card shows the whole document with the passage marked."""
     if not ans.citations:
         return EMPTY_CARDS
     cards = []
@@ -150,7 +152,11 @@ def cards_html(a: Assistant, ans: Answer) -> str:
         spans = [(q.start, q.end) for q in ans.quotes if q.n == c.n]
         doc = a.document(c.doc_id)
         whole = _in_context(doc, c.start, c.end, highlight(c.text, spans)) if doc is not None else ""
-        meta = " · ".join(html.escape(x) for x in (c.date or "日期不详", source_label(c, roots, doc)) if x)
+        page = f"第{c.page}页" if c.page else ""
+        meta = " · ".join(html.escape(x) for x in (c.date or "日期不详", source_label(c, roots, doc), page) if x)
+        section = heading_at(doc.text, c.start, skip=doc.title) if doc is not None else ""
+        if section:
+            meta += f'<br><span class="section">{html.escape(section)}</span>'
         badge = "引用" if spans else "参考"
         cards.append(
             f'<details class="cite" id="cite-{c.n}"><summary>'
