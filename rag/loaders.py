@@ -1,8 +1,9 @@
 """Files and folders → normalized `Document`s, with title, date and source.
 
 Supported: ``.txt`` ``.md`` (encoding detected, see `rag.decode`), ``.jsonl`` (one record per line:
-``id``, ``title``, ``date``, ``content`` or ``text``), ``.docx``, ``.pdf`` (text layer),
-``.html``/``.htm``. Each document belongs to a collection (who may read it): the first folder
+``id``, ``title``, ``date``, ``content`` or ``text``), ``.docx``, ``.pdf`` (text layer; scanned pages
+by OCR, `rag.ocr`; page starts kept in ``meta["page_starts"]``), ``.png``/``.jpg``/``.tif`` (OCR),
+``.html``/``.htm``, ``.ofd`` (`rag.ofd`), ``.doc``/``.wps`` (`rag.legacy`), ``.xlsx``/``.csv`` (`rag.sheets`). Each document belongs to a collection (who may read it): the first folder
 under the folder given as a source (``corpus/政协/a.txt`` → ``政协``; "" for files directly in it),
 or the ``collection`` field of a JSONL record, which wins. A file or record that cannot be read is reported in ``LoadResult.skipped`` with
 its reason and loading goes on: every entry under a source is either read or reported.
@@ -42,7 +43,11 @@ from typing import Any, BinaryIO
 
 from .dates import date_from_text, parse_date, year_hint
 from .decode import Unreadable, bom_encoding, decode, utf16_without_bom
+from .legacy import read_doc
 from .normalize import normalize
+from .ofd import read_ofd
+from .sheets import read_csv, read_xlsx
+from .tables import CELL_SEP, header_line, looks_like_header, row_text, table_lines
 from .types import Document
 
 __all__ = [
@@ -56,11 +61,13 @@ __all__ = [
     "walk",
 ]
 
-SUPPORTED = (".txt", ".md", ".markdown", ".jsonl", ".docx", ".pdf", ".html", ".htm")
+_IMAGES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")  # read by OCR (rag.ocr)
+_FORMATS = (".ofd", ".doc", ".wps", ".xlsx", ".csv")  # read by rag.ofd, rag.legacy, rag.sheets
+SUPPORTED = (".txt", ".md", ".markdown", ".jsonl", ".docx", ".pdf", ".html", ".htm", *_IMAGES, *_FORMATS)
 MAX_BYTES = 10 * 1024 * 1024  # per file (per record for .jsonl); larger ones are refused unread
 _DEFAULT_TITLES = ("untitled", "无标题", "無標題", "word document")  # what writers put when there is none
 MAX_TITLE = 200  # characters: a title is repeated in the indexed text of every chunk
-_TEXT_TYPES = (".txt", ".md", ".markdown", ".jsonl", ".html", ".htm")
+_TEXT_TYPES = (".txt", ".md", ".markdown", ".jsonl", ".html", ".htm", ".csv")
 _OLE = "an old Office file (.doc, .xls) or a password-protected Office document"
 # Signatures of binary formats often found renamed or misnamed on shared drives.
 _MAGIC = (
@@ -70,6 +77,8 @@ _MAGIC = (
     (b"\x89PNG", "a PNG image"),
     (b"\xff\xd8\xff", "a JPEG image"),
     (b"GIF8", "a GIF image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
     (b"\x7fELF", "a program"),
     (b"\x1f\x8b", "a gzip archive"),
     (b"Rar!", "a RAR archive"),
@@ -80,10 +89,12 @@ _MAGIC = (
 
 @dataclass
 class LoadResult:
-    """Documents read, and ``(where, reason)`` for each file or record that was skipped."""
+    """Documents read, ``(where, reason)`` for each file or record that was skipped, and
+    ``(where, note)`` for files read with a doubt (OCR of low confidence)."""
 
     documents: list[Document] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------- front matter
@@ -162,8 +173,17 @@ def check_content(path: Path, head: bytes) -> None:
             raise Unreadable(f"not a .docx file: the content is {what}; save an unprotected .docx")
         if not head.startswith(b"PK\x03\x04"):
             raise Unreadable(f"not a .docx file: {f'the content is {what}' if what else 'not a ZIP package'}")
+    elif suffix in (".ofd", ".xlsx"):  # ZIP packages, as .docx
+        if not head.startswith(b"PK\x03\x04"):
+            raise Unreadable(f"not a {suffix} file: {f'the content is {what}' if what else 'not a ZIP package'}")
+    elif suffix in (".doc", ".wps"):  # OLE compound files
+        if what != _OLE:
+            found = f"the content is {what}" if what else "not an OLE compound file"
+            raise Unreadable(f"not a {suffix} file: {found}; save it as .docx")
     elif suffix in _TEXT_TYPES and what is not None:
         raise Unreadable(f"not a text file: the content is {what}")
+    elif suffix in _IMAGES and what not in ("a PNG image", "a JPEG image", "a TIFF image"):
+        raise Unreadable(f"not a PNG, JPEG or TIFF image: {f'the content is {what}' if what else 'unknown content'}")
 
 
 def _read_text(data: bytes, path: Path, limit: int) -> tuple[str, dict[str, Any]]:
@@ -177,7 +197,8 @@ def _read_text(data: bytes, path: Path, limit: int) -> tuple[str, dict[str, Any]
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _P, _T, _TBL, _TR, _TC, _PSTYLE, _BODY = (f"{_W}{n}" for n in ("p", "t", "tbl", "tr", "tc", "pStyle", "body"))
-_PACKED = (".docx", ".pdf")  # formats whose text can be far larger than the file
+_SPAN, _VMERGE, _BEFORE, _THEAD = (f"{_W}{n}" for n in ("gridSpan", "vMerge", "gridBefore", "tblHeader"))
+_PACKED = (".docx", ".pdf", ".ofd", ".doc", ".wps", ".xlsx")  # formats whose text can be far larger than the file
 UNPACK_RATIO = 10  # characters of text per byte of a packed file, at most; real ones hold 0.1 to 2.5
 _XML_PART = 4 * 2**20  # bytes of a small part (properties, styles) read for the title, at most
 
@@ -188,17 +209,47 @@ def _text_limit(suffix: str, max_bytes: int) -> int:
     return max_bytes // 3 if suffix in _PACKED else max_bytes
 
 
+@dataclass
+class _Row:
+    """A table row being read: where each cell starts in the row's text parts, with its grid span
+    and vertical merge (0 none, 1 starts a merge, 2 continues the one above)."""
+
+    cells: list[list[int]] = field(default_factory=list)  # [offset into the parts, span, merge]
+    before: int = 0  # grid columns left empty before the first cell (w:gridBefore)
+    header: bool = False  # marked as the table's header row (w:tblHeader)
+    cut: bool = False  # a table inside a cell cut it: the rest is read as bare cells
+
+
+@dataclass
+class _Table:
+    """A table being read: its header (column names by grid column) and the text of each vertically
+    merged cell by grid column, repeated in the rows it spans."""
+
+    header: list[str] | None = None
+    rows: int = 0
+    above: dict[int, str] = field(default_factory=dict)
+
+
+_MAX_SPAN = 64  # grid columns one cell may span (Word allows 63)
+_MAX_GRID = 1024  # grid columns of a row, at most: spans past it count as one
+
+
 class _Body:
     """The text of a Word body, built from the parse events of its XML in one pass: a paragraph per
-    line, a table row per line with its cells separated by spaces (the paragraphs of a cell run on),
-    a table inside a cell as rows of its own (its text is not repeated in the outer row). Time and
-    memory are linear in the XML, whatever the nesting; more than ``limit`` characters raise."""
+    line; a table row per line, each cell named by its column header (`rag.tables`: ``姓名：张三；
+    职务：主任``) when the first row is a header (marked as one, or looking like one; not a line of
+    its own then), else its cells joined by ``；``; a cell spanning columns sits in the first of them, a vertically merged
+    cell repeats in each row it spans, a row of one cell (a caption) stays bare; the paragraphs of a
+    cell run on, separated by spaces; a table inside a cell as rows of its own (its text is not
+    repeated in the outer row, whose remaining cells are read bare). Time and memory are linear in
+    the XML, whatever the nesting; more than ``limit`` characters raise."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.size = 0  # characters taken so far, separators included
         self.lines: list[str] = []
-        self.open: list[tuple[list[str], list[int] | None]] = []  # lines being read: (parts, [cells] of a row)
+        self.open: list[tuple[list[str], _Row | None]] = []  # lines being read: (parts, the row's cells)
+        self.tables: list[_Table] = []  # the tables being read, innermost last
         self.pushed: list[bool] = []  # for each open paragraph: did it start a line of its own
         self.top: list[tuple[str | None, str]] = []  # (style id, text) of the body's first 50 paragraphs
         self.heading: Any = None  # the paragraph element whose style is wanted, while it is read
@@ -213,6 +264,39 @@ class _Body:
         self.lines.append("".join(parts))
         self._take(1)
 
+    def _row(self) -> _Row | None:
+        """The row being read, when the innermost open line is one."""
+        return self.open[-1][1] if self.open else None
+
+    def _row_line(self, parts: list[str], row: _Row) -> None:
+        """A row read whole: one line, its cells named by the table's header (see the class)."""
+        offsets = [cell[0] for cell in row.cells]
+        texts = ["".join(parts[a:b]) for a, b in zip(offsets, [*offsets[1:], len(parts)], strict=True)]
+        table = self.tables[-1] if self.tables else _Table()
+        first = table.rows == 0
+        table.rows += 1
+        if row.cut or len(texts) < 2:
+            line = CELL_SEP.join(t for t in (" ".join(x.split()) for x in texts) if t)
+        else:
+            grid = [""] * row.before
+            for text, (_, span, merge) in zip(texts, row.cells, strict=True):
+                col = len(grid)
+                if merge == 2 and not text.strip():
+                    text = table.above.get(col, "")
+                elif merge == 1:
+                    table.above[col] = text
+                else:
+                    table.above.pop(col, None)
+                grid += [text] + [""] * (min(span, _MAX_GRID - col) - 1 if col < _MAX_GRID else 0)
+            if first and (row.header or looks_like_header(texts)):
+                table.header = grid
+                return  # each row names its cells; the header alone only for a table of no other rows
+            else:
+                line = row_text(table.header or [], grid)
+        self._take(max(0, len(line) - sum(map(len, texts))))  # header names and repeated cells count too
+        self.lines.append(line)
+        self._take(1)
+
     def start(self, tag: str, element: Any) -> None:
         if tag == _P:
             self.pushed.append(not self.open)  # in a cell, or in a text box inside a paragraph: runs on
@@ -222,15 +306,29 @@ class _Body:
                     self.heading, self.style = element, None
         elif tag == _TBL:  # a table inside a line: the line so far comes first
             if self.open and self.open[-1][0]:
-                self._line(self.open[-1][0])
-                self.open[-1][0].clear()
+                parts, row = self.open[-1]
+                if row is None:
+                    self._line(parts)
+                else:
+                    row.cut = True
+                    self._row_line(parts, row)
+                    row.cells[:] = [[0, 1, 0]]  # the rest of the cell, after the inner table
+                parts.clear()
+            self.tables.append(_Table())
         elif tag == _TR:
-            self.open.append(([], [0]))
-        elif tag == _TC and self.open and (cells := self.open[-1][1]) is not None:
-            if cells[0]:
-                self.open[-1][0].append(" ")
+            self.open.append(([], _Row()))
+        elif tag == _TC and (row := self._row()) is not None:
+            if row.cells:
                 self._take(1)
-            cells[0] += 1
+            row.cells.append([len(self.open[-1][0]), 1, 0])
+        elif tag == _SPAN and (row := self._row()) is not None and row.cells:
+            row.cells[-1][1] = _grid_count(element.get(f"{_W}val"), _MAX_SPAN) or 1
+        elif tag == _VMERGE and (row := self._row()) is not None and row.cells:
+            row.cells[-1][2] = 1 if element.get(f"{_W}val") == "restart" else 2
+        elif tag == _BEFORE and (row := self._row()) is not None and not row.cells:
+            row.before = _grid_count(element.get(f"{_W}val"), _MAX_SPAN)
+        elif tag == _THEAD and (row := self._row()) is not None:
+            row.header = element.get(f"{_W}val") not in ("0", "false", "off")
 
     def end(self, tag: str, element: Any) -> None:
         if tag == _T:
@@ -245,13 +343,26 @@ class _Body:
                 if self.heading is element:
                     self.top.append((self.style, self.lines[-1]))
                     self.heading = None
+            elif (row := self._row()) is not None and row.cells and self.open[-1][0]:
+                self.open[-1][0].append(" ")  # the next paragraph of the cell
+                self._take(1)
         elif tag == _TR:
-            if self.open and self.open[-1][1] is not None:
-                self._line(self.open.pop()[0])
+            if (row := self._row()) is not None:
+                self._row_line(self.open.pop()[0], row)
+        elif tag == _TBL:
+            table = self.tables.pop() if self.tables else None
+            if table is not None and table.header is not None and table.rows == 1:
+                self.lines.append(header_line(table.header))
+                self._take(len(self.lines[-1]) + 1)
         elif tag == _PSTYLE and self.heading is not None:
             ppr = element.getparent()
             if ppr is not None and ppr.getparent() is self.heading:
                 self.style = element.get(f"{_W}val")
+
+
+def _grid_count(value: str | None, most: int) -> int:
+    """A count of grid columns from an attribute (w:gridSpan, w:gridBefore), within ``0..most``."""
+    return min(int(value), most) if value is not None and value.isdigit() and len(value) < 6 else 0
 
 
 def _prune(root: Any) -> int:
@@ -275,7 +386,7 @@ def _docx_body(z: zipfile.ZipFile, xml_limit: int, text_limit: int) -> _Body:
 
     parser = etree.XMLPullParser(
         events=("start", "end"),
-        tag=[f"{_W}document", _P, _T, _TBL, _TR, _TC, _PSTYLE],
+        tag=[f"{_W}document", _P, _T, _TBL, _TR, _TC, _PSTYLE, _SPAN, _VMERGE, _BEFORE, _THEAD],
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -389,21 +500,79 @@ def _read_pdf(data: bytes, path: Path, limit: int) -> tuple[str, dict[str, Any]]
         raise Unreadable("PDF has no pages")
     pages, size, limit = [], 0, _text_limit(".pdf", limit)
     for page in reader.pages:
-        text = page.extract_text() or ""
+        text = (page.extract_text() or "").replace(PAGE_MARK, "")
         size += len(text)
         if size > limit:
             raise Unreadable(f"PDF holds more than {limit:,} characters of text, over the limit")
         pages.append(text)
-    text = _PDF_WRAP.sub("", "\n".join(pages))
-    if not text.strip():
-        raise Unreadable("PDF has no text layer (scanned? run OCR first)")
+    meta: dict[str, Any] = {}
+    if unread := [n for n, t in enumerate(pages, 1) if _needs_ocr(t)]:
+        pages = _ocr_pdf(data, path, pages, unread, meta)
+    if not any(t.strip() for t in pages):
+        raise Unreadable("PDF has no text layer and no scanned page with text (OCR found none)")
+    text = "\n".join(f"{PAGE_MARK}{n}\n{_PDF_WRAP.sub('', t)}" for n, t in enumerate(pages, 1))
     try:
         title = str(reader.metadata.title or "") if reader.metadata else ""
     except Exception:  # a damaged information dictionary: no title, the text is still good
         title = ""
     if title.strip().lower() in _DEFAULT_TITLES:
         title = ""
-    return text, ({"title": title} if title.strip() else {})
+    return text, ({"title": title} if title.strip() else {}) | meta
+
+
+PAGE_MARK = "\ue000"  # a line of its own, with the page number, before each page's text (see `_pages`)
+OCR_PAGE_SECONDS = 30.0  # time each page OCRed adds to the file's limit (2 s a page here)
+MIN_PAGE_TEXT = 10  # characters, blanks aside: a page with less text (a page number, a stamp) is OCRed
+MIN_READABLE = 0.6  # share of a page's characters that must be Chinese, Latin, digits or usual punctuation
+# what a text layer holds when its fonts map to the right characters
+_READABLE = re.compile(r"[\u3400-\u9fffA-Za-z0-9\u3000-\u303f\uff01-\uff5e“”‘’—…·.,;:?!()%/+\-]")
+
+
+def _needs_ocr(text: str) -> bool:
+    """A PDF page whose text layer is missing or garbage: fewer than `MIN_PAGE_TEXT` characters, or
+    under `MIN_READABLE` of them readable (fonts without a Unicode map give Latin-1 soup such as
+    ``¸ÄÉÆ``, private-use or control characters)."""
+    chars = re.sub(r"\s+", "", text)
+    return len(chars) < MIN_PAGE_TEXT or len(_READABLE.findall(chars)) < MIN_READABLE * len(chars)
+
+
+def _ocr_pdf(data: bytes, path: Path, pages: list[str], unread: list[int], meta: dict[str, Any]) -> list[str]:
+    """``pages`` with the text OCR reads on the pages ``unread`` that hold a scan (a page of
+    garbage text is OCRed even without one: its glyphs are drawn). Each page OCRed gives the file
+    `OCR_PAGE_SECONDS` more time."""
+    from . import ocr
+
+    garbled = {n for n in unread if re.sub(r"\s+", "", pages[n - 1])}
+    scan = ocr.read_pdf_pages(data, unread, display(path), lambda: _WATCHDOG.extend(OCR_PAGE_SECONDS), garbled)
+    out = list(pages)
+    for n in garbled:
+        out[n - 1] = ""  # read by OCR below, or nothing: garbage is not indexed
+    for n, text in scan.texts.items():
+        out[n - 1] = text.replace(PAGE_MARK, "")
+    _ocr_meta(scan, meta)
+    return out
+
+
+def _ocr_meta(scan: Any, meta: dict[str, Any]) -> None:
+    if scan.texts:
+        meta["ocr_pages"] = len(scan.texts)
+    if scan.confidence is not None:
+        meta["ocr_confidence"] = round(scan.confidence, 3)
+
+
+def _read_image(data: bytes, path: Path, limit: int) -> tuple[str, dict[str, Any]]:
+    """An image's text by OCR (`rag.ocr`): a photo of a page, a scan; each frame of a TIFF a page."""
+    from . import ocr
+
+    scan = ocr.read_image(data, display(path), lambda: _WATCHDOG.extend(OCR_PAGE_SECONDS))
+    meta: dict[str, Any] = {}
+    _ocr_meta(scan, meta)
+    texts = [t.replace(PAGE_MARK, "") for _, t in sorted(scan.texts.items())]
+    if not any(t.strip() for t in texts):
+        raise Unreadable("no text found in the image by OCR")
+    if len(texts) == 1:  # one picture: no page numbers to cite
+        return texts[0], meta
+    return "\n".join(f"{PAGE_MARK}{n}\n{t}" for n, t in enumerate(texts, 1)), meta
 
 
 def _read_html(data: bytes, path: Path, limit: int) -> tuple[str, dict[str, Any]]:
@@ -418,7 +587,87 @@ def _read_html(data: bytes, path: Path, limit: int) -> tuple[str, dict[str, Any]
         meta["title"] = soup.title.get_text(strip=True)
     elif heading:
         meta["title"] = heading.get_text(strip=True)
+    tables = soup.find_all("table")
+    if all(_nesting(t) <= _MAX_TABLE_NESTING for t in tables):  # else read as plain text, in linear time
+        for table in reversed(tables):  # inner tables first: an outer one may be layout
+            lines = _html_table(table)
+            if lines is not None:
+                table.replace_with("\n" + "\n".join(lines) + "\n")
     return soup.get_text("\n"), meta
+
+
+_MAX_TABLE_NESTING = 8  # tables in tables, at most, for reading rows: each table scans what it holds
+
+
+def _nesting(table: Any) -> int:
+    """How many tables ``table`` is inside, counted up to one past `_MAX_TABLE_NESTING`."""
+    depth, node = 0, table.parent
+    while node is not None and depth <= _MAX_TABLE_NESTING:
+        depth += node.name == "table"
+        node = node.parent
+    return depth
+
+
+_HTML_BLOCKS = ["table", "p", "div", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article"]
+
+
+def _html_table(table: Any) -> list[str] | None:
+    """A data table as lines, a row per line, its cells named by the header (`rag.tables`): the
+    first row when all its cells are ``<th>`` (or it is in ``<thead>``), or when it looks like a
+    header; a row led by a ``<th>`` in a table without one (会议时间 | 3月5日) reads ``label：value``.
+    ``colspan`` puts a cell in the first of its columns, ``rowspan`` repeats it below. None for a
+    layout table (a cell holding paragraphs, lists or another table): its text is read as it is."""
+    rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+    grid_rows: list[list[str]] = []
+    heads: list[bool] = []  # for each row: are all its cells <th>
+    led: list[bool] = []  # for each row: is its first cell a <th> followed by <td>s
+    pending: dict[int, tuple[str, int]] = {}  # grid column → (text, rows left) of a rowspan
+    for tr in rows:
+        cells = tr.find_all(["td", "th"], recursive=False)
+        if any(cell.find(_HTML_BLOCKS) is not None for cell in cells):
+            return None
+        grid: list[str] = []
+        for cell in cells:
+            while len(grid) in pending:
+                grid.append(_spanned(pending, len(grid)))
+            text = " ".join(cell.get_text(" ").split())
+            span = min(_html_count(cell.get("colspan")), _MAX_SPAN)
+            if (down := _html_count(cell.get("rowspan"))) > 1:
+                pending[len(grid)] = (text, min(down, 10_000) - 1)
+            grid += [text] + [""] * (span - 1 if len(grid) < _MAX_GRID else 0)
+        while pending and len(grid) <= max(pending):
+            grid.append(_spanned(pending, len(grid)) if len(grid) in pending else "")
+        caption = len(cells) == 1 and _html_count(cells[0].get("colspan")) > 1  # one cell across the table
+        grid_rows.append(grid[:1] if caption else grid)
+        heads.append(bool(cells) and all(cell.name == "th" for cell in cells))
+        led.append(len(cells) > 1 and cells[0].name == "th" and all(c.name == "td" for c in cells[1:]))
+    if not grid_rows:
+        return None
+    in_head = table.find("thead") is not None and rows[0].find_parent("thead") is not None
+    header = grid_rows[0] if (heads[0] and len(grid_rows[0]) > 1) or in_head else None
+    if header is None and not any(led):
+        return table_lines(grid_rows)  # the first row may still look like a header
+    if header is not None:
+        return table_lines(grid_rows[1:], header)
+    lines = [
+        row_text(grid[:1], [CELL_SEP.join(c for c in grid[1:] if c)]) if by_th else row_text([], grid)
+        for grid, by_th in zip(grid_rows, led, strict=True)
+    ]
+    return [line for line in lines if line]
+
+
+def _spanned(pending: dict[int, tuple[str, int]], col: int) -> str:
+    """The text of a cell spanning rows down into column ``col``, one row fewer left to span."""
+    text, left = pending.pop(col)
+    if left > 1:
+        pending[col] = (text, left - 1)
+    return text
+
+
+def _html_count(value: Any) -> int:
+    """A colspan or rowspan attribute as a count, 1 when absent or not a number."""
+    text = str(value or "").strip()
+    return max(1, int(text)) if text.isdigit() and len(text) < 6 else 1
 
 
 _READERS: dict[str, Callable[[bytes, Path, int], tuple[str, dict[str, Any]]]] = {
@@ -429,6 +678,12 @@ _READERS: dict[str, Callable[[bytes, Path, int], tuple[str, dict[str, Any]]]] = 
     ".pdf": _read_pdf,
     ".html": _read_html,
     ".htm": _read_html,
+    ".ofd": read_ofd,
+    ".doc": read_doc,
+    ".wps": read_doc,
+    ".xlsx": read_xlsx,
+    ".csv": read_csv,
+    **dict.fromkeys(_IMAGES, _read_image),
 }
 
 
@@ -451,7 +706,8 @@ def drop_repeated_lines(text: str, min_length: int = 10) -> str:
 def _document(
     doc_id: str, raw_text: str, meta: dict[str, Any], source: str, path: Path, collection: str = ""
 ) -> Document:
-    text = drop_repeated_lines(normalize(raw_text))
+    text, starts = _pages(drop_repeated_lines(normalize(raw_text)))
+    meta.pop("page_starts", None)  # a record's own field must not pass for page offsets
     if not text:
         raise Unreadable("no text")
     if len(text) > 2 * len(raw_text) + 100:  # compatibility characters that unfold into many (NFKC)
@@ -459,9 +715,29 @@ def _document(
     title = normalize(str(meta.pop("title", "") or ""))[:MAX_TITLE] or _first_line_title(text)
     title = title or normalize(display(path.stem))[:MAX_TITLE]
     date = _date(meta, text, path)
-    return Document(
-        doc_id=doc_id, text=text, title=title, date=date, source=source, meta=_plain(meta), collection=collection
-    )
+    meta = _plain(meta) | ({"page_starts": starts} if starts else {})  # any number of pages, unlike _plain
+    return Document(doc_id=doc_id, text=text, title=title, date=date, source=source, meta=meta, collection=collection)
+
+
+def _pages(text: str) -> tuple[str, list[int]]:
+    """The text without its page marks, and the offset in it where each page starts (page n at
+    index n - 1). Readers of paged files put a `PAGE_MARK` line before each page's text: a
+    private-use character, which normalizing keeps on its line, so the offsets are those of the
+    final text whatever normalizing changed in the pages (pinyin, Traditional characters, NFKC)."""
+    if PAGE_MARK not in text:
+        return text, []
+    out: list[str] = []
+    starts: list[int] = []
+    at = 0
+    for line in text.split("\n"):
+        number = line[len(PAGE_MARK) :]
+        if line.startswith(PAGE_MARK) and number.isascii() and number.isdigit():
+            starts.append(at)
+            continue
+        out.append(line)
+        at += len(line) + 1
+    joined = "\n".join(out)
+    return joined, [min(s, len(joined)) for s in starts]
 
 
 DATE_FIELDS = ("date", "日期", "publish_date", "pub_date", "time", "时间")  # a record's date, first found
@@ -497,6 +773,15 @@ def _raise_in(thread_id: int, exc: type[BaseException] | None) -> None:
     set_async_exc(ctypes.c_ulong(thread_id), ctypes.py_object(exc) if exc else ctypes.py_object())
 
 
+class _Deadline:
+    """When a limited thread's work must stop: moved later by that thread only."""
+
+    __slots__ = ("at", "thread_id")
+
+    def __init__(self, thread_id: int, at: float) -> None:
+        self.thread_id, self.at = thread_id, at
+
+
 class _Watchdog:
     """One daemon thread raising `_TookTooLong` in threads past their deadline. SIGALRM reaches the
     main thread only, and the web app parses uploads in worker threads; a timer thread per file
@@ -504,10 +789,11 @@ class _Watchdog:
 
     A thread being limited takes no lock here: an exception raised while it held one would leave
     the lock taken for good. It adds and removes its entry with single dict operations (atomic
-    under the GIL) and wakes the watchdog through a socket."""
+    under the GIL) and wakes the watchdog through a socket. It may move its own deadline later
+    (`extend`: each page OCRed brings its own time); only the watchdog removes a passed one."""
 
     def __init__(self) -> None:
-        self._armed: dict[object, tuple[int, float]] = {}  # token → (thread id, time.monotonic() deadline)
+        self._armed: dict[object, _Deadline] = {}  # token → thread id and time.monotonic() deadline
         self._fired: set[object] = set()  # tokens whose exception has been set
         self._start = threading.Lock()
         self._wake: tuple[socket.socket, socket.socket] | None = None
@@ -522,10 +808,18 @@ class _Watchdog:
                     threading.Thread(target=self._run, args=(wake[0],), name="rag-loader-watchdog", daemon=True).start()
                     self._wake = wake
         token = object()
-        self._armed[token] = (threading.get_ident(), time.monotonic() + seconds)
+        self._armed[token] = _Deadline(threading.get_ident(), time.monotonic() + seconds)
         with contextlib.suppress(OSError):  # full: the watchdog has wake-ups pending anyway
             self._wake[1].send(b"\0")
         return token
+
+    def extend(self, seconds: float) -> None:
+        """Give the limited work of the calling thread ``seconds`` more. An entry is changed in
+        place, never put back: one the watchdog has just taken fires as it would have."""
+        me = threading.get_ident()
+        for entry in list(self._armed.values()):
+            if entry.thread_id == me:
+                entry.at += seconds
 
     def disarm(self, token: object) -> None:
         if self._armed.pop(token, None) is not None:
@@ -538,11 +832,11 @@ class _Watchdog:
     def _run(self, wake: socket.socket) -> None:
         while True:
             now = time.monotonic()
-            for token, (thread_id, deadline) in list(self._armed.items()):
-                if deadline <= now and self._armed.pop(token, None) is not None:
-                    _raise_in(thread_id, _TookTooLong)
+            for token, entry in list(self._armed.items()):
+                if entry.at <= now and self._armed.pop(token, None) is not None:
+                    _raise_in(entry.thread_id, _TookTooLong)
                     self._fired.add(token)
-            deadlines = [deadline for _, deadline in list(self._armed.values())]
+            deadlines = [entry.at for entry in list(self._armed.values())]
             select.select([wake], [], [], max(0.0, min(deadlines) - time.monotonic()) if deadlines else None)
             with contextlib.suppress(OSError):
                 wake.recv(4096)
@@ -858,3 +1152,15 @@ def _load_file(
             f"over {UNPACK_RATIO} per byte of the file"
         )
     result.documents.append(doc)
+    if (note := _ocr_note(doc.meta)) is not None:
+        result.notes.append((doc.source, note))
+
+
+def _ocr_note(meta: dict[str, Any]) -> str | None:
+    """What to tell of a file read by OCR with a low mean confidence: its text may be wrong."""
+    from .ocr import MIN_CONFIDENCE
+
+    confidence = meta.get("ocr_confidence")
+    if not isinstance(confidence, float) or confidence >= MIN_CONFIDENCE:
+        return None
+    return f"OCR confidence {confidence:.2f}, below {MIN_CONFIDENCE:.2f}: its text may hold misread characters"

@@ -131,7 +131,7 @@ def test_pdf_without_text_and_broken_files_are_skipped_with_reasons(tmp_path):
     reasons = {Path(w).name: r for w, r in result.skipped}
     assert set(reasons) == {"scan.pdf", "broken.docx", "broken.pdf", "photo.png", "data.txt"}
     assert "text layer" in reasons["scan.pdf"]
-    assert "unsupported" in reasons["photo.png"]
+    assert "not an image" in reasons["photo.png"]  # read by OCR, but broken
 
 
 def test_html_scripts_are_not_text(tmp_path):
