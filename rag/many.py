@@ -207,10 +207,12 @@ _EXCLUDED = re.compile(r"(?:不算|不含|不包括|除去|除了|不计)[^。�
 _QUESTION_WORDS = re.compile(
     r"资料中|最近|最后|历次|各次|一共|总共|共(?=开|召开|举行)|\d{4}年[度底初]?|今年|去年|前年|以来|开了|开过|召开了|举行了|"
     r"[上下]半年|第?[一二三四]季度|"
-    r"哪几次|第一次|几次|多少次|哪些|几场|哪次|一次|首次|最早的?|最新的?|^[来过了的各底]+"
+    r"哪几次|哪几场|哪场|第一次|几次|多少次|哪些|几场|哪次|一次|首次|最早的?|最新的?|^[来过了的各底]+"
 )
 
 
+# a meeting phrase holding a document (报告, 稿, 草案 …): a meeting described by what it discussed, not named
+_DESCRIBED = re.compile(r"报告|稿|草案|纲要|《")
 # meetings held by video or telephone: their kinds leave this out (one series however it is held), their
 # names keep it; asked for by name, it is a filter of its own
 _MEDIUM = re.compile(r"视频会议|电视电话会议")
@@ -262,6 +264,8 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         kind, asked, family = None, "、".join(dict.fromkeys(media)), frozenset[str]()
     else:
         kind, asked, family = _match_kind(asked_for, kinds)
+    if kind is None and asked is not None and _DESCRIBED.search(asked):
+        return None  # 就政府工作报告征求意见稿开的座谈会: named by what it discussed; the passages may tell
     names = _named(q, people)
     person = names[0] if names else None
     if asked is not None and person is not None and person in asked:
