@@ -361,6 +361,7 @@ def test_rag_meetings_and_eval_on_a_many_meeting_set(archive, tmp_path, capsys, 
     assert result["abstention"] == 1.0
 
 
+@pytest.mark.slow  # LangChain's OpenAI client takes seconds to import
 def test_a_chat_model_writes_from_the_composed_list_and_is_checked(archive):
     from rag import LLMConfig
 
