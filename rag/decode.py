@@ -10,7 +10,10 @@ than 2% control, private-use or unassigned characters is refused as binary.
 from __future__ import annotations
 
 import codecs
+import io
 import unicodedata
+import zipfile
+from collections.abc import Callable
 
 
 class Unreadable(Exception):
@@ -143,3 +146,22 @@ def _guess(data: bytes) -> str:
         return data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
         raise Unreadable(f"cannot decode as {encoding}") from exc
+
+
+def open_package(
+    data: bytes, kind: str, has_part: Callable[[str], bool], part: str, max_unpacked: int
+) -> zipfile.ZipFile:
+    """The ZIP of a packed document (.docx, .ofd, .xlsx), refused with a reason when broken, when no
+    entry passes ``has_part`` (the ``part`` that makes it a ``kind`` file), or when it unpacks to more
+    than ``max_unpacked`` bytes as its directory says (a ZIP bomb; readers still bound what they read)."""
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+        infos = z.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise Unreadable(f"not a valid {kind} file (broken or truncated ZIP: {exc})") from exc
+    if not any(has_part(i.filename) for i in infos):
+        raise Unreadable(f"not {'an' if kind[1] in 'aeiouox' else 'a'} {kind} file (no {part} in the package)")
+    unpacked = sum(i.file_size for i in infos)
+    if unpacked > max_unpacked:
+        raise Unreadable(f"unpacks to {unpacked / 2**20:.0f} MB, over the limit of {max_unpacked / 2**20:.0f} MB")
+    return z

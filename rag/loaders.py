@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from .dates import date_from_text, parse_date, year_hint
-from .decode import Unreadable, bom_encoding, decode, utf16_without_bom
+from .decode import Unreadable, bom_encoding, decode, open_package, utf16_without_bom
 from .legacy import read_doc
 from .normalize import normalize
 from .ofd import read_ofd
@@ -466,16 +466,7 @@ def _docx_title(z: zipfile.ZipFile, top: list[tuple[str | None, str]]) -> str | 
 def _read_docx(data: bytes, path: Path, limit: int) -> tuple[str, dict[str, Any]]:
     """The text of a .docx file, read from word/document.xml in one streaming pass (python-docx
     builds the whole tree: 2 GB for a 290 KB file that unpacks to 100 MB of tiny elements)."""
-    try:
-        z = zipfile.ZipFile(io.BytesIO(data))
-        names = set(z.namelist())
-        unpacked = sum(i.file_size for i in z.infolist())
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise Unreadable(f"not a valid .docx file (broken or truncated ZIP: {exc})") from exc
-    if "word/document.xml" not in names:
-        raise Unreadable("not a .docx file (no word/document.xml in the package)")
-    if unpacked > 10 * limit:
-        raise Unreadable(f"unpacks to {_size(unpacked)}, over the limit of {_size(10 * limit)}")
+    z = open_package(data, ".docx", lambda name: name == "word/document.xml", "word/document.xml", 10 * limit)
     body = _docx_body(z, 10 * limit, _text_limit(".docx", limit))
     title = _docx_title(z, body.top)
     return "\n".join(body.lines), ({"title": title} if title else {})

@@ -14,7 +14,6 @@ URLs and drive letters are refused with their name, where ofdkit would silently 
 
 from __future__ import annotations
 
-import io
 import posixpath
 import re
 import zipfile
@@ -22,7 +21,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from .decode import Unreadable
+from .decode import Unreadable, open_package
 
 __all__ = ["XML_PART", "read_ofd"]
 
@@ -57,18 +56,10 @@ def escapes(base: str, location: str) -> bool:
 
 def _open_package(data: bytes, limit: int) -> zipfile.ZipFile:
     """The ZIP of an OFD file, refused when broken, not an OFD, or too large once unpacked."""
-    try:
-        z = zipfile.ZipFile(io.BytesIO(data))
-        infos = z.infolist()
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise Unreadable(f"not a valid .ofd file (broken or truncated ZIP: {exc})") from exc
+    z = open_package(data, ".ofd", lambda name: name.lstrip("/").lower() == "ofd.xml", "OFD.xml", UNPACKED * limit)
+    infos = z.infolist()
     if len(infos) > MAX_ENTRIES:
         raise Unreadable(f"the .ofd package has {len(infos):,} parts, over the limit of {MAX_ENTRIES:,}")
-    if not any(i.filename.lstrip("/").lower() == "ofd.xml" for i in infos):
-        raise Unreadable("not an .ofd file (no OFD.xml in the package)")
-    unpacked = sum(i.file_size for i in infos)
-    if unpacked > UNPACKED * limit:
-        raise Unreadable(f"unpacks to {unpacked / 2**20:.0f} MB, over the limit of {UNPACKED * limit / 2**20:.0f} MB")
     for info in infos:
         if info.filename.lower().endswith(".xml") and info.file_size > XML_PART:
             raise Unreadable(f"{info.filename} unpacks to {info.file_size:,} bytes, over {XML_PART:,} for one XML part")

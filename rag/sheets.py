@@ -29,16 +29,15 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from .decode import Unreadable, decode
-from .tables import CELL_SEP, row_text
+from .decode import Unreadable, decode, open_package
+from .tables import header_line, row_text
 
-__all__ = ["FIELD_SEP", "cell_text", "read_csv", "read_xlsx", "row_text", "sheet_lines"]
+__all__ = ["cell_text", "read_csv", "read_xlsx", "row_text", "sheet_lines"]
 
 UNPACKED = 10  # an .xlsx unpacks to at most this many times the file size limit
 MAX_TITLE_ROWS = 10  # single-cell rows above the header kept as title lines, at most
 _DEFAULT_SHEET = re.compile(r"^(sheet|工作表|表)\s*\d*$", re.I)
 _SPACES = re.compile(r"\s+")
-FIELD_SEP = CELL_SEP  # between the fields of a row, as in every table (`rag.tables`)
 
 
 def cell_text(value: object) -> str:
@@ -91,7 +90,7 @@ def sheet_lines(rows: Iterable[Sequence[object]], limit: int) -> tuple[list[str]
             if sum(1 for c in cells if c) < 2 and len(pending) <= MAX_TITLE_ROWS:
                 continue
             titles, header, data_rows = _split_head(pending)
-            lines.append(FIELD_SEP.join(c for c in header if c))
+            lines.append(header_line(header))
             lines.extend(row_text(header, row) for row in data_rows)
         elif cells != header:
             lines.append(row_text(header, cells))
@@ -113,23 +112,9 @@ def _sheet_text(name: str | None, rows: Iterable[Sequence[object]], limit: int) 
     return "\n".join([*titles, *named, *lines]), (titles[0] if titles else None)
 
 
-def _check_zip(data: bytes, limit: int) -> None:
-    """Refuse a broken ZIP, one that is not a workbook, or one that unpacks to too much."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            infos = z.infolist()
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise Unreadable(f"not a valid .xlsx file (broken or truncated ZIP: {exc})") from exc
-    if not any(i.filename == "xl/workbook.xml" for i in infos):
-        raise Unreadable("not an .xlsx file (no xl/workbook.xml in the package)")
-    unpacked = sum(i.file_size for i in infos)
-    if unpacked > UNPACKED * limit:
-        raise Unreadable(f"unpacks to {unpacked / 2**20:.0f} MB, over the limit of {UNPACKED * limit / 2**20:.0f} MB")
-
-
 def read_xlsx(data: bytes, path: Path, limit: int) -> tuple[str, dict[str, Any]]:
     """Every sheet of an .xlsx workbook, each as `sheet_lines`; sheets separated by a blank line."""
-    _check_zip(data, limit)
+    open_package(data, ".xlsx", lambda name: name == "xl/workbook.xml", "xl/workbook.xml", UNPACKED * limit).close()
     try:
         import openpyxl
     except ImportError as exc:  # pragma: no cover - a dependency of the package
