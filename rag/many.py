@@ -30,7 +30,7 @@ from .meetings import (
     written_out,
 )
 from .normalize import normalize
-from .tokenize import expand_aliases
+from .tokenize import expand_aliases, is_token, jieba_words
 from .types import Answer, Citation, Document, Quote
 
 _AGGREGATES = (
@@ -71,6 +71,7 @@ class Intent:
     family: frozenset[str] = frozenset()  # the kinds a phrase names together (对口支援工作会议), with ``kind``
     medium: str | None = None  # how they were held, whatever the kind: 视频会议、电视电话会议
     others: tuple[str, ...] = ()  # more people in the same role: 哪几次是李克强主持的、哪几次是李强主持的
+    words: tuple[str, ...] = ()  # the question's other words (纪念、诞辰): what else it may be about
 
     @property
     def people(self) -> tuple[str, ...]:
@@ -333,11 +334,45 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         role = next((name for name, verbs in ROLE_VERBS if verbs.search(after.group(0))), None)
         if role is None and (later := re.search(r"[，,]([^，。？]{0,6}?)主持", q[after.end() :])):
             role = "presided" if not _ASKING.search(later.group(1)) else None  # 王沪宁当主席后，头一回主持…
+    said_of = [*names, mentioned, qualifier, span.text if span else None]
     return Intent(
         aggregate, kind, span, person, verb, obj, asked_kind=asked, term=term, session=session, qualifier=qualifier,
         topic=topic, closing=closing, role=role, mentioned=mentioned, family=family, medium=medium,
-        others=tuple(names[1:]) if role else (),
+        others=tuple(names[1:]) if role else (), words=_other_words(asked_for, said_of, kind),
     )  # fmt: skip
+
+
+# the words of how a question asks, not of what it asks about
+_FRAME = re.compile(
+    r"资料|报道|播发|分别|什么|召开|举行|开会|会上|闭幕|开幕|为准|先后|时间|时候|以前|以后|以来|之后|重点|方面|题目|内容|问题"
+)
+
+
+def _other_words(q: str, said: Sequence[str | None], kind: str | None) -> tuple[str, ...]:
+    """The words of ``q`` besides its frame, the kind and what ``said`` holds (people, window, object):
+    纪念、诞辰 in 中共中央举行座谈会纪念老一辈领导同志诞辰…哪几次."""
+    for s in said:
+        if s:
+            q = q.replace(s, " ")
+    canon = _canon(kind) if kind else ""
+
+    def in_kind(word: str) -> bool:  # 常会 of 国常会, 国安 of 国安委: the kind's characters in order
+        rest = iter(canon)
+        return all(c in rest for c in _canon(word))
+
+    return tuple(
+        dict.fromkeys(
+            w
+            for w in jieba_words(q)
+            if len(w) >= 2
+            and re.fullmatch(r"[\u4e00-\u9fff]+", w)
+            and is_token(w)
+            and not _QUESTION_WORDS.fullmatch(w)
+            and not _FRAME.search(w)
+            and not _ASKING.search(w)
+            and not in_kind(w)
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------- answering
@@ -421,6 +456,32 @@ def select(
         and (intent.medium is None or re.search(intent.medium, m.name) is not None)
     ]
     return _grouped(out)
+
+
+# other reports that name the meeting and write a word of the question: enough to say it is about them
+_ELSEWHERE = 2
+
+
+def about_other_reports(
+    intent: Intent, chosen: Sequence[Sequence[Meeting]], documents: Mapping[str, Document]
+) -> str | None:
+    """A word of the question that no report of the chosen meetings writes, while other reports naming
+    the meeting do (纪念、诞辰 of 纪念…诞辰座谈会 for 座谈会; 通报 of 通报中央经济工作会议精神 for 中央经济工作会议):
+    the question is about those other reports, which the facts do not answer; None when there is none."""
+    own = {m.doc_id for group in chosen for m in group}
+    texts = [documents[i].text for i in own if i in documents]
+    words = [w for w in intent.words if not any(w in t for t in texts)]
+    if not words:
+        return None
+    names = {m.kind for group in chosen for m in group}
+    for word in words:
+        elsewhere = 0
+        for doc_id, doc in documents.items():
+            if doc_id not in own and word in doc.text and any(n in doc.text for n in names):
+                elsewhere += 1
+                if elsewhere >= _ELSEWHERE:
+                    return word
+    return None
 
 
 def _terms(meetings: Sequence[Meeting], everything: Sequence[Meeting]) -> dict[int, int]:
@@ -537,6 +598,8 @@ def compose(intent: Intent, meetings: Sequence[Meeting], documents: Mapping[str,
     scope = _scope(intent)
     if not chosen:  # includes a meeting the index knows no kind of
         return Answer(text=f"资料中没有找到{scope}的记录。", found=False, answerer="facts")
+    if word := about_other_reports(intent, chosen, documents):
+        return Answer(text=f"资料中{scope}的报道没有写到“{word}”。", found=False, answerer="facts")
     passages: dict[tuple[str, int, int], int] = {}
     quotes: list[Quote] = []
 

@@ -811,3 +811,27 @@ def test_a_term_the_reports_leave_out_is_read_from_the_numbering_and_the_holder(
     assert earlier is not None and [[m.doc_id for m in g] for g in select(earlier, meetings)] == [["d"]]
     unknown = parse("十八届中央政治局第一次集体学习是哪天？", known, set(), TODAY)
     assert unknown is not None and select(unknown, meetings) == []
+
+
+@pytest.mark.slow  # reads the 2,427 reports to keep those that name the conference
+@pytest.mark.skipif(not (DATA / "xinwenlianbo" / "meetings.jsonl").exists(), reason="needs ../shared/data")
+def test_a_question_about_other_reports_that_name_a_meeting_is_not_answered_by_its_list():
+    from rag.loaders import load
+    from rag.many import about_other_reports, compose, select
+
+    # the real reports that name the conference: its own, and those of what followed it (通报, 学习, 贯彻)
+    docs = {
+        d.doc_id: d for d in load([DATA / "xinwenlianbo" / "meetings.jsonl"]).documents if "中央经济工作会议" in d.text
+    }
+    meetings = extract_all(docs.values())
+    known, people = kinds(meetings), {p.name for m in meetings for p in m.people}
+    plain = parse("历次中央经济工作会议分别是哪天开的？", known, people, TODAY)
+    assert plain is not None and plain.kind == "中央经济工作会议"
+    assert about_other_reports(plain, select(plain, meetings, docs), docs) is None
+    assert compose(plain, meetings, docs).found
+    # the conference's own reports never write 通报/党外人士; other reports naming it do: not its list
+    other = parse("每年中央经济工作会议之后，都有哪几次向党外人士通报会议精神？", known, people, TODAY)
+    assert other is not None and other.kind == "中央经济工作会议"
+    assert about_other_reports(other, select(other, meetings, docs), docs) in ("党外人士", "通报")
+    answer = compose(other, meetings, docs)
+    assert not answer.found and "没有写到" in answer.text
