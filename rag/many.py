@@ -345,6 +345,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
 # the words of how a question asks, not of what it asks about
 _FRAME = re.compile(
     r"资料|报道|播发|分别|什么|召开|举行|开会|会上|闭幕|开幕|为准|先后|时间|时候|以前|以后|以来|之后|重点|方面|题目|内容|问题"
+    r"|提到|提及|谈到|讲到|写入|写进|出现|会议|届|次"  # what the reports must say; meetings, terms, sessions
 )
 
 
@@ -691,11 +692,12 @@ def _when(group: Sequence[Meeting], closing: bool = False) -> str:
 def _about(m: Meeting, cite: Callable[[Meeting, tuple[int, int] | None], str], line: bool = False) -> str:
     """The topic of a meeting, else the first of its decisions, each cited."""
     if m.topic is not None:
-        said = f"议题：{m.topic.text}{cite(m, (m.topic.start, m.topic.end))}"
+        at = (m.topic.start, m.topic.end) if m.topic.start >= 0 else None  # from the title: its lead is cited
+        said = f"议题：{m.topic.text}{cite(m, at)}"
     elif m.decisions:
-        shown = m.decisions[:3]
-        said = "事项：" + "、".join(f"{d.text}{cite(m, (d.start, d.end))}" for d in shown)
-        said += "等" if len(m.decisions) > 3 else ""
+        decisions = list({d.text: d for d in reversed(m.decisions)}.values())[::-1]  # each once, where first said
+        said = "事项：" + "、".join(f"{d.text}{cite(m, (d.start, d.end))}" for d in decisions[:3])
+        said += "等" if len(decisions) > 3 else ""
     else:
         return ""
     return f"，{said}" if line else f"{said}。"

@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "25"
+EXTRACTOR_VERSION = "26"
 
 _NUM = "一二三四五六七八九十百零〇两\\d"
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -432,16 +432,20 @@ _LATER_DECISION = re.compile(
 )
 _TOPIC = re.compile(
     r"围绕“([^”]{2,60})”|以“([^”]{2,60})”为(?:议题|主题)|就([^，。“”]{2,40}?)进行第[一二三四五六七八九十百\d]+次集体学习"
+    r"|围绕([^，。；“”]{4,40}?)(?:协商议政|建言资政|协商建言|议政建言|进行协商)"
 )
 
 
-def _topic(text: str, lo: int, hi: int) -> Decision | None:
-    """What a meeting discussed, when the report names it: 围绕“…”, 以“…”为议题, 就…进行集体学习."""
+def _topic(text: str, lo: int, hi: int, title: str = "") -> Decision | None:
+    """What a meeting discussed, when the report names it: 围绕“…”, 以“…”为议题, 就…进行集体学习, 围绕…协商议政;
+    else when its title does (全国政协召开双周协商座谈会围绕“…”协商议政), with no span in the text (-1)."""
     m = _TOPIC.search(text, lo, hi)
-    if m is None:
-        return None
-    g = next(i for i in (1, 2, 3) if m.group(i))
-    return Decision("议题", m.group(g), "", m.start(g), m.end(g))
+    if m is not None:
+        g = next(i for i in (1, 2, 3, 4) if m.group(i))
+        return Decision("议题", m.group(g), "", m.start(g), m.end(g))
+    if m := _TOPIC.search(title):
+        return Decision("议题", next(g for g in m.groups() if g), "", -1, -1)
+    return None
 
 
 def _decision(verb: str, text: str, start: int) -> Decision:
@@ -510,7 +514,7 @@ def extract(doc: Document) -> Meeting | None:
     decisions = list(_decisions(text, lead[0], window_hi))
     for m in _LATER_DECISION.finditer(text, window_hi):  # 会议审议通过了《…》 further down the report
         decisions += _decisions(text, m.start(), m.end())
-    topic = _topic(text, 0, min(len(text), 1500))
+    topic = _topic(text, 0, min(len(text), 1500), title)
     start, end = (chosen.start, chosen.end) if chosen else (-1, -1)
     return Meeting(
         doc.doc_id,

@@ -835,3 +835,36 @@ def test_a_question_about_other_reports_that_name_a_meeting_is_not_answered_by_i
     assert about_other_reports(other, select(other, meetings, docs), docs) in ("党外人士", "通报")
     answer = compose(other, meetings, docs)
     assert not answer.found and "没有写到" in answer.text
+
+
+def test_topics_written_without_quotes_or_only_in_the_title():
+    from rag.many import compose
+
+    said = report(
+        "b1",
+        "2024-06-17",
+        "全国政协召开双周协商座谈会围绕促进中医药传承创新发展协商议政",
+        "央视网消息（新闻联播）：十四届全国政协第二十次双周协商座谈会17日在京召开，全国政协主席王沪宁主持会议。"
+        "他表示，围绕促进中医药传承创新发展协商议政，要深入学习领会有关论述。",
+    )
+    titled = report(
+        "b2",
+        "2024-03-29",
+        "全国政协召开双周协商座谈会围绕“推进法治化营商环境建设”协商议政",
+        "央视网消息（新闻联播）：十四届全国政协第十六次双周协商座谈会29日在京召开，全国政协主席王沪宁主持会议。"
+        "他表示，要打造市场化、法治化、国际化一流营商环境。",
+    )
+    docs = {d.doc_id: d for d in (said, titled)}
+    meetings = extract_all(docs.values())
+    by_doc = {m.doc_id: m for m in meetings}
+    body = by_doc["b1"].topic
+    assert body is not None and body.text == "促进中医药传承创新发展"
+    assert said.text[body.start : body.end] == body.text
+    head = by_doc["b2"].topic
+    assert head is not None and head.text == "推进法治化营商环境建设" and head.start == -1  # the title's: no span
+    asked = parse("这一年全国政协的双周协商座谈会都谈了什么题目？", kinds(meetings), set(), TODAY)
+    assert asked is not None and asked.topic and asked.window is not None and asked.window.start == "2024-01-01"
+    answer = compose(asked, meetings, docs)
+    assert "议题：推进法治化营商环境建设[1]" in answer.text  # cited by the lead of its report
+    assert "议题：促进中医药传承创新发展[3]" in answer.text  # the sentence that says it
+    assert answer.citations[0].text.startswith("央视网消息") and "没有写明议题" not in answer.text
