@@ -152,7 +152,6 @@ class IndexStore:
         self.dense = dense
         self.bm25 = bm25
         self.meetings = list(meetings)  # the meeting each document reports (rag.meetings)
-        self._tokens: list[list[str]] | None = None
         spans = [span(c.date) if c.date else ("", "") for c in chunks]  # a year covers its days
         self._firsts = np.array([f for f, _ in spans], dtype=object)
         self._lasts = np.array([last for _, last in spans], dtype=object)
@@ -219,13 +218,10 @@ class IndexStore:
             return np.zeros((0, self.dense.d), dtype=np.float32)
         return np.asarray(self.dense.reconstruct_batch(np.asarray(rows, dtype=np.int64)), dtype=np.float32)
 
-    @property
-    def tokens(self) -> list[list[str]]:
-        """The keyword tokens of each chunk row, read from disk when first needed (a rebuild reuses
-        them); not kept in memory otherwise, as they are large."""
-        if self._tokens is None:
-            self._tokens = _read_tokens(self.path / str(self.manifest["generation"]) / "chunks.sqlite")
-        return self._tokens
+    def read_tokens(self, into: Tokens) -> list[np.ndarray]:
+        """The keyword tokens of each chunk row as ids of ``into`` (a rebuild reuses them), read from
+        disk: they are large, and not kept in memory."""
+        return _read_tokens(self.path / str(self.manifest["generation"]) / "chunks.sqlite", into)
 
     def document_frequency(self, token: str) -> int:
         """In how many chunks ``token`` occurs: the length of its column in the BM25 matrix."""
@@ -464,13 +460,46 @@ class IndexStore:
         return store, stats
 
 
+class Tokens:
+    """The keyword tokens of a build's chunks, one row of ids per chunk into one vocabulary: millions of
+    tokens held as numbers, not as as many strings (a build of 36,000 chunks held 1.2 GB of them)."""
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self.words: list[str] = []
+        self.rows: list[np.ndarray] = []
+
+    def ids(self, tokens: Sequence[str]) -> np.ndarray:
+        """``tokens`` as ids, new ones added to the vocabulary."""
+        vocab, words = self.vocab, self.words
+        out = np.empty(len(tokens), dtype=np.int32)
+        for i, t in enumerate(tokens):
+            tid = vocab.get(t)
+            if tid is None:
+                tid = vocab[t] = len(words)
+                words.append(t)
+            out[i] = tid
+        return out
+
+    def add(self, tokens: Sequence[str] | np.ndarray) -> None:
+        self.rows.append(tokens if isinstance(tokens, np.ndarray) else self.ids(tokens))
+
+    def text(self, row: int) -> str:
+        """The tokens of chunk ``row`` as stored: joined by tabs."""
+        words = self.words
+        return "\t".join([words[i] for i in self.rows[row].tolist()])
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
 @dataclass
 class _Plan:
     """The chunks of a build in row order, their keyword tokens, where each comes from (a row of the
     previous index, or -1 for a chunk to embed), and how many documents were reused whole."""
 
     chunks: list[Chunk]
-    tokens: list[list[str]]
+    tokens: Tokens
     source_rows: list[int]
     reused: int
 
@@ -482,16 +511,16 @@ def _plan(docs: Sequence[Document], previous: IndexStore | None, size: int, over
     An index from before headings (no chunker version) embedded title, date and passage, as now
     (`embed_text`): a document of it keeps its vectors when it chunks the same now; its chunks take
     their headings and are tokenized again (the keyword text holds the headings)."""
-    plan = _Plan([], [], [], 0)
+    plan = _Plan([], Tokens(), [], 0)
     old_hashes: dict[str, str] = previous.manifest["documents"] if previous is not None else {}
     old_rows: dict[str, list[int]] = {}
-    old_tokens: list[list[str]] | None = None
+    old_tokens: list[np.ndarray] | None = None
     if previous is not None:
         for row, c in enumerate(previous.chunks):
             old_rows.setdefault(c.doc_id, []).append(row)
         if previous.manifest.get("tokenizer") == TOKENIZER_VERSION:
             try:
-                old_tokens = previous.tokens
+                old_tokens = previous.read_tokens(plan.tokens)
             except (OSError, sqlite3.Error):  # its files were replaced meanwhile (another build): re-tokenize
                 old_tokens = None
     before_headings = previous is not None and previous.chunker_version is None
@@ -507,19 +536,19 @@ def _plan(docs: Sequence[Document], previous: IndexStore | None, size: int, over
             if chunks is not None:  # from before headings: the same vectors, new keyword text
                 for chunk, row in zip(chunks, old_rows[doc.doc_id], strict=True):
                     plan.chunks.append(chunk)
-                    plan.tokens.append(tokenize(index_text(chunk)))
+                    plan.tokens.add(tokenize(index_text(chunk)))
                     plan.source_rows.append(row)
                 continue
             for row in old_rows[doc.doc_id]:
                 chunk = previous.chunks[row]
                 same = (chunk.source, chunk.collection) == (doc.source, doc.collection)
                 plan.chunks.append(chunk if same else replace(chunk, source=doc.source, collection=doc.collection))
-                plan.tokens.append(old_tokens[row] if old_tokens is not None else tokenize(index_text(chunk)))
+                plan.tokens.add(old_tokens[row] if old_tokens is not None else tokenize(index_text(chunk)))
                 plan.source_rows.append(row)
             continue
         for chunk in chunks if chunks is not None else chunk_document(doc, size, overlap):
             plan.chunks.append(chunk)
-            plan.tokens.append(tokenize(index_text(chunk)))
+            plan.tokens.add(tokenize(index_text(chunk)))
             plan.source_rows.append(-1)
     return plan
 
@@ -621,7 +650,7 @@ def _write_tables(
     file: Path,
     docs: Sequence[Document],
     chunks: Sequence[Chunk],
-    tokens: Sequence[Sequence[str]],
+    tokens: Tokens,
     meetings: Sequence[Meeting],
 ) -> None:
     with contextlib.closing(sqlite3.connect(file)) as db, db:
@@ -644,10 +673,7 @@ def _write_tables(
         )
         db.executemany(
             "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                (i, c.chunk_id, c.doc_id, c.start, c.end, "\t".join(t), c.heading)
-                for i, (c, t) in enumerate(zip(chunks, tokens, strict=True))
-            ),
+            ((i, c.chunk_id, c.doc_id, c.start, c.end, tokens.text(i), c.heading) for i, c in enumerate(chunks)),
         )
         db.executemany(
             "INSERT INTO meetings VALUES (?, ?, ?, ?)",
@@ -655,9 +681,9 @@ def _write_tables(
         )
 
 
-def _read_tokens(file: Path) -> list[list[str]]:
+def _read_tokens(file: Path, into: Tokens) -> list[np.ndarray]:
     with contextlib.closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as db:
-        return [t.split("\t") if t else [] for (t,) in db.execute("SELECT tokens FROM chunks ORDER BY row")]
+        return [into.ids(t.split("\t") if t else []) for (t,) in db.execute("SELECT tokens FROM chunks ORDER BY row")]
 
 
 def _read_meetings(file: Path) -> list[Meeting]:
@@ -698,7 +724,7 @@ def _write(
     manifest: dict[str, Any],
     docs: Sequence[Document],
     chunks: Sequence[Chunk],
-    tokens: Sequence[Sequence[str]],
+    tokens: Tokens,
     vectors: np.ndarray,
     meetings: Sequence[Meeting],
     hnsw: bool = False,
@@ -724,7 +750,7 @@ def _write(
             index.add(np.ascontiguousarray(vectors))
         faiss.write_index(index, str(tmp / "dense.faiss"))
         bm25 = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
-        bm25.index([list(t) for t in tokens], show_progress=False)
+        bm25.index((tokens.rows, tokens.vocab), show_progress=False)
         bm25.save(str(tmp / "bm25"), show_progress=False)
         files = _digests(tmp)  # also flushes every file to disk
         os.replace(tmp, path / gen_name)

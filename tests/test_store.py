@@ -323,3 +323,14 @@ def test_refresh_reads_the_sources_again_and_keeps_uploads_in_their_collection(a
         and assistant.last_build.removed_documents == 1
     )
     assert assistant.ask("新增专题会是哪个单位召开的？").found
+
+
+def test_build_tokens_are_ids_into_one_vocabulary_and_read_back_as_written():
+    from rag.store import Tokens
+
+    tokens = Tokens()
+    tokens.add(["国务院", "常务会议", "国务院"])
+    tokens.add([])
+    tokens.add(["常务会议", "审议"])
+    assert [r.tolist() for r in tokens.rows] == [[0, 1, 0], [], [1, 2]]
+    assert [tokens.text(i) for i in range(len(tokens))] == ["国务院\t常务会议\t国务院", "", "常务会议\t审议"]
