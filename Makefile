@@ -38,6 +38,7 @@ bench: setup
 	$(BIN)/python bench/bench_ocr.py
 	$(BIN)/python bench/bench_trust.py
 	$(BIN)/python bench/bench_scale.py
+	$(BIN)/python bench/bench_updates.py
 	$(BIN)/python bench/reliability.py
 
 clean:

@@ -94,9 +94,9 @@ def main() -> None:
         _, i_ann = ann.search(qv.reshape(1, -1), 100)
         _, i_ex = exact.search(qv.reshape(1, -1), 100)
         overlap.append(len(set(i_ann[0]) & set(i_ex[0])) / 100)
-    store.dense = exact
+    store.segments[0].dense = exact  # one segment: a whole build
     cite_exact, lat_exact = run()
-    store.dense = ann
+    store.segments[0].dense = ann
 
     s = build.get("summary", "(reused index)")
     section = f"""## Scale: all news items (articles_*.jsonl)

@@ -22,7 +22,7 @@ from .loaders import LoadResult, load
 from .meetings import Meeting
 from .meetings import kinds as meeting_kinds
 from .retrieve import Retriever
-from .store import BuildStats, IndexStore, build_lock
+from .store import BuildStats, IndexStore, build_lock, manifest_revision
 from .types import Answer, Chunk, Document, Hit
 
 Sources = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
@@ -126,10 +126,12 @@ class Assistant:
         max_file_mb: float | None = None,
         on_plan: Callable[[int], None] | None = None,
         progress: Callable[[int], None] | None = None,
+        merge: bool = False,
     ) -> Assistant:
         """Make the index at ``index_dir`` mirror ``sources``: new and changed documents are embedded,
-        unchanged ones reused, vanished ones removed. Unreadable files, and files over ``max_file_mb``
-        (default 10, ``RAG_MAX_FILE_MB``), are listed with their reasons in ``last_load``."""
+        unchanged ones reused, vanished ones removed; only what changed is written, unless ``merge``
+        (one segment of everything). Unreadable files, and files over ``max_file_mb`` (default 10,
+        ``RAG_MAX_FILE_MB``), are listed with their reasons in ``last_load``."""
         sources = _paths(sources)  # read twice: loaded, then recorded in the manifest
         loaded = _load(sources, max_file_mb)
         if not loaded.documents:
@@ -146,6 +148,7 @@ class Assistant:
             chunk_overlap=chunk_overlap,
             on_plan=on_plan,
             progress=progress,
+            merge=merge,
             _sources=[os.path.abspath(src) for src in sources],
         )
         assistant.last_load = loaded
@@ -213,6 +216,7 @@ class Assistant:
         chunk_overlap: int | None = None,
         on_plan: Callable[[int], None] | None = None,
         progress: Callable[[int], None] | None = None,
+        merge: bool = False,
         _sources: Sequence[str] | None = None,
     ) -> Assistant:
         """Like `build`, from `Document` objects made elsewhere (e.g. an evaluation set)."""
@@ -237,6 +241,7 @@ class Assistant:
                 sources=_sources,
                 on_plan=on_plan,
                 progress=progress,
+                merge=merge,
             )
         assistant = cls(store, embedder, settings)
         assistant.last_build = stats
@@ -309,7 +314,7 @@ class Assistant:
         path = self.store.path
         with build_lock(path):
             current = self.store
-            if current.manifest.get("generation") != IndexStore.read_manifest(path).get("generation"):
+            if manifest_revision(current.manifest) != manifest_revision(IndexStore.read_manifest(path)):
                 current = IndexStore.load(path)  # rebuilt by someone else meanwhile
             before = list(current.documents.values())
             after = change(before)

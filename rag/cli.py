@@ -53,6 +53,7 @@ def _index(args: argparse.Namespace) -> int:
                 max_file_mb=args.max_file_mb,
                 on_plan=on_plan,
                 progress=progress,
+                merge=args.merge,
             )
     except NoDocuments as exc:
         _print_skipped(exc.skipped)
@@ -544,6 +545,11 @@ def parser() -> argparse.ArgumentParser:
         type=_megabytes,
         default=None,
         help="larger files (records of .jsonl) are reported, not read (default 10, $RAG_MAX_FILE_MB)",
+    )
+    pi.add_argument(
+        "--merge",
+        action="store_true",
+        help="write the whole index as one segment (an update otherwise writes only what changed)",
     )
     pi.set_defaults(func=_index)
 

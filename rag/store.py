@@ -1,18 +1,26 @@
-"""The index on disk: FAISS vectors, a bm25s keyword index, a SQLite chunk table and a manifest.
+"""The index on disk: segments of FAISS vectors, a bm25s keyword index and a SQLite chunk table, and a manifest.
 
 Layout of an index folder::
 
-    manifest.json        format, model, normalizer/tokenizer versions, chunking, document hashes,
-                         and the name of the generation folder that holds the data
-    gen-<id>/dense.faiss   one vector per chunk, row i = chunk row i
-    gen-<id>/bm25/         bm25s index (numpy + JSON, no pickle)
-    gen-<id>/chunks.sqlite documents (with their normalized text and collection) and chunks (spans, tokens)
+    manifest.json          format, model, normalizer/tokenizer versions, chunking, document hashes,
+                           the segment folders in row order (``generation`` first, then ``segments``),
+                           the documents deleted from each (``deleted``), and a ``revision``
+    gen-<id>/dense.faiss   one vector per chunk of the segment, row i = chunk row i
+    gen-<id>/bm25/         bm25s index of the segment's chunks (numpy + JSON, no pickle)
+    gen-<id>/chunks.sqlite its documents (with their normalized text and collection), chunks (spans,
+                           tokens) and meeting facts
 
-A build writes a new generation folder, then replaces ``manifest.json`` atomically (``os.replace``)
-and only then deletes the old generation: a build that dies leaves the previous index readable.
-The manifest records the size and SHA-256 of every file of its generation, checked on loading, so
-that a truncated or damaged file is named in the error instead of giving wrong answers. Builds of
-one index take turns (``.lock``, held with ``flock``); readers take no lock.
+A segment folder is written once and never changed. A whole build writes one segment; an update of
+an index (`IndexStore.build` with the index as ``previous``) writes a segment of the new and changed
+documents only, and lists the removed and replaced ones as deleted: adding a report costs what it
+adds, removing one costs a manifest. Questions search every segment (BM25 with the IDF of the whole
+index) and skip deleted documents; past `MAX_SEGMENTS` segments or `MAX_DELETED` of deleted chunks,
+a build merges them into one. Every write makes its files, then replaces ``manifest.json``
+atomically (``os.replace``), and only then deletes folders the manifest no longer names: a build or
+update that dies leaves the previous index readable. The manifest records the size and SHA-256 of
+every file of its segments, checked on loading, so that a truncated or damaged file is named in the
+error instead of giving wrong answers. Builds of one index take turns (``.lock``, held with
+``flock``); readers take no lock.
 """
 
 from __future__ import annotations
@@ -51,12 +59,17 @@ from .normalize import NORMALIZER_VERSION
 from .tokenize import TOKENIZER_VERSION, tokenize
 from .types import Chunk, Document
 
-# 2: documents belong to collections (a column of the documents table); 3: chunks carry their heading path
-FORMAT_VERSION = 3
+# 2: documents belong to collections (a column of the documents table); 3: chunks carry their heading path;
+# 4: segments (an update writes what it adds, and lists what it removes)
+FORMAT_VERSION = 4
 # formats whose vectors a build may still reuse (`IndexStore.load(strict=False)`)
-READABLE_FORMATS = (1, 2, FORMAT_VERSION)
+READABLE_FORMATS = (1, 2, 3, FORMAT_VERSION)
 # formats that questions may use: a format-2 index reads as chunks without headings, as it was built
-QUERYABLE_FORMATS = (2, FORMAT_VERSION)
+QUERYABLE_FORMATS = (2, 3, FORMAT_VERSION)
+# an update adds a segment; a build merges them all into one when there would be more than this many,
+# or when more than this share of their chunks would be of removed or replaced documents
+MAX_SEGMENTS = 8
+MAX_DELETED = 0.25
 MANIFEST = "manifest.json"
 # Exact search below this many chunks (a few ms per question); HNSW above it.
 HNSW_THRESHOLD = 20_000
@@ -135,23 +148,20 @@ def build_lock(path: str | os.PathLike[str]) -> Iterator[None]:
 class IndexStore:
     """An index loaded in memory. Build with `IndexStore.build`, open with `IndexStore.load`."""
 
-    def __init__(
-        self,
-        path: Path,
-        manifest: dict[str, Any],
-        documents: dict[str, Document],
-        chunks: list[Chunk],
-        dense: Any,
-        bm25: Any,
-        meetings: Sequence[Meeting] = (),
-    ) -> None:
+    def __init__(self, path: Path, manifest: dict[str, Any], segments: Sequence[Segment]) -> None:
         self.path = path
         self.manifest = manifest
-        self.documents = documents
-        self.chunks = chunks
-        self.dense = dense
-        self.bm25 = bm25
-        self.meetings = list(meetings)  # the meeting each document reports (rag.meetings)
+        self.segments = list(segments)
+        # the live documents, chunks (global rows: the live rows of each segment in turn) and meetings
+        self.documents = {i: d for g in segments for i, d in g.documents.items() if i not in g.deleted}
+        self.chunks: list[Chunk] = []
+        self._starts: list[int] = []  # the first global row of each segment
+        for g in segments:
+            self._starts.append(len(self.chunks))
+            self.chunks.extend(g.chunks[i] for i in g.live)
+        self.meetings = [m for g in segments for m in g.meetings if m.doc_id not in g.deleted]
+        self._simple = len(segments) == 1 and not segments[0].deleted  # rows are the segment's rows
+        chunks = self.chunks
         spans = [span(c.date) if c.date else ("", "") for c in chunks]  # a year covers its days
         self._firsts = np.array([f for f, _ in spans], dtype=object)
         self._lasts = np.array([last for _, last in spans], dtype=object)
@@ -184,58 +194,96 @@ class IndexStore:
     def __len__(self) -> int:
         return len(self.chunks)
 
+    @property
+    def dense(self) -> Any:
+        """The FAISS index of the first (largest) segment."""
+        return self.segments[0].dense
+
+    @property
+    def bm25(self) -> Any:
+        """The bm25s index of the first (largest) segment."""
+        return self.segments[0].bm25
+
     def bm25_scores(self, query_tokens: Sequence[str]) -> np.ndarray:
-        """BM25 score of every chunk row for the query tokens (zeros when none is in the vocabulary)."""
-        known = [t for t in query_tokens if t in self.bm25.vocab_dict]
-        if not known or not self.chunks:
-            return np.zeros(len(self.chunks), dtype=np.float32)
-        return np.asarray(self.bm25.get_scores(known), dtype=np.float32)
+        """BM25 score of every chunk row for the query tokens (zeros when none is in the vocabulary).
+
+        Over several segments, each token's scores are those of its segment with the IDF of the
+        whole index in place of the segment's (a segment's own document lengths stay: an update is
+        scored as it would be after a merge, up to that)."""
+        out = np.zeros(len(self.chunks), dtype=np.float32)
+        if not self.chunks:
+            return out
+        if self._simple:
+            known = [t for t in query_tokens if t in self.bm25.vocab_dict]
+            return np.asarray(self.bm25.get_scores(known), dtype=np.float32) if known else out
+        for g, start in zip(self.segments, self._starts, strict=True):
+            known = [t for t in query_tokens if t in g.bm25.vocab_dict]
+            if not known or not len(g.live):
+                continue
+            scores = np.zeros(len(g.chunks), dtype=np.float32)
+            for token in known:
+                scores += np.asarray(g.bm25.get_scores([token]), dtype=np.float32) * (
+                    self.idf(token) / _idf(len(g.chunks), g.document_frequency(token))
+                )
+            out[start : start + len(g.live)] = scores[g.live]
+        return out
 
     def dense_search(self, query: np.ndarray, n: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top ``n`` chunk rows by inner product, optionally among ``rows`` only."""
-        import faiss
-
         empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if not self.chunks or n <= 0 or (rows is not None and len(rows) == 0):
             return empty
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        n = min(n, len(self.chunks) if rows is None else len(rows))
-        kwargs: dict[str, Any] = {}
-        if rows is not None:
-            kwargs["sel"] = faiss.IDSelectorBatch(np.asarray(rows, dtype=np.int64))
-        if isinstance(self.dense, faiss.IndexHNSW):
-            kwargs["efSearch"] = max(int(self.dense.hnsw.efSearch), n)
-            params = faiss.SearchParametersHNSW(**kwargs)  # type: ignore[attr-defined]
-        else:
-            params = faiss.SearchParameters(**kwargs) if kwargs else None
-        scores, ids = self.dense.search(q, n, params=params)
-        keep = ids[0] >= 0
-        return ids[0][keep], scores[0][keep]
+        if self._simple:
+            return _search(self.dense, q, n, None if rows is None else np.asarray(rows, dtype=np.int64))
+        found_ids, found_scores = [], []
+        wanted = None if rows is None else np.sort(np.asarray(rows, dtype=np.int64))
+        for g, start in zip(self.segments, self._starts, strict=True):
+            positions = np.arange(len(g.live)) if wanted is None else _between(wanted, start, len(g.live)) - start
+            if not len(positions):
+                continue
+            allowed = None if len(positions) == len(g.chunks) else g.live[positions]
+            ids, scores = _search(g.dense, q, n, allowed)
+            found_ids.append(start + np.searchsorted(g.live, ids))  # local rows → global rows
+            found_scores.append(scores)
+        if not found_ids:
+            return empty
+        ids, scores = np.concatenate(found_ids), np.concatenate(found_scores)
+        best = np.argsort(-scores, kind="stable")[:n]
+        return ids[best], scores[best]
 
     def vectors(self, rows: Sequence[int]) -> np.ndarray:
         """The stored vectors of the given chunk rows."""
         if len(rows) == 0:
             return np.zeros((0, self.dense.d), dtype=np.float32)
-        return np.asarray(self.dense.reconstruct_batch(np.asarray(rows, dtype=np.int64)), dtype=np.float32)
+        wanted = np.asarray(rows, dtype=np.int64)
+        if self._simple:
+            return np.asarray(self.dense.reconstruct_batch(wanted), dtype=np.float32)
+        out = np.zeros((len(wanted), self.dense.d), dtype=np.float32)
+        which = np.searchsorted(np.asarray(self._starts), wanted, side="right") - 1
+        for k in np.unique(which).tolist():
+            g, at = self.segments[k], np.flatnonzero(which == k)
+            local = g.live[wanted[at] - self._starts[k]]
+            out[at] = g.dense.reconstruct_batch(local)
+        return out
 
     def read_tokens(self, into: Tokens) -> list[np.ndarray]:
         """The keyword tokens of each chunk row as ids of ``into`` (a rebuild reuses them), read from
         disk: they are large, and not kept in memory."""
-        return _read_tokens(self.path / str(self.manifest["generation"]) / "chunks.sqlite", into)
+        out: list[np.ndarray] = []
+        for g in self.segments:
+            rows = _read_tokens(self.path / g.name / "chunks.sqlite", into)
+            out.extend(rows[i] for i in g.live.tolist())
+        return out
 
     def document_frequency(self, token: str) -> int:
-        """In how many chunks ``token`` occurs: the length of its column in the BM25 matrix."""
-        tid = self.bm25.vocab_dict.get(token)
-        if tid is None:
-            return 0
-        indptr = self.bm25.scores["indptr"]
-        return int(indptr[tid + 1] - indptr[tid])
+        """In how many chunks of the segments ``token`` occurs (chunks of deleted documents count
+        until a merge, as in the segments' own scores)."""
+        return sum(g.document_frequency(token) for g in self.segments)
 
     def idf(self, token: str) -> float:
         """Lucene-style IDF of a token over chunks; unseen tokens get the highest value."""
-        n = len(self.chunks)
-        df = self.document_frequency(token)
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return _idf(sum(len(g.chunks) for g in self.segments), self.document_frequency(token))
 
     def rows_where(
         self,
@@ -326,42 +374,27 @@ class IndexStore:
                 # builds may have replaced (and removed) the generation while it was being read:
                 # read the one the manifest names now; the same one again means it is damaged
                 again = cls.read_manifest(path, strict)
-                if again["generation"] == manifest["generation"]:
+                if manifest_revision(again) == manifest_revision(manifest):
                     raise
                 manifest = again
         return cls._load_generation(path, manifest)
 
     @classmethod
     def _load_generation(cls, path: Path, manifest: dict[str, Any]) -> IndexStore:
-        import bm25s
-        import faiss
-
         hint = _rebuild_hint(path, manifest.get("sources"))
-        gen = path / str(manifest.get("generation", ""))
-        if not gen.is_dir():
-            raise IndexCorrupt(f"index folder '{gen}' named by '{path / MANIFEST}' is missing; {hint}")
-        _verify(gen, manifest["files"], hint)
-
-        def read(file: Path, reader: Callable[[], Any]) -> Any:
-            try:
-                return reader()
-            except (OSError, RuntimeError, sqlite3.Error, ValueError, KeyError, TypeError) as exc:
-                detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
-                raise IndexCorrupt(f"index file '{file}' is unreadable ({detail}); {hint}") from exc
-
-        documents, chunks = read(gen / "chunks.sqlite", lambda: _read_tables(gen / "chunks.sqlite"))
-        dense = read(gen / "dense.faiss", lambda: faiss.read_index(str(gen / "dense.faiss")))
-        if isinstance(dense, faiss.IndexHNSW):
-            dense.hnsw.efSearch = int(manifest["dense"].get("efSearch", HNSW_EF_SEARCH))
-        bm25 = read(gen / "bm25", lambda: bm25s.BM25.load(str(gen / "bm25"), load_corpus=False))
-        counts = manifest.get("counts", {})
-        if dense.ntotal != len(chunks) or len(chunks) != counts.get("chunks"):
-            raise IndexCorrupt(
-                f"index in '{path}' is inconsistent (vectors {dense.ntotal}, chunks {len(chunks)}, "
-                f"manifest {counts.get('chunks')}); {hint}"
+        deleted = manifest.get("deleted") or {}
+        segments = [
+            _load_segment(
+                path, entry["name"], entry["files"], frozenset(deleted.get(entry["name"], ())), manifest, hint
             )
-        meetings = read(gen / "chunks.sqlite", lambda: _read_meetings(gen / "chunks.sqlite"))
-        return cls(path, manifest, documents, chunks, dense, bm25, meetings)
+            for entry in _segment_entries(manifest)
+        ]
+        live = sum(len(g.live) for g in segments)
+        if live != manifest.get("counts", {}).get("chunks"):
+            raise IndexCorrupt(
+                f"index in '{path}' is inconsistent (chunks {live}, manifest {manifest['counts'].get('chunks')}); {hint}"
+            )
+        return cls(path, manifest, segments)
 
     # ------------------------------------------------------------------------------------ writing
 
@@ -379,20 +412,24 @@ class IndexStore:
         sources: Sequence[str] | None = None,
         on_plan: Callable[[int], None] | None = None,
         progress: Progress | None = None,
+        merge: bool = False,
     ) -> tuple[IndexStore, BuildStats]:
         """Write an index of exactly ``documents`` at ``path`` and return it loaded.
 
         Documents whose content hash, chunking and model match ``previous`` reuse its chunks and
-        vectors; the rest are chunked and embedded. From ``hnsw_threshold`` chunks on, dense search
-        is approximate (HNSW) instead of exact. ``sources`` (the files and folders read) go into the
-        manifest, for the command that rebuilds. ``on_plan`` gets the number of chunks to embed
-        before embedding starts, ``progress`` the number embedded after each batch. Holds the build
-        lock of ``path`` throughout.
+        vectors; the rest are chunked and embedded. When ``previous`` is the index at ``path`` as
+        this version writes it, only what changed is written: a segment with the new and changed
+        documents, and the removed and replaced ones listed as deleted (`MAX_SEGMENTS`,
+        `MAX_DELETED`, or ``merge`` write all of them into one segment instead). From
+        ``hnsw_threshold`` chunks on, dense search of a segment is approximate (HNSW) instead of
+        exact. ``sources`` (the files and folders read) go into the manifest, for the command that
+        rebuilds. ``on_plan`` gets the number of chunks to embed before embedding starts,
+        ``progress`` the number embedded after each batch. Holds the build lock of ``path`` throughout.
         """
         with build_lock(path):
             return cls._build(
                 Path(path), documents, embedder, chunk_size, chunk_overlap, previous, hnsw_threshold, sources,
-                on_plan, progress,
+                on_plan, progress, merge,
             )  # fmt: skip
 
     @classmethod
@@ -408,9 +445,13 @@ class IndexStore:
         sources: Sequence[str] | None,
         on_plan: Callable[[int], None] | None,
         progress: Progress | None,
+        merge: bool = False,
     ) -> tuple[IndexStore, BuildStats]:
         t0 = time.perf_counter()
         docs = list({d.doc_id: d for d in documents}.values())  # a later record with the same id wins
+        update = None if merge else _update(path, docs, previous, embedder, (chunk_size, chunk_overlap))
+        if update is not None:
+            return cls._update(path, docs, update, embedder, hnsw_threshold, sources, on_plan, progress, t0)
         reusable = (
             previous
             if previous is not None
@@ -421,17 +462,7 @@ class IndexStore:
             else None
         )
         plan = _plan(docs, reusable, chunk_size, chunk_overlap)
-        to_embed = [i for i, r in enumerate(plan.source_rows) if r < 0]
-        if on_plan:
-            on_plan(len(to_embed))
-        t_embed = time.perf_counter()
-        vectors = _vectors(plan, to_embed, embedder, reusable, progress)
-        embed_seconds = time.perf_counter() - t_embed
-        build = (
-            {"embedded_chunks": len(to_embed), "embed_seconds": round(embed_seconds, 6)}
-            if to_embed  # embedding speed of the last build that embedded anything, for reports
-            else (previous.manifest.get("build") if previous is not None else None)
-        )
+        to_embed, vectors, embed_seconds, build = _embedded(plan, embedder, reusable, previous, on_plan, progress)
         manifest = _manifest(
             embedder,
             int(vectors.shape[1]),
@@ -458,6 +489,218 @@ class IndexStore:
             embed_seconds=embed_seconds,
         )
         return store, stats
+
+    @classmethod
+    def _update(
+        cls,
+        path: Path,
+        docs: Sequence[Document],
+        update: _Update,
+        embedder: Embedder,
+        hnsw_threshold: int,
+        sources: Sequence[str] | None,
+        on_plan: Callable[[int], None] | None,
+        progress: Progress | None,
+        t0: float,
+    ) -> tuple[IndexStore, BuildStats]:
+        """Write what changed since ``update.previous``: a segment of the added documents (their vectors
+        reused when only their collection or source changed), and the removed ones as deleted."""
+        previous = update.previous
+        added = update.added
+        plan = _plan(added, previous, *previous.chunk_settings, reuse_tokens=False)
+        to_embed, vectors, embed_seconds, build = _embedded(plan, embedder, previous, previous, on_plan, progress)
+        gone_chunks = sum(1 for c in previous.chunks if c.doc_id in update.gone)
+        manifest = _manifest(
+            embedder,
+            int(previous.dense.d),
+            docs,
+            len(previous.chunks) - gone_chunks + len(plan.chunks),
+            previous.chunk_settings,
+            hnsw=False,
+            build=build,
+            sources=list(sources) if sources else previous.manifest.get("sources"),
+        )
+        manifest["dense"] = previous.manifest["dense"]  # the first segment's; each segment's file says its own
+        deleted = {g.name: set(g.deleted) for g in previous.segments}
+        for g in previous.segments:
+            deleted[g.name] |= {i for i in g.documents if i in update.gone}
+        written = _write(
+            path,
+            manifest,
+            added,
+            plan.chunks,
+            plan.tokens,
+            vectors,
+            _meetings(added, previous),
+            hnsw=len(plan.chunks) >= hnsw_threshold,
+            keep=_segment_entries(previous.manifest),
+            deleted={name: sorted(ids) for name, ids in deleted.items() if ids},
+        )
+        # the segments in memory stay as they are, with their new deletions; only the new one is read
+        segments = [replace(g, deleted=frozenset(deleted[g.name])) for g in previous.segments]
+        if added:
+            new = _segment_entries(written)[-1]
+            hint = _rebuild_hint(path, written.get("sources"))
+            segments.append(_load_segment(path, new["name"], new["files"], frozenset(), written, hint))
+        store = cls(path, written, segments)
+        stats = BuildStats(
+            documents=len(docs),
+            chunks=len(store.chunks),
+            embedded_chunks=len(to_embed),
+            reused_documents=len(docs) - len(added) + plan.reused,
+            removed_documents=len(update.removed),
+            seconds=time.perf_counter() - t0,
+            embed_seconds=embed_seconds,
+        )
+        return store, stats
+
+
+@dataclass(frozen=True)
+class _Update:
+    """An update of ``previous``: the documents to add (new or changed), the ids of those removed, and
+    of those deleted from its segments (removed, or replaced by a changed version)."""
+
+    previous: IndexStore
+    added: list[Document]
+    removed: set[str]
+    gone: set[str]
+
+
+def _update(
+    path: Path, docs: Sequence[Document], previous: IndexStore | None, embedder: Embedder, chunking: tuple[int, int]
+) -> _Update | None:
+    """The update that turns ``previous`` into an index of ``docs``, or None when a whole build is due:
+    no previous index of this folder, of this version, model and chunking, or too many segments or
+    deleted chunks after it (`MAX_SEGMENTS`, `MAX_DELETED`)."""
+    if previous is None or previous.path.resolve() != path.resolve():
+        return None
+    m = previous.manifest
+    same = (
+        m.get("format") == FORMAT_VERSION
+        and (m.get("normalizer"), m.get("tokenizer"), m.get("meetings"))
+        == (NORMALIZER_VERSION, TOKENIZER_VERSION, EXTRACTOR_VERSION)
+        and (previous.model_name, previous.model_backend) == (embedder.name, embedder.backend)
+        and previous.chunk_settings == chunking
+        and previous.chunker_version == CHUNKER_VERSION
+    )
+    if not same:
+        return None
+    hashes: dict[str, str] = m["documents"]
+    old = previous.documents
+    added = [
+        d
+        for d in docs
+        if hashes.get(d.doc_id) != d.content_hash
+        or d.doc_id not in old
+        or (old[d.doc_id].source, old[d.doc_id].collection) != (d.source, d.collection)
+    ]
+    removed = set(hashes) - {d.doc_id for d in docs}
+    gone = removed | {d.doc_id for d in added if d.doc_id in hashes}
+    deleted_chunks = sum(len(g.chunks) - len(g.live) for g in previous.segments)
+    deleted_chunks += sum(1 for c in previous.chunks if c.doc_id in gone)
+    total = sum(len(g.chunks) for g in previous.segments) + 1
+    if len(previous.segments) + bool(added) > MAX_SEGMENTS or deleted_chunks > MAX_DELETED * total:
+        return None
+    return _Update(previous, added, removed, gone)
+
+
+@dataclass
+class Segment:
+    """One folder of an index, written once by a build or an update and never changed: documents with
+    their chunks, vectors, keyword index and meeting facts. Documents removed or replaced since are
+    listed in the manifest as deleted from it; a merge writes the live ones into one new segment."""
+
+    name: str
+    documents: dict[str, Document]
+    chunks: list[Chunk]
+    dense: Any
+    bm25: Any
+    meetings: list[Meeting]
+    deleted: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        self.live = np.array([i for i, c in enumerate(self.chunks) if c.doc_id not in self.deleted], dtype=np.int64)
+
+    def document_frequency(self, token: str) -> int:
+        """In how many of its chunks ``token`` occurs: the length of its column in the BM25 matrix."""
+        tid = self.bm25.vocab_dict.get(token)
+        if tid is None:
+            return 0
+        indptr = self.bm25.scores["indptr"]
+        return int(indptr[tid + 1] - indptr[tid])
+
+
+def _idf(n: int, df: int) -> float:
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def _between(rows: np.ndarray, start: int, size: int) -> np.ndarray:
+    """The sorted ``rows`` in ``[start, start + size)``."""
+    return rows[np.searchsorted(rows, start) : np.searchsorted(rows, start + size)]
+
+
+def _search(index: Any, q: np.ndarray, n: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Top ``n`` rows of one FAISS index by inner product, among ``allowed`` rows when given."""
+    import faiss
+
+    n = min(n, index.ntotal if allowed is None else len(allowed))
+    if n <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    kwargs: dict[str, Any] = {}
+    if allowed is not None:
+        kwargs["sel"] = faiss.IDSelectorBatch(allowed)
+    if isinstance(index, faiss.IndexHNSW):
+        kwargs["efSearch"] = max(int(index.hnsw.efSearch), n)
+        params = faiss.SearchParametersHNSW(**kwargs)  # type: ignore[attr-defined]
+    else:
+        params = faiss.SearchParameters(**kwargs) if kwargs else None
+    scores, ids = index.search(q, n, params=params)
+    keep = ids[0] >= 0
+    return ids[0][keep], scores[0][keep]
+
+
+def _segment_entries(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """The segments a manifest names, in row order: its generation first, then those updates added."""
+    return [{"name": manifest["generation"], "files": manifest["files"]}, *(manifest.get("segments") or [])]
+
+
+def segment_names(manifest: dict[str, Any]) -> list[str]:
+    """The segment folders a manifest names, in row order."""
+    return [e["name"] for e in _segment_entries(manifest)]
+
+
+def manifest_revision(manifest: dict[str, Any]) -> str:
+    """What changes with every write of an index (an update keeps its first segment)."""
+    return str(manifest.get("revision") or manifest.get("generation"))
+
+
+def _load_segment(
+    path: Path, name: str, files: dict[str, Any], deleted: frozenset[str], manifest: dict[str, Any], hint: str
+) -> Segment:
+    import bm25s
+    import faiss
+
+    gen = path / name
+    if not gen.is_dir():
+        raise IndexCorrupt(f"index folder '{gen}' named by '{path / MANIFEST}' is missing; {hint}")
+    _verify(gen, files, hint)
+
+    def read(file: Path, reader: Callable[[], Any]) -> Any:
+        try:
+            return reader()
+        except (OSError, RuntimeError, sqlite3.Error, ValueError, KeyError, TypeError) as exc:
+            detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+            raise IndexCorrupt(f"index file '{file}' is unreadable ({detail}); {hint}") from exc
+
+    documents, chunks = read(gen / "chunks.sqlite", lambda: _read_tables(gen / "chunks.sqlite"))
+    dense = read(gen / "dense.faiss", lambda: faiss.read_index(str(gen / "dense.faiss")))
+    if isinstance(dense, faiss.IndexHNSW):
+        dense.hnsw.efSearch = int(manifest["dense"].get("efSearch", HNSW_EF_SEARCH))
+    bm25 = read(gen / "bm25", lambda: bm25s.BM25.load(str(gen / "bm25"), load_corpus=False))
+    if dense.ntotal != len(chunks):
+        raise IndexCorrupt(f"index in '{path}' is inconsistent (vectors {dense.ntotal}, chunks {len(chunks)}); {hint}")
+    meetings = read(gen / "chunks.sqlite", lambda: _read_meetings(gen / "chunks.sqlite"))
+    return Segment(name, documents, chunks, dense, bm25, meetings, deleted)
 
 
 class Tokens:
@@ -504,7 +747,9 @@ class _Plan:
     reused: int
 
 
-def _plan(docs: Sequence[Document], previous: IndexStore | None, size: int, overlap: int) -> _Plan:
+def _plan(
+    docs: Sequence[Document], previous: IndexStore | None, size: int, overlap: int, reuse_tokens: bool = True
+) -> _Plan:
     """Unchanged documents (same content hash) take their chunks, tokens and rows from ``previous``
     (an index of the same model and chunking, or None); the others are chunked and tokenized.
 
@@ -518,7 +763,7 @@ def _plan(docs: Sequence[Document], previous: IndexStore | None, size: int, over
     if previous is not None:
         for row, c in enumerate(previous.chunks):
             old_rows.setdefault(c.doc_id, []).append(row)
-        if previous.manifest.get("tokenizer") == TOKENIZER_VERSION:
+        if reuse_tokens and previous.manifest.get("tokenizer") == TOKENIZER_VERSION:
             try:
                 old_tokens = previous.read_tokens(plan.tokens)
             except (OSError, sqlite3.Error):  # its files were replaced meanwhile (another build): re-tokenize
@@ -576,6 +821,30 @@ def _meetings(docs: Sequence[Document], previous: IndexStore | None) -> list[Mee
         if m is not None:
             out.append(m)
     return out
+
+
+def _embedded(
+    plan: _Plan,
+    embedder: Embedder,
+    reusable: IndexStore | None,
+    previous: IndexStore | None,
+    on_plan: Callable[[int], None] | None,
+    progress: Progress | None,
+) -> tuple[list[int], np.ndarray, float, dict[str, Any] | None]:
+    """The rows to embed, the vectors of all rows (reused from ``reusable``), the seconds spent
+    embedding, and the build figures for the manifest."""
+    to_embed = [i for i, r in enumerate(plan.source_rows) if r < 0]
+    if on_plan:
+        on_plan(len(to_embed))
+    t_embed = time.perf_counter()
+    vectors = _vectors(plan, to_embed, embedder, reusable, progress)
+    embed_seconds = time.perf_counter() - t_embed
+    build = (
+        {"embedded_chunks": len(to_embed), "embed_seconds": round(embed_seconds, 6)}
+        if to_embed  # embedding speed of the last build that embedded anything, for reports
+        else (previous.manifest.get("build") if previous is not None else None)
+    )
+    return to_embed, vectors, embed_seconds, build
 
 
 def _vectors(
@@ -728,7 +997,12 @@ def _write(
     vectors: np.ndarray,
     meetings: Sequence[Meeting],
     hnsw: bool = False,
-) -> None:
+    keep: Sequence[dict[str, Any]] = (),
+    deleted: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    """Write a segment of ``docs`` (none when there are none and ``keep`` is given), then the manifest
+    that makes it live, with the segments of ``keep`` before it and ``deleted`` documents of them;
+    then remove the folders no manifest names any more. Returns the manifest written."""
     import bm25s
     import faiss
 
@@ -736,8 +1010,12 @@ def _write(
     gen_name = f"gen-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     existed = (path / MANIFEST).is_file()
     tmp: Path | None = None
-    tmp_manifest: str | None = None
     try:
+        if keep and not docs:  # only documents removed: the manifest is all that changes
+            manifest = {**manifest, **_segments_manifest(keep, None, deleted)}
+            _write_manifest(path, manifest)
+            _remove_unnamed(path, manifest)
+            return manifest
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=path))
         _write_tables(tmp / "chunks.sqlite", docs, chunks, tokens, meetings)
         index: Any
@@ -755,32 +1033,58 @@ def _write(
         files = _digests(tmp)  # also flushes every file to disk
         os.replace(tmp, path / gen_name)
         tmp = path / gen_name  # not live until the manifest names it: removed if that fails
-        manifest = {**manifest, "generation": gen_name, "files": files}
-        # readable UTF-8, but lone surrogates (names that are not UTF-8) as the \u escapes they read back as
-        text = _SURROGATE.sub(lambda s: f"\\u{ord(s[0]):04x}", json.dumps(manifest, ensure_ascii=False, indent=1))
-        fd, tmp_manifest = tempfile.mkstemp(prefix=".manifest-", dir=path)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp_manifest, path / MANIFEST)
+        manifest = {**manifest, **_segments_manifest(keep, {"name": gen_name, "files": files}, deleted)}
+        _write_manifest(path, manifest)
     except BaseException as exc:
         # the previous manifest and its generation are untouched: remove what this build wrote
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
-        if tmp_manifest is not None:
+        for leftover in path.glob(".manifest-*"):
             with contextlib.suppress(OSError):
-                os.unlink(tmp_manifest)
+                leftover.unlink()
         if _disk_full(exc):
             kept = "the previous index is intact" if existed else "no index was written"
             raise DiskFull(
                 f"disk full while writing the index in '{path}'; {kept}: free some space and try again"
             ) from exc
         raise
+    _remove_unnamed(path, manifest)
+    return manifest
+
+
+def _segments_manifest(
+    keep: Sequence[dict[str, Any]], new: dict[str, Any] | None, deleted: dict[str, list[str]] | None
+) -> dict[str, Any]:
+    """The manifest fields naming the segments: the first as ``generation`` and ``files``, the others
+    in ``segments``, the documents deleted from them, and a new ``revision``."""
+    entries = [*keep, *([new] if new else [])]
+    out: dict[str, Any] = {"generation": entries[0]["name"], "files": entries[0]["files"]}
+    if entries[1:]:
+        out["segments"] = [{"name": e["name"], "files": e["files"]} for e in entries[1:]]
+    if deleted:
+        out["deleted"] = deleted
+    out["revision"] = uuid.uuid4().hex
+    return out
+
+
+def _write_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    """Replace the manifest atomically (written beside it, flushed, then renamed over it)."""
+    # readable UTF-8, but lone surrogates (names that are not UTF-8) as the \u escapes they read back as
+    text = _SURROGATE.sub(lambda s: f"\\u{ord(s[0]):04x}", json.dumps(manifest, ensure_ascii=False, indent=1))
+    fd, tmp_manifest = tempfile.mkstemp(prefix=".manifest-", dir=path)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp_manifest, path / MANIFEST)
     _fsync_dir(path)
-    # the new generation is live: remove older generations and leftovers of builds that died
+
+
+def _remove_unnamed(path: Path, manifest: dict[str, Any]) -> None:
+    """The manifest is live: remove the segments it does not name and leftovers of builds that died."""
+    named = set(segment_names(manifest))
     for entry in path.iterdir():
-        if entry.name != gen_name and (entry.name.startswith(("gen-", ".tmp-", ".manifest-"))):
+        if entry.name not in named and (entry.name.startswith(("gen-", ".tmp-", ".manifest-"))):
             if entry.is_dir():
                 shutil.rmtree(entry, ignore_errors=True)
             else:
@@ -891,6 +1195,30 @@ _FIELDS: tuple[tuple[str, bool, Callable[[Any], bool], str], ...] = (
     ),
     ("package", False, _is_text, "a string"),
     ("built_at", False, _is_text, "a string"),
+    ("revision", False, _is_text, "a string"),
+    (
+        "segments",
+        False,
+        lambda v: (
+            isinstance(v, list)
+            and all(
+                isinstance(e, dict)
+                and isinstance(e.get("name"), str)
+                and _GENERATION.fullmatch(e["name"])
+                and _is_files(e.get("files"))
+                for e in v
+            )
+        ),
+        "a list of segment folders with their files",
+    ),
+    (
+        "deleted",
+        False,
+        lambda v: (
+            isinstance(v, dict) and all(isinstance(ids, list) and all(_is_text(i) for i in ids) for ids in v.values())
+        ),
+        "an object of segment folders and document ids",
+    ),
 )
 
 
@@ -909,11 +1237,12 @@ def _manifest_problem(m: dict[str, Any]) -> str | None:
             return f"'{field}' is not {what}"
     if m["chunking"]["overlap"] >= m["chunking"]["size"]:
         return "'chunking.overlap' is not smaller than 'chunking.size'"
-    for name, entry in m["files"].items():
-        good_name = len(name) <= 255 and _FILE_NAME.fullmatch(name) is not None
-        good_entry = isinstance(entry, dict) and _is_count(entry.get("size"))
-        if not (good_name and good_entry and _SHA256.fullmatch(str(entry.get("sha256")))):
-            return f"bad checksum entry {name[:80]!r}"
+    for segment in _segment_entries(m):
+        for name, entry in segment["files"].items():
+            good_name = len(name) <= 255 and _FILE_NAME.fullmatch(name) is not None
+            good_entry = isinstance(entry, dict) and _is_count(entry.get("size"))
+            if not (good_name and good_entry and _SHA256.fullmatch(str(entry.get("sha256")))):
+                return f"bad checksum entry {name[:80]!r}"
     return None
 
 

@@ -62,13 +62,18 @@ def kill_at(point: str, *args: str) -> None:
             proc.kill()
 
 
-@pytest.mark.parametrize("point", POINTS)
-def test_sigkill_during_a_rebuild_leaves_an_index_that_answers(point, built, tmp_path):
+@pytest.mark.parametrize(
+    ("point", "merge"),
+    [*((p, False) for p in POINTS), *((p, True) for p in ("keywords", "generation", "manifest", "cleanup"))],
+    ids=[*(f"update-{p}" for p in POINTS), *(f"merge-{p}" for p in ("keywords", "generation", "manifest", "cleanup"))],
+)
+def test_sigkill_during_a_rebuild_leaves_an_index_that_answers(point, merge, built, tmp_path):
+    """An update writes a segment of the new document; a merge writes everything as one segment."""
     original, root, before = built
     index = tmp_path / "index"
     shutil.copytree(original, index)
     sources = [str(root / "old"), str(root / "new")]
-    kill_at(point, "index", *sources, "--index", str(index))
+    kill_at(point, "index", *sources, "--index", str(index), *(["--merge"] if merge else []))
 
     after = ask(index, OLD_Q)
     assert after["answer"] == before["answer"]
@@ -81,9 +86,13 @@ def test_sigkill_during_a_rebuild_leaves_an_index_that_answers(point, built, tmp
     run = rag_cli("index", *sources, "--index", str(index))
     assert run.returncode == 0, run.stderr
     assert "周海平" in ask(index, NEW_Q)["answer"]
+    assert ask(index, OLD_Q)["answer"] == before["answer"]
+    # nothing is left of the killed build: only the segments the manifest names
+    manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    named = [manifest["generation"], *(s["name"] for s in manifest.get("segments", []))]
     leftovers = sorted(p.name for p in index.iterdir() if p.name not in ("manifest.json", ".lock"))
-    assert len(leftovers) == 1, leftovers
-    assert leftovers[0].startswith("gen-"), leftovers
+    assert leftovers == sorted(named), leftovers
+    assert len(named) == (1 if merge and point == "cleanup" else 2)
 
 
 def damage(index: Path, name: str) -> Path:

@@ -270,8 +270,13 @@ def test_an_index_from_before_headings_keeps_its_vectors_and_gains_headings_in_i
     assert a.store.manifest["chunking"]["version"] == CHUNKER_VERSION
     headed = [i for i, c in enumerate(a.store.chunks) if "（二）关于委员履职" in c.heading]
     assert headed
+    from rag.store import Tokens
+
+    vocabulary = Tokens()
+    rows = a.store.read_tokens(vocabulary)
     for i in headed:  # tokenized again, the headings in
-        assert a.store.tokens[i] == tokenize(index_text(a.store.chunks[i])) != tokenize(embed_text(a.store.chunks[i]))
+        stored = [vocabulary.words[t] for t in rows[i].tolist()]
+        assert stored == tokenize(index_text(a.store.chunks[i])) != tokenize(embed_text(a.store.chunks[i]))
 
 
 def test_the_heading_is_keyword_text_not_embedded_text():
