@@ -402,7 +402,7 @@ class Assistant:
         if history:  # the caller's own earlier questions: nothing of the index is read here
             question = self.standalone(question, history)
         if not (date_from or date_to or doc_ids) and (intent := scope.intent(question, self.settings.today_date)):
-            composed = many.compose(intent, scope.meetings, scope.documents)
+            composed = many.compose(intent, scope.records, scope.documents)
             # a known kind of meeting that the facts do not hold in that window may still be in the
             # passages; a kind no record reports, a window no record is dated in, a presider who never
             # presided it, or a numbered session no record reports (第二十四次会议), is not found
@@ -414,8 +414,8 @@ class Assistant:
                 composed.found
                 or intent.kind is None
                 or (window and not _dated_within(scope.documents, window))
-                or many.presider_absent(intent, scope.meetings)
-                or (intent.session is not None and not many.select(intent, scope.meetings, scope.documents))
+                or many.presider_absent(intent, scope.records)
+                or (intent.session is not None and not many.select(intent, scope.records, scope.documents))
             ):
                 yield composed  # found, or known not to be there: no such kind, time or presider
                 return
@@ -525,17 +525,21 @@ class _Scope:
 
     documents: Mapping[str, Document]
     meetings: list[Meeting]
+    records: list[Meeting]  # the meetings and the documents of a series (many.document_series)
     kinds: dict[str, int]
     people: frozenset[str]
+    record_kinds: dict[str, int]  # the kinds of meetings and of series, that questions may name
 
     @classmethod
     def of(cls, documents: Mapping[str, Document], meetings: Sequence[Meeting]) -> _Scope:
         kept = [m for m in meetings if m.doc_id in documents]
-        return cls(documents, kept, meeting_kinds(kept), frozenset(p.name for m in kept for p in m.people))
+        records = [*kept, *many.document_series(documents)]
+        people = frozenset(p.name for m in kept for p in m.people)
+        return cls(documents, kept, records, meeting_kinds(kept), people, meeting_kinds(records))
 
     def intent(self, question: str, today: dt.date) -> many.Intent | None:
         """The intent of a question about many meetings, or None."""
-        return many.parse(question, self.kinds, self.people, today)
+        return many.parse(question, self.record_kinds, self.people, today)
 
 
 _SCOPES = 64  # scopes kept per index: one per group of collections that asks

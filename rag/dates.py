@@ -244,8 +244,8 @@ class Window:
 
 def window(question: str, today: dt.date) -> Window | None:
     """The time span a question names: ``2024年``, ``2024年上半年``, ``2024年第三季度``, ``2024年7月``,
-    ``今年`` / ``去年`` / ``前年`` (with halves, quarters and months), ``近三个月``, ``本月`` / ``上个月``;
-    relative ones counted from ``today``. None when it names none (a single day is not a window)."""
+    ``今年`` / ``去年`` / ``前年`` (with halves, quarters and months), ``近三个月``, ``本月`` / ``上个月``,
+    ``2017年以来`` (to ``today``); relative ones counted from ``today``. None when it names none (a single day is not a window)."""
     m = _WINDOW.search(question)
     if m is None:
         return None
@@ -262,6 +262,10 @@ def window(question: str, today: dt.date) -> Window | None:
             lo = hi = int(month)
         else:
             lo, hi = 1, 12
+        if question.startswith(("以来", "至今"), m.end()) and dt.date(year, lo, 1) <= today:  # 2017年以来: to today
+            return Window(
+                dt.date(year, lo, 1).isoformat(), today.isoformat(), m.group(0) + question[m.end() : m.end() + 2]
+            )
         return Window(dt.date(year, lo, 1).isoformat(), _month_end(year, hi).isoformat(), m.group(0))
     if g["thismonth"]:
         first = today.replace(day=1)

@@ -36,7 +36,7 @@ from .types import Answer, Citation, Document, Quote
 _AGGREGATES = (
     ("latest", re.compile(r"最近一次|最后一次|最新一次|上一次|最近的一次|最近召开的")),
     ("first", re.compile(r"第一次|首次|最早|头一[回次]")),
-    ("count", re.compile(r"(?<![第哪])几次|多少次|(?<!哪)几场|多少场|次数")),  # of meetings; 第几次 asks for one
+    ("count", re.compile(r"(?<![第哪])几次|多少次|(?<!哪)几场|多少场|次数|(?<!哪)几份|多少份")),  # 第几次 asks for one
     ("timeline", re.compile(r"时间线|历次|依次|按时间(?:先后|顺序)")),
     ("list", re.compile(r"哪些|哪几|都有什么|列出|都[\u4e00-\u9fff]{0,6}什么|分别")),
 )
@@ -94,6 +94,9 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
     phrase names (对口支援工作会议: 全国对口支援新疆工作会议, 对口支援西藏工作会议)."""
     cq = _canon(q)
     canon = {k: _canon(k) for k in kinds}
+    # a series of documents named by its last words (政府工作报告 for 中华人民共和国国务院政府工作报告)
+    if series := [k for k, c in canon.items() if _DOCUMENT_NOUN.search(c) and _tail_in(c, cq)]:
+        return max(series, key=lambda k: kinds[k]), None, frozenset()
     if wild := _WILDCARD.search(q):  # 中央××工作会议: every kind written so, whatever stands for ××
         pattern = re.compile(re.escape(_canon(wild.group(1))) + ".{1,12}" + re.escape(_canon(wild.group(2))))
         family = [k for k, c in canon.items() if pattern.fullmatch(c)]
@@ -149,6 +152,11 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
     if inside:
         return max(inside, key=lambda k: (len(k), kinds[k])), None, frozenset()
     return None, (written[0] if written else None), frozenset()
+
+
+def _tail_in(kind: str, q: str) -> bool:
+    """Whether ``q`` writes the last words of ``kind``: at least four characters, the noun included."""
+    return any(kind[i:] in q for i in range(len(kind) - 4, -1, -1))
 
 
 def _clean(name: str) -> str:
@@ -210,6 +218,31 @@ _QUESTION_WORDS = re.compile(
     r"[上下]半年|第?[一二三四]季度|"
     r"哪几次|哪几场|哪场|第一次|几次|多少次|哪些|几场|哪次|一次|首次|最早的?|最新的?|^[来过了的各底]+"
 )
+
+
+# the nouns of documents that come as a series, one a year (政府工作报告, 统计公报)
+_DOCUMENT_NOUN = re.compile(r"(?:报告|公报|纲要|白皮书)$")
+_TITLE_YEAR = re.compile(r"(?:19|20)\d{2}年?(?:度)?")
+_SERIES_LEAST = 3
+
+
+def document_series(documents: Mapping[str, Document]) -> list[Meeting]:
+    """Documents of a series, as records to list, count and order like meetings: titles that are the
+    same but for a year (`2019年中华人民共和国国务院政府工作报告`), name a document (`_DOCUMENT_NOUN`), and
+    are shared by at least `_SERIES_LEAST` documents. The kind is the title without its year."""
+    groups: dict[str, list[Document]] = {}
+    for d in documents.values():
+        if not d.title or not _TITLE_YEAR.search(d.title):
+            continue
+        stem = re.sub(r"[（(][^）)]*[）)]", "", _TITLE_YEAR.sub("", d.title)).strip()
+        if len(stem) >= 4 and _DOCUMENT_NOUN.search(stem):
+            groups.setdefault(stem, []).append(d)
+    return [
+        Meeting(d.doc_id, stem, d.title, d.date, lead=_sentence(d.text, 0, 0))
+        for stem, docs in groups.items()
+        if len(docs) >= _SERIES_LEAST
+        for d in docs
+    ]
 
 
 # a meeting phrase holding a document (报告, 稿, 草案 …): a meeting described by what it discussed, not named
@@ -307,6 +340,8 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         and (title := re.search(r"《([^》]{2,30})》", q))
     ):
         mentioned = title.group(1)  # 讨论《政府工作报告》稿的会议有几次: the reports that name it
+    if kind and obj and _DOCUMENT_NOUN.search(kind) and kind.endswith(obj):
+        obj = qualifier = None  # 哪几年的政府工作报告: the documents of the series are asked for, not their objects
     if aggregate == "list" and not (obj or span or person or mentioned or re.search(r"都|各次|历次", q)):
         return None  # 会议指出要加强哪些方面: a question about one meeting's content
     several = span is not None or re.search(r"都|历次|各次", q) is not None  # 2023年…国常会上，都听取了哪些
@@ -626,7 +661,8 @@ def compose(intent: Intent, meetings: Sequence[Meeting], documents: Mapping[str,
         m = group[0]
         which = "第一次" if intent.aggregate == "first" else "最近一次"
         when = _when(group, intent.closing)
-        when = "" if when == _UNDATED else when + ("" if intent.closing else "召开") + "的"
+        held = "" if intent.closing or _DOCUMENT_NOUN.search(m.kind) else "召开"  # a document is not held
+        when = "" if when == _UNDATED else when + held + "的"
         lines.append(f"资料中{scope}{which}是{when}{_shown(m)}{cite(m, name_span(m))}。{_about(m, cite)}")
     elif intent.object_kind or (intent.verb and intent.aggregate == "list"):
         items: dict[str, tuple[list[Meeting], Meeting, Decision]] = {}  # by text: the meeting and the report

@@ -868,3 +868,33 @@ def test_topics_written_without_quotes_or_only_in_the_title():
     assert "议题：推进法治化营商环境建设[1]" in answer.text  # cited by the lead of its report
     assert "议题：促进中医药传承创新发展[3]" in answer.text  # the sentence that says it
     assert answer.citations[0].text.startswith("央视网消息") and "没有写明议题" not in answer.text
+
+
+@pytest.mark.skipif(not (DATA / "gov_work_reports").exists(), reason="needs ../shared/data")
+def test_a_series_of_yearly_reports_is_listed_counted_and_ordered_like_meetings():
+    from rag.loaders import load
+    from rag.many import compose, document_series
+
+    docs = {d.doc_id: d for d in load([DATA / "gov_work_reports" / "government_work_reports.jsonl"]).documents}
+    series = document_series(docs)
+    assert {m.kind for m in series} == {"中华人民共和国国务院政府工作报告"}  # not the yearly resolutions on them
+    known = kinds(series)
+    listed = parse("哪几年的政府工作报告提到了“雾霾”？", known, set(), TODAY)
+    assert listed is not None and listed.kind == "中华人民共和国国务院政府工作报告" and listed.object_kind is None
+    answer = compose(listed, series, docs)
+    years = [line.split()[1][:4] for line in answer.text.splitlines()[1:]]
+    assert years and years == sorted(years)
+    # every report listed says it, each line cites the sentence that does, and none left out says it
+    assert all("雾霾" in c.text for c in answer.citations)
+    assert len(answer.citations) == sum(
+        "雾霾" in d.text for d in docs.values() if d.doc_id in {m.doc_id for m in series}
+    )
+    counted = parse("有几份政府工作报告提到了“商品经济”？", known, set(), TODAY)
+    assert counted is not None and counted.aggregate == "count"
+    first = parse("政府工作报告中第一次出现“人工智能”是在哪一年？", known, set(), TODAY)
+    assert first is not None
+    text = compose(first, series, docs).text
+    assert "2017年" in text and "召开" not in text  # a report is not held
+    since = parse("2017年以来历年政府工作报告有哪些？", known, set(), dt.date(2025, 6, 1))
+    assert since is not None and since.window is not None
+    assert (since.window.start, since.window.end) == ("2017-01-01", "2025-06-01")
