@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -21,11 +22,13 @@ from .generate import LLMAnswerer, chat_model, final
 from .loaders import LoadResult, load
 from .meetings import Meeting
 from .meetings import kinds as meeting_kinds
-from .retrieve import Retriever
+from .milvus import MilvusEngine, connect, failing, parse_uri, sync
+from .retrieve import Engine, LocalEngine, Retriever
 from .store import BuildStats, IndexStore, build_lock, manifest_revision
 from .types import Answer, Chunk, Document, Hit
 
 Sources = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
+log = logging.getLogger(__name__)
 
 
 class Assistant:
@@ -45,7 +48,7 @@ class Assistant:
     ) -> None:
         self.embedder = embedder
         self.settings = settings or Settings.from_env(index_dir=str(store.path))
-        self._live = _Live.of(store, embedder)
+        self._live = _Live.of(store, embedder, self.settings.store_token)
         self.last_build: BuildStats | None = None
         self.last_load: LoadResult | None = None
         self.llm_config = llm or self.settings.llm
@@ -127,11 +130,14 @@ class Assistant:
         on_plan: Callable[[int], None] | None = None,
         progress: Callable[[int], None] | None = None,
         merge: bool = False,
+        store: str | None = None,
     ) -> Assistant:
         """Make the index at ``index_dir`` mirror ``sources``: new and changed documents are embedded,
         unchanged ones reused, vanished ones removed; only what changed is written, unless ``merge``
         (one segment of everything). Unreadable files, and files over ``max_file_mb`` (default 10,
-        ``RAG_MAX_FILE_MB``), are listed with their reasons in ``last_load``."""
+        ``RAG_MAX_FILE_MB``), are listed with their reasons in ``last_load``. ``store`` is where
+        searches run (``RAG_STORE``): ``local``, or a Milvus address that then mirrors the index
+        (`rag.milvus`); None keeps what the index records."""
         sources = _paths(sources)  # read twice: loaded, then recorded in the manifest
         loaded = _load(sources, max_file_mb)
         if not loaded.documents:
@@ -149,6 +155,7 @@ class Assistant:
             on_plan=on_plan,
             progress=progress,
             merge=merge,
+            store=store,
             _sources=[os.path.abspath(src) for src in sources],
         )
         assistant.last_load = loaded
@@ -217,6 +224,7 @@ class Assistant:
         on_plan: Callable[[int], None] | None = None,
         progress: Callable[[int], None] | None = None,
         merge: bool = False,
+        store: str | None = None,
         _sources: Sequence[str] | None = None,
     ) -> Assistant:
         """Like `build`, from `Document` objects made elsewhere (e.g. an evaluation set)."""
@@ -228,22 +236,31 @@ class Assistant:
             backend=None if embedder else backend,
             chunk_size=chunk_size,
             chunk_overlap=chunk_overlap,
+            store=store,
         )
+        if settings.store not in (None, "local"):
+            parse_uri(settings.store)  # a wrong address is said before anything is written
         embedder = embedder or make_embedder(settings.model, settings.backend, cache_dir=settings.cache_dir)
         with build_lock(settings.index_dir):
-            store, stats = IndexStore.build(
+            previous = _previous(settings.index_dir)
+            uri = _store_uri(settings.store, previous)
+            if uri is not None:
+                connect(uri, settings.store_token)  # a wrong address or a busy file: said before the work
+            index, stats = IndexStore.build(
                 settings.index_dir,
                 documents,
                 embedder,
                 chunk_size=settings.chunk_size,
                 chunk_overlap=settings.chunk_overlap,
-                previous=_previous(settings.index_dir),
+                previous=previous,
                 sources=_sources,
                 on_plan=on_plan,
                 progress=progress,
                 merge=merge,
+                store_uri=uri,
             )
-        assistant = cls(store, embedder, settings)
+            _mirror(uri, settings.store_token, index, previous)
+        assistant = cls(index, embedder, settings)
         assistant.last_build = stats
         return assistant
 
@@ -320,10 +337,11 @@ class Assistant:
             after = change(before)
             if after == before:
                 if current is not self.store:
-                    self._live = _Live.of(current, self.embedder)
+                    self._live = _Live.of(current, self.embedder, self.settings.store_token)
                 return
             size, overlap = current.chunk_settings
             sources = [*(current.manifest.get("sources") or []), *added_sources]
+            uri = current.manifest.get("store")
             store, stats = IndexStore.build(
                 path,
                 after,
@@ -334,8 +352,13 @@ class Assistant:
                 sources=list(dict.fromkeys(sources)),
                 on_plan=on_plan,
                 progress=progress,
+                store_uri=uri,
             )
-            self._live, self.last_build = _Live.of(store, self.embedder), stats
+            try:
+                _mirror(uri, self.settings.store_token, store, current)
+            finally:
+                self._live = _Live.of(store, self.embedder, self.settings.store_token)
+                self.last_build = stats
 
     # ---------------------------------------------------------------------------------- querying
 
@@ -565,14 +588,14 @@ class _Live:
         return self.everything.people
 
     @classmethod
-    def of(cls, store: IndexStore, embedder: Embedder) -> _Live:
+    def of(cls, store: IndexStore, embedder: Embedder, token: str = "") -> _Live:
         def text(doc_id: str) -> str:
             doc = store.documents.get(doc_id)
             return doc.text if doc else ""
 
         return cls(
             store,
-            Retriever(store, embedder),
+            Retriever(store, embedder, engine=_engine(store, token)),
             ExtractiveAnswerer(
                 store.idf, document_text=text, abstention=ABSTENTION if ABSTENTION.model == store.model_name else None
             ),
@@ -685,6 +708,50 @@ def _paths(sources: Sources) -> list[str | os.PathLike[str]]:
 
 def _load(sources: Sources, max_file_mb: float | None = None, collection: str | None = None) -> LoadResult:
     return load(sources, max_bytes=Settings.from_env(max_file_mb=max_file_mb).max_file_bytes, collection=collection)
+
+
+def _store_uri(asked: str | None, previous: IndexStore | None) -> str | None:
+    """The search engine an index is built for: the one asked for (``local``: none), else the one its
+    manifest records. A Milvus Lite path is made absolute, so that later commands find it from anywhere."""
+    if asked is None:
+        recorded = previous.manifest.get("store") if previous is not None else None
+        return recorded if isinstance(recorded, str) else None
+    if asked == "local":
+        return None
+    target = parse_uri(asked)
+    return f"milvus:{Path(target.address).resolve()}" if target.kind == "lite" else asked
+
+
+def _mirror(uri: str | None, token: str, store: IndexStore, previous: IndexStore | None) -> None:
+    """Bring the Milvus store at ``uri`` up to ``store`` (nothing when there is none); the index
+    itself is written before, so a failure here loses nothing: searches use its own files meanwhile."""
+    if uri is None:
+        return
+    try:
+        sync(connect(uri, token), store, previous)
+    except RagError as exc:
+        raise RagError(
+            f"the index in '{store.path}' was written, but the Milvus store was not updated ({exc}); "
+            f"searches use the index's own files until `rag index` runs again"
+        ) from exc
+
+
+def _engine(store: IndexStore, token: str) -> Engine[Any]:
+    """Where searches of ``store`` run: the Milvus store its manifest records when that store holds
+    this very revision, else (none, unreachable, or not updated) the index's own files."""
+    uri = store.manifest.get("store")
+    if not isinstance(uri, str):
+        return LocalEngine(store)
+    try:
+        milvus = connect(uri, token)
+        with failing(f"the Milvus store {uri} did not answer"):
+            mirrored = milvus.mirrors(store.manifest)
+        if mirrored:
+            return MilvusEngine(milvus, store)
+        log.warning("the Milvus store %s does not hold this index yet: searching its own files", uri)
+    except RagError as exc:
+        log.warning("%s: searching the index's own files", exc)
+    return LocalEngine(store)
 
 
 def _previous(index_dir: str) -> IndexStore | None:

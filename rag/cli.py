@@ -54,6 +54,7 @@ def _index(args: argparse.Namespace) -> int:
                 on_plan=on_plan,
                 progress=progress,
                 merge=args.merge,
+                store=args.store,
             )
     except NoDocuments as exc:
         _print_skipped(exc.skipped)
@@ -73,6 +74,8 @@ def _index(args: argparse.Namespace) -> int:
         f"{s.removed_documents} removed), {s.chunks} chunks, {s.embedded_chunks} embedded{speed}, "
         f"{len(loaded.skipped)} skipped, {s.seconds:.1f} s"
     )
+    if a.store.manifest.get("store"):
+        print(f"searches run in {a.store.manifest['store']}")
     return 0
 
 
@@ -550,6 +553,12 @@ def parser() -> argparse.ArgumentParser:
         "--merge",
         action="store_true",
         help="write the whole index as one segment (an update otherwise writes only what changed)",
+    )
+    pi.add_argument(
+        "--store",
+        default=None,
+        help="where searches run: local (the index's files), milvus:PATH.db (Milvus Lite) or "
+        "milvus://HOST:PORT[/NAME] (a Milvus server); recorded in the index (default: $RAG_STORE, else as recorded)",
     )
     pi.set_defaults(func=_index)
 

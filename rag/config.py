@@ -95,6 +95,10 @@ class Settings:
       and the question log, ``session_hours`` (``RAG_SESSION_HOURS``, 12) a sign-in lasts,
       ``log_questions`` (``RAG_LOG``) and ``save_conversations`` (``RAG_CONVERSATIONS``), both on;
       ``0``, ``off``, ``false`` or ``no`` turn them off.
+    - ``store`` (``RAG_STORE``; None: what the index's manifest records): where searches run for a
+      build: ``local`` (the index's own files) or a Milvus address (``milvus:PATH.db``,
+      ``milvus://HOST:PORT[/NAME]``, see `rag.milvus`); ``store_token`` (``RAG_STORE_TOKEN``) is
+      the Milvus server's ``user:password`` or API key.
     """
 
     index_dir: str = "index"
@@ -117,6 +121,8 @@ class Settings:
     session_hours: float = 12.0
     log_questions: bool = True
     save_conversations: bool = True
+    store: str | None = None
+    store_token: str = ""
 
     def __post_init__(self) -> None:
         if self.today is not None:
@@ -158,6 +164,8 @@ class Settings:
             "session_hours": _number(env, "RAG_SESSION_HOURS", 12.0, _SESSION_HOURS, upper=_MAX_SESSION_HOURS),
             "log_questions": _switch(env, "RAG_LOG"),
             "save_conversations": _switch(env, "RAG_CONVERSATIONS"),
+            "store": env.get("RAG_STORE") or None,
+            "store_token": env.get("RAG_STORE_TOKEN") or "",
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

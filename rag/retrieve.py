@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 import numpy as np
 
@@ -24,6 +24,80 @@ from .tokenize import tokenize
 from .types import Hit
 
 Mode = Literal["hybrid", "bm25", "dense"]
+S = TypeVar("S")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a search may return, with the meaning of `IndexStore.rows_where`: chunks dated within
+    ``date_from``…``date_to``, of ``doc_ids`` (None or empty: any), of ``collections`` (None: all;
+    empty: none)."""
+
+    date_from: str | None = None
+    date_to: str | None = None
+    doc_ids: Sequence[str] | None = None
+    collections: Sequence[str] | None = None
+
+
+class Engine(Protocol[S]):
+    """Where the two legs of a search run, over the chunk rows of an `IndexStore` (``store.chunks``):
+    the index's own segments (`LocalEngine`) or a search server (`rag.milvus.MilvusEngine`).
+
+    ``scope`` turns the filters into what the legs take (``S``), or None when no chunk can pass.
+    """
+
+    def scope(self, filters: Filters) -> S | None: ...
+
+    def keyword(
+        self, tokens: Sequence[str], n: int, scope: S, also: Sequence[int]
+    ) -> tuple[dict[int, float], dict[int, float]]:
+        """The ``n`` best rows by BM25 with a score above 0, best first, and the scores of the rows
+        ``also`` (0 where none of the tokens occurs)."""
+        ...
+
+    def dense(self, vector: np.ndarray, n: int, scope: S) -> dict[int, float]:
+        """The ``n`` rows nearest to ``vector`` by inner product, best first."""
+        ...
+
+    def vectors(self, rows: Sequence[int]) -> np.ndarray:
+        """The stored vectors of the rows."""
+        ...
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The rows passing the filters (None: all)."""
+
+    rows: np.ndarray | None
+
+
+class LocalEngine:
+    """Both legs over the index's own segments: bm25s and FAISS, in this process."""
+
+    def __init__(self, store: IndexStore) -> None:
+        self.store = store
+
+    def scope(self, filters: Filters) -> _Rows | None:
+        rows = self.store.rows_where(filters.date_from, filters.date_to, filters.doc_ids, filters.collections)
+        return None if rows is not None and len(rows) == 0 else _Rows(rows)
+
+    def keyword(
+        self, tokens: Sequence[str], n: int, scope: _Rows, also: Sequence[int]
+    ) -> tuple[dict[int, float], dict[int, float]]:
+        scores = self.store.bm25_scores(tokens)  # rows outside the filter score 0
+        if scope.rows is not None:
+            allowed = np.zeros(len(self.store), dtype=bool)
+            allowed[scope.rows] = True
+            scores[~allowed] = 0.0
+        top = {int(i): float(scores[i]) for i in np.argsort(-scores)[:n] if scores[i] > 0}
+        return top, {int(i): float(scores[i]) for i in also}
+
+    def dense(self, vector: np.ndarray, n: int, scope: _Rows) -> dict[int, float]:
+        ids, sims = self.store.dense_search(vector, n, scope.rows)
+        return {int(i): float(s) for i, s in zip(ids, sims, strict=True)}
+
+    def vectors(self, rows: Sequence[int]) -> np.ndarray:
+        return self.store.vectors(rows)
 
 
 class Fusion(Protocol):
@@ -70,6 +144,7 @@ class Retriever:
     Args:
         store: the loaded index.
         embedder: encodes questions; must be the model the index was built with.
+        engine: where the two legs run (default `LocalEngine`: the segments of ``store``).
         fusion: how the legs' scores are combined (default `WeightedFusion` with dense weight 0.3).
         date_boost: added to the fused score of chunks whose document date fits a date in the question.
         candidates: how many top chunks of each leg enter the fusion.
@@ -85,9 +160,11 @@ class Retriever:
         date_boost: float = 0.3,
         candidates: int = 100,
         per_doc: int = 3,
+        engine: Engine[Any] | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
+        self.engine: Engine[Any] = engine or LocalEngine(store)
         self.fusion = fusion or WeightedFusion()
         self.date_boost = date_boost
         self.candidates = candidates
@@ -109,42 +186,31 @@ class Retriever:
         if k <= 0 or len(self.store) == 0:
             return []
         q = normalize(question)
-        rows = self.store.rows_where(date_from, date_to, doc_ids, collections)
-        if rows is not None and len(rows) == 0:
+        scope = self.engine.scope(Filters(date_from, date_to, doc_ids, collections))
+        if scope is None:
             return []
-        bm25 = self._bm25(q, rows) if mode != "dense" else np.zeros(len(self.store), dtype=np.float32)
-        cand = [int(i) for i in np.argsort(-bm25)[: self.candidates] if bm25[i] > 0]
         dense: dict[int, float] = {}
+        qv = None
         if mode != "bm25":
-            dense = self._dense(q, rows, cand)
-            cand = list(dict.fromkeys([*cand, *dense]))
+            qv = self.embedder.embed_query(q)
+            dense = self.engine.dense(qv, self.candidates, scope)
+        bm25: dict[int, float] = {}
+        if mode != "dense":
+            bm25, also = self.engine.keyword(tokenize(q), self.candidates, scope, list(dense))
+            missing = [i for i in bm25 if i not in dense]
+            if qv is not None and missing:  # the keyword candidates' inner products too
+                dense.update(zip(missing, (self.engine.vectors(missing) @ qv).tolist(), strict=True))
+            cand = list(dict.fromkeys([*bm25, *dense]))
+            bm25.update(also)
+        else:
+            cand = list(dense)
         if not cand:
             return []
         fused = self._fuse(q, cand, bm25, dense, mode)
         return self._top(cand, fused, bm25, dense, k)
 
-    def _bm25(self, q: str, rows: np.ndarray | None) -> np.ndarray:
-        """BM25 score of every chunk row; rows outside the filter score 0."""
-        scores = self.store.bm25_scores(tokenize(q))
-        if rows is not None:
-            allowed = np.zeros(len(self.store), dtype=bool)
-            allowed[rows] = True
-            scores[~allowed] = 0.0
-        return scores
-
-    def _dense(self, q: str, rows: np.ndarray | None, keyword_candidates: list[int]) -> dict[int, float]:
-        """Inner products of the question with the dense top candidates and with the keyword
-        candidates outside them."""
-        qv = self.embedder.embed_query(q)
-        ids, sims = self.store.dense_search(qv, self.candidates, rows)
-        dense = {int(i): float(s) for i, s in zip(ids, sims, strict=True)}
-        missing = [i for i in keyword_candidates if i not in dense]
-        if missing:
-            dense.update(zip(missing, (self.store.vectors(missing) @ qv).tolist(), strict=True))
-        return dense
-
-    def _fuse(self, q: str, cand: list[int], bm25: np.ndarray, dense: dict[int, float], mode: Mode) -> np.ndarray:
-        b = bm25[np.asarray(cand)].astype(np.float64)
+    def _fuse(self, q: str, cand: list[int], bm25: dict[int, float], dense: dict[int, float], mode: Mode) -> np.ndarray:
+        b = np.array([bm25.get(i, 0.0) for i in cand], dtype=np.float64)
         d = np.array([dense[i] for i in cand]) if dense else None
         if mode == "bm25":
             return WeightedFusion(dense_weight=0.0).fuse(b, None)
@@ -157,7 +223,9 @@ class Retriever:
             fused = fused + self.date_boost * np.array(fits, dtype=np.float64)
         return fused
 
-    def _top(self, cand: list[int], fused: np.ndarray, bm25: np.ndarray, dense: dict[int, float], k: int) -> list[Hit]:
+    def _top(
+        self, cand: list[int], fused: np.ndarray, bm25: dict[int, float], dense: dict[int, float], k: int
+    ) -> list[Hit]:
         """The ``k`` best candidates, at most ``per_doc`` of one document."""
         hits: list[Hit] = []
         per_doc: dict[str, int] = {}
@@ -167,7 +235,7 @@ class Retriever:
             if per_doc.get(chunk.doc_id, 0) >= self.per_doc:
                 continue
             per_doc[chunk.doc_id] = per_doc.get(chunk.doc_id, 0) + 1
-            keyword = float(bm25[i]) if bm25[i] > 0 else None
+            keyword = bm25.get(i, 0.0) or None
             hits.append(Hit(chunk=chunk, score=float(fused[j]), bm25=keyword, dense=dense.get(i)))
             if len(hits) == k:
                 break

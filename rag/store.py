@@ -413,6 +413,7 @@ class IndexStore:
         on_plan: Callable[[int], None] | None = None,
         progress: Progress | None = None,
         merge: bool = False,
+        store_uri: str | None = None,
     ) -> tuple[IndexStore, BuildStats]:
         """Write an index of exactly ``documents`` at ``path`` and return it loaded.
 
@@ -424,12 +425,14 @@ class IndexStore:
         ``hnsw_threshold`` chunks on, dense search of a segment is approximate (HNSW) instead of
         exact. ``sources`` (the files and folders read) go into the manifest, for the command that
         rebuilds. ``on_plan`` gets the number of chunks to embed before embedding starts,
-        ``progress`` the number embedded after each batch. Holds the build lock of ``path`` throughout.
+        ``progress`` the number embedded after each batch. ``store_uri`` is recorded in the manifest as
+        the search engine that mirrors the index (a Milvus address, `rag.milvus`; None: none, searches
+        run on the index's own files). Holds the build lock of ``path`` throughout.
         """
         with build_lock(path):
             return cls._build(
                 Path(path), documents, embedder, chunk_size, chunk_overlap, previous, hnsw_threshold, sources,
-                on_plan, progress, merge,
+                on_plan, progress, merge, store_uri,
             )  # fmt: skip
 
     @classmethod
@@ -446,12 +449,13 @@ class IndexStore:
         on_plan: Callable[[int], None] | None,
         progress: Progress | None,
         merge: bool = False,
+        store_uri: str | None = None,
     ) -> tuple[IndexStore, BuildStats]:
         t0 = time.perf_counter()
         docs = list({d.doc_id: d for d in documents}.values())  # a later record with the same id wins
         update = None if merge else _update(path, docs, previous, embedder, (chunk_size, chunk_overlap))
         if update is not None:
-            return cls._update(path, docs, update, embedder, hnsw_threshold, sources, on_plan, progress, t0)
+            return cls._update(path, docs, update, embedder, hnsw_threshold, sources, on_plan, progress, t0, store_uri)
         reusable = (
             previous
             if previous is not None
@@ -472,6 +476,7 @@ class IndexStore:
             hnsw=len(plan.chunks) >= hnsw_threshold,
             build=build,
             sources=list(sources) if sources else (previous.manifest.get("sources") if previous else None),
+            store_uri=store_uri,
         )
         meetings = _meetings(docs, previous)
         _write(
@@ -502,6 +507,7 @@ class IndexStore:
         on_plan: Callable[[int], None] | None,
         progress: Progress | None,
         t0: float,
+        store_uri: str | None,
     ) -> tuple[IndexStore, BuildStats]:
         """Write what changed since ``update.previous``: a segment of the added documents (their vectors
         reused when only their collection or source changed), and the removed ones as deleted."""
@@ -519,6 +525,7 @@ class IndexStore:
             hnsw=False,
             build=build,
             sources=list(sources) if sources else previous.manifest.get("sources"),
+            store_uri=store_uri,
         )
         manifest["dense"] = previous.manifest["dense"]  # the first segment's; each segment's file says its own
         deleted = {g.name: set(g.deleted) for g in previous.segments}
@@ -874,6 +881,7 @@ def _manifest(
     hnsw: bool,
     build: dict[str, Any] | None,
     sources: list[str] | None,
+    store_uri: str | None = None,
 ) -> dict[str, Any]:
     """The manifest of a new index (the generation and file checksums are added when it is written)."""
     return {
@@ -901,6 +909,7 @@ def _manifest(
         "sources": sources,
         "documents": {d.doc_id: d.content_hash for d in docs},
         "collections": {d.doc_id: d.collection for d in docs if d.collection},
+        **({"store": store_uri} if store_uri else {}),
     }
 
 
@@ -1196,6 +1205,7 @@ _FIELDS: tuple[tuple[str, bool, Callable[[Any], bool], str], ...] = (
     ("package", False, _is_text, "a string"),
     ("built_at", False, _is_text, "a string"),
     ("revision", False, _is_text, "a string"),
+    ("store", False, lambda v: _is_text(v) and v != "", "a search engine address"),
     (
         "segments",
         False,

@@ -345,21 +345,39 @@ def test_a_parser_that_never_ends_costs_its_file_only(tmp_path, monkeypatch, thr
 
 @pytest.mark.slow
 def test_time_limits_that_end_in_a_race_leave_nothing_pending():
+    import sys
+    import time
+
     from rag.loaders import _time_limit, _TookTooLong
+
+    def loop(n: int) -> None:
+        for _ in range(n):
+            pass
+
+    t0 = time.perf_counter()
+    loop(200_000)
+    per_ms = int(200_000 / ((time.perf_counter() - t0) * 1000))  # this machine's loop steps in 1 ms
 
     def many() -> int:  # work from none to about twice the limit: many limits end as the work does
         given_up = 0
         for i in range(500):
             try:
                 with _time_limit(0.001):
-                    sum(range(i * 7919 % 1000 * 200))
+                    loop(i * 7919 % 1000 * per_ms // 500)
             except _TookTooLong:
                 given_up += 1
             sum(range(300))  # a limit fired late but not cleared would be raised here, outside the try
         return given_up
 
-    assert 0 < many() < 500
-    assert 0 < _in_a_worker_thread(many) < 500
+    # Python code is interrupted between bytecodes, once the watchdog gets the GIL: within the switch
+    # interval (5 ms by default, longer than the work); a shorter one makes the race frequent
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.0001)
+    try:
+        assert 0 < many() < 500
+        assert 0 < _in_a_worker_thread(many) < 500
+    finally:
+        sys.setswitchinterval(interval)
 
 
 @pytest.mark.slow
