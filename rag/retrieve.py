@@ -25,6 +25,7 @@ from .types import Hit
 
 Mode = Literal["hybrid", "bm25", "dense"]
 S = TypeVar("S")
+PARTIAL_SORT_FROM = 100_000  # rows
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ class LocalEngine:
             allowed = np.zeros(len(self.store), dtype=bool)
             allowed[scope.rows] = True
             scores[~allowed] = 0.0
-        top = {int(i): float(scores[i]) for i in np.argsort(-scores)[:n] if scores[i] > 0}
+        top = {int(i): float(scores[i]) for i in _best(scores, n) if scores[i] > 0}
         return top, {int(i): float(scores[i]) for i in also}
 
     def dense(self, vector: np.ndarray, n: int, scope: _Rows) -> dict[int, float]:
@@ -136,6 +137,15 @@ class RRF:
             ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
             out += np.where(present, 1.0 / (self.k + ranks), 0.0)
         return out
+
+
+def _best(scores: np.ndarray, n: int) -> np.ndarray:
+    """The rows of the ``n`` highest scores, best first. Past `PARTIAL_SORT_FROM` rows only the best
+    are sorted (a full sort of a million scores takes about 70 ms); below, a full sort, as before."""
+    if len(scores) <= max(PARTIAL_SORT_FROM, n):
+        return np.argsort(-scores)[:n]
+    best = np.argpartition(-scores, n)[:n]
+    return best[np.argsort(-scores[best])]
 
 
 class Retriever:

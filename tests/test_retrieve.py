@@ -1,3 +1,5 @@
+import numpy as np
+
 from rag.dates import DateHint, date_hints
 
 
@@ -40,3 +42,13 @@ def test_date_hints():
     assert not DateHint(2024, 7, 19).matches("2024-07-21")
     assert DateHint(2024, 11, None).matches("2024-11-30")
     assert not DateHint(2024, 11, None).matches(None)
+
+
+def test_the_best_rows_of_a_large_index_are_those_of_a_full_sort():
+    from rag.retrieve import PARTIAL_SORT_FROM, _best
+
+    rng = np.random.default_rng(7)
+    for size in (1_000, PARTIAL_SORT_FROM + 5_000):
+        scores = rng.random(size, dtype=np.float32)
+        assert np.array_equal(_best(scores, 100), np.argsort(-scores, kind="stable")[:100])
+    assert len(_best(np.zeros(PARTIAL_SORT_FROM + 1, dtype=np.float32), 10)) == 10
