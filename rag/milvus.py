@@ -41,7 +41,7 @@ from .normalize import normalize
 from .retrieve import Filters
 from .store import IndexStore, Tokens, manifest_revision
 from .tokenize import tokenize
-from .types import Chunk, Document
+from .types import Chunk
 
 K1 = 1.2
 B = 0.75
@@ -708,8 +708,8 @@ def _sync(
     t0 = time.perf_counter()
     if previous is not None and milvus.mirrors(previous.manifest) and _same_text(previous, store):
         milvus._mark(None)
-        old, new = previous.documents, store.documents
-        changed = {i for i in old.keys() | new.keys() if _key(old.get(i)) != _key(new.get(i))}
+        old, new = _keys(previous.manifest), _keys(store.manifest)
+        changed = {i for i in old.keys() | new.keys() if old.get(i) != new.get(i)}
         deleted = milvus.delete_documents(sorted(changed & old.keys()))
         rows = [r for r, c in enumerate(store.chunks) if c.doc_id in changed]
         held = None
@@ -733,9 +733,11 @@ def _sync(
     return SyncStats(len(rows), deleted, held is not None, time.perf_counter() - t0)
 
 
-def _key(doc: Document | None) -> tuple[str, str] | None:
-    """What a document gives its chunks in Milvus: its text (title, date) and its collection."""
-    return None if doc is None else (doc.content_hash, doc.collection)
+def _keys(manifest: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """What each document of an index gives its chunks in Milvus: the hash of its text (title, date),
+    and its collection; read from the manifest, where they are already computed."""
+    collections = manifest.get("collections") or {}
+    return {i: (h, collections.get(i, "")) for i, h in manifest["documents"].items()}
 
 
 def _same_text(a: IndexStore, b: IndexStore) -> bool:

@@ -128,6 +128,12 @@ def test_updates_and_removals_reach_milvus(reports: list[Document], tmp_path: Pa
     assert a.remove([gone.doc_id]) == 1
     assert store.count() == len(a.store.chunks)
     assert gone.doc_id not in {h.chunk.doc_id for h in a.search(gone.title, 20)}
+    moved = next(d for d in first if d.collection == "办公厅")
+    a._rebuild(
+        lambda docs: [dataclasses.replace(d, collection="人事处") if d.doc_id == moved.doc_id else d for d in docs]
+    )
+    assert a.search(moved.title, 1, collections=["人事处"])[0].chunk.doc_id == moved.doc_id
+    assert moved.doc_id not in {h.chunk.doc_id for h in a.search(moved.title, 20, collections=["办公厅", ""])}
     assert store.mirrors(a.store.manifest)
     assert store.refresh().chunks == len(a.store.chunks)  # the kept term counts agree with a recount
 
