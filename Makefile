@@ -30,7 +30,7 @@ test: setup browser
 	$(BIN)/pytest -q
 
 bench: setup
-	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	$(BIN)/python -m pip install -q -e '.[dev,bench,milvus]'
 	$(BIN)/python bench/bench_retrieval.py
 	$(BIN)/python bench/bench_meetings.py
 	$(BIN)/python bench/bench_many.py
@@ -39,6 +39,8 @@ bench: setup
 	$(BIN)/python bench/bench_trust.py
 	$(BIN)/python bench/bench_scale.py
 	$(BIN)/python bench/bench_updates.py
+	$(BIN)/python bench/bench_milvus.py
+	$(BIN)/python bench/bench_archive.py
 	$(BIN)/python bench/reliability.py
 
 clean:
