@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_updates import StandIn, new_documents  # noqa: E402
+from bench_updates import StandIn, update  # noqa: E402
 from report import replace_section  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "xinwenlianbo"
@@ -117,17 +117,7 @@ def child(action: str, chunks: int) -> None:
         a._live = dataclasses.replace(a._live, retriever=Retriever(store, a.embedder, engine=engine))
         out |= asking(a)
     else:
-        previous = IndexStore.load(INDEX)
-        docs = list(previous.documents.values())
-        if action == "add1":
-            docs += new_documents(1)
-        elif action == "add100":
-            docs += new_documents(100)
-        elif action == "remove1":
-            docs = [d for d in docs if d.doc_id != "update-0"]
-        t0 = time.perf_counter()
-        store, _ = IndexStore.build(INDEX, docs, StandIn(), chunk_size=400, chunk_overlap=80, previous=previous)
-        out["seconds"] = time.perf_counter() - t0
+        store, out["seconds"] = update(INDEX, action)
         out["segments"] = len(store.segments)
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(out))

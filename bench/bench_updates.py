@@ -72,6 +72,26 @@ def new_documents(n: int):
     ]
 
 
+def update(index: Path, action: str):
+    """One update of the index at ``index`` (``add1``, ``add1-rewrite``, ``add100``, ``remove1``), as
+    `Assistant.add` / `remove` make it on the loaded index: the new index, and the update's seconds."""
+    from rag.store import IndexStore
+
+    previous = IndexStore.load(index)
+    docs = list(previous.documents.values())
+    if action in ("add1", "add1-rewrite"):
+        docs += new_documents(1)
+    elif action == "add100":
+        docs += new_documents(100)
+    elif action == "remove1":
+        docs = [d for d in docs if d.doc_id != "update-0"]
+    t0 = time.perf_counter()
+    store, _ = IndexStore.build(
+        index, docs, StandIn(), chunk_size=400, chunk_overlap=80, previous=previous, merge=action.endswith("rewrite")
+    )
+    return store, time.perf_counter() - t0
+
+
 def child(action: str) -> None:
     """One step, in this process: prints a JSON line with its seconds and peak memory."""
     from rag.loaders import load
@@ -83,25 +103,7 @@ def child(action: str) -> None:
         store, _ = IndexStore.build(INDEX, docs, StandIn(), chunk_size=400, chunk_overlap=80)
         seconds = time.perf_counter() - t0
     else:
-        previous = IndexStore.load(INDEX)
-        docs = list(previous.documents.values())
-        if action in ("add1", "add1-rewrite"):
-            docs += new_documents(1)
-        elif action == "add100":
-            docs += new_documents(100)
-        elif action == "remove1":
-            docs = [d for d in docs if d.doc_id != "update-0"]
-        t0 = time.perf_counter()
-        store, _ = IndexStore.build(
-            INDEX,
-            docs,
-            StandIn(),
-            chunk_size=400,
-            chunk_overlap=80,
-            previous=previous,
-            merge=action.endswith("rewrite"),
-        )
-        seconds = time.perf_counter() - t0
+        store, seconds = update(INDEX, action)
     print(
         json.dumps(
             {
