@@ -10,12 +10,14 @@ Layout of an index folder::
     gen-<id>/chunks.sqlite its documents (with their normalized text and collection), chunks (spans,
                            tokens) and meeting facts
 
-A segment folder is written once and never changed. A whole build writes one segment; an update of
-an index (`IndexStore.build` with the index as ``previous``) writes a segment of the new and changed
-documents only, and lists the removed and replaced ones as deleted: adding a report costs what it
-adds, removing one costs a manifest. Questions search every segment (BM25 with the IDF of the whole
-index) and skip deleted documents; past `MAX_SEGMENTS` segments or `MAX_DELETED` of deleted chunks,
-a build merges them into one. Every write makes its files, then replaces ``manifest.json``
+A segment folder is written once and never changed. A whole build writes one segment per
+`SEGMENT_CHUNKS` chunks, one after the other, so that it holds one segment's chunks, tokens and
+vectors at a time; an update of an index (`IndexStore.build` with the index as ``previous``) writes a
+segment of the new and changed documents only, and lists the removed and replaced ones as deleted:
+adding a report costs what it adds, removing one costs a manifest. Questions search every segment
+(BM25 with the IDF of the whole index; its files memory-mapped) and skip deleted documents. Past
+`MAX_SEGMENTS` segments, an update folds the small ones (those updates wrote) into its own; past
+`MAX_DELETED` of deleted chunks, or when folding is not enough, everything is written anew. Every write makes its files, then replaces ``manifest.json``
 atomically (``os.replace``), and only then deletes folders the manifest no longer names: a build or
 update that dies leaves the previous index readable. The manifest records the size and SHA-256 of
 every file of its segments, checked on loading, so that a truncated or damaged file is named in the
@@ -49,7 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from .chunking import CHUNKER_VERSION, chunk_at, chunk_document, embed_text, index_text
+from .chunking import CHUNKER_VERSION, chunk_at, chunk_document, chunk_spans, embed_text, index_text
 from .config import __version__
 from .dates import span
 from .embed import Embedder
@@ -75,6 +77,10 @@ MANIFEST = "manifest.json"
 HNSW_THRESHOLD = 20_000
 HNSW_M = 32
 HNSW_EF_SEARCH = 128
+# A whole build writes segments of about this many chunks: its memory is that of one of them, whatever
+# the archive's size (a build of 1,022,112 chunks in one segment peaked at 14.7 GB). Below it (every
+# index of the quality benchmarks) an index is one segment, as before.
+SEGMENT_CHUNKS = 200_000
 # a load that finds its generation replaced by a build tries the new one, up to this many times
 LOAD_ATTEMPTS = 10
 
@@ -267,14 +273,27 @@ class IndexStore:
             out[at] = g.dense.reconstruct_batch(local)
         return out
 
-    def read_tokens(self, into: Tokens) -> list[np.ndarray]:
-        """The keyword tokens of each chunk row as ids of ``into`` (a rebuild reuses them), read from
-        disk: they are large, and not kept in memory."""
-        out: list[np.ndarray] = []
-        for g in self.segments:
-            rows = _read_tokens(self.path / g.name / "chunks.sqlite", into)
-            out.extend(rows[i] for i in g.live.tolist())
-        return out
+    def read_tokens(self, into: Tokens, rows: Sequence[int] | None = None) -> list[np.ndarray]:
+        """The keyword tokens of each chunk row (of ``rows`` only, in their order, when given) as ids
+        of ``into`` (a rebuild reuses them), read from disk: they are large, and not kept in memory."""
+        if rows is None:
+            out: list[np.ndarray] = []
+            for g in self.segments:
+                local = g.live.tolist()
+                if local:
+                    read = _read_tokens(self.path / g.name / "chunks.sqlite", into, local)
+                    out.extend(read[i] for i in local)
+            return out
+        wanted = np.asarray(rows, dtype=np.int64)
+        picked: list[np.ndarray] = [np.zeros(0, dtype=np.int32)] * len(wanted)
+        which = np.searchsorted(np.asarray(self._starts), wanted, side="right") - 1
+        for k in np.unique(which).tolist():
+            g, at = self.segments[k], np.flatnonzero(which == k)
+            local = g.live[wanted[at] - self._starts[k]].tolist()
+            read = _read_tokens(self.path / g.name / "chunks.sqlite", into, local)
+            for j, row in zip(at.tolist(), local, strict=True):
+                picked[j] = read[row]
+        return picked
 
     def document_frequency(self, token: str) -> int:
         """In how many chunks of the segments ``token`` occurs (chunks of deleted documents count
@@ -414,14 +433,18 @@ class IndexStore:
         progress: Progress | None = None,
         merge: bool = False,
         store_uri: str | None = None,
+        segment_chunks: int | None = None,
     ) -> tuple[IndexStore, BuildStats]:
         """Write an index of exactly ``documents`` at ``path`` and return it loaded.
 
         Documents whose content hash, chunking and model match ``previous`` reuse its chunks and
         vectors; the rest are chunked and embedded. When ``previous`` is the index at ``path`` as
         this version writes it, only what changed is written: a segment with the new and changed
-        documents, and the removed and replaced ones listed as deleted (`MAX_SEGMENTS`,
-        `MAX_DELETED`, or ``merge`` write all of them into one segment instead). From
+        documents, and the removed and replaced ones listed as deleted (past `MAX_DELETED`, or with
+        ``merge``, everything is written anew instead; past `MAX_SEGMENTS`, the segments of earlier
+        updates are folded into the new one, or everything is written anew when that is not enough).
+        A whole build is written as segments of about ``segment_chunks`` (default `SEGMENT_CHUNKS`)
+        chunks, made one after the other, so that its memory does not grow with the archive. From
         ``hnsw_threshold`` chunks on, dense search of a segment is approximate (HNSW) instead of
         exact. ``sources`` (the files and folders read) go into the manifest, for the command that
         rebuilds. ``on_plan`` gets the number of chunks to embed before embedding starts,
@@ -432,7 +455,7 @@ class IndexStore:
         with build_lock(path):
             return cls._build(
                 Path(path), documents, embedder, chunk_size, chunk_overlap, previous, hnsw_threshold, sources,
-                on_plan, progress, merge, store_uri,
+                on_plan, progress, merge, store_uri, segment_chunks or SEGMENT_CHUNKS,
             )  # fmt: skip
 
     @classmethod
@@ -448,12 +471,14 @@ class IndexStore:
         sources: Sequence[str] | None,
         on_plan: Callable[[int], None] | None,
         progress: Progress | None,
-        merge: bool = False,
-        store_uri: str | None = None,
+        merge: bool,
+        store_uri: str | None,
+        segment_chunks: int,
     ) -> tuple[IndexStore, BuildStats]:
         t0 = time.perf_counter()
         docs = list({d.doc_id: d for d in documents}.values())  # a later record with the same id wins
-        update = None if merge else _update(path, docs, previous, embedder, (chunk_size, chunk_overlap))
+        chunking = (chunk_size, chunk_overlap)
+        update = None if merge else _update(path, docs, previous, embedder, chunking, segment_chunks)
         if update is not None:
             return cls._update(path, docs, update, embedder, hnsw_threshold, sources, on_plan, progress, t0, store_uri)
         reusable = (
@@ -465,33 +490,47 @@ class IndexStore:
             and previous.chunker_version in (CHUNKER_VERSION, None)  # another indexed text: embed again
             else None
         )
-        plan = _plan(docs, reusable, chunk_size, chunk_overlap)
-        to_embed, vectors, embed_seconds, build = _embedded(plan, embedder, reusable, previous, on_plan, progress)
-        manifest = _manifest(
-            embedder,
-            int(vectors.shape[1]),
-            docs,
-            len(plan.chunks),
-            (chunk_size, chunk_overlap),
-            hnsw=len(plan.chunks) >= hnsw_threshold,
-            build=build,
-            sources=list(sources) if sources else (previous.manifest.get("sources") if previous else None),
-            store_uri=store_uri,
-        )
-        meetings = _meetings(docs, previous)
-        _write(
-            path, manifest, docs, plan.chunks, plan.tokens, vectors, meetings, hnsw=len(plan.chunks) >= hnsw_threshold
-        )
+        groups = _groups(docs, segment_chunks, chunk_size - chunk_overlap)
+        if len(groups) > 1 and on_plan:  # the bar's total before the first group is chunked
+            on_plan(_to_embed(docs, reusable, chunk_size, chunk_overlap))
+        made = _Made()
+
+        def parts() -> Iterator[_Part]:
+            for group in groups:  # one group's chunks, tokens and vectors in memory at a time
+                plan = _plan(group, reusable, chunk_size, chunk_overlap)
+                told = on_plan if len(groups) == 1 else None
+                to_embed, vectors, seconds = _embedded(plan, embedder, reusable, told, progress)
+                made.add(plan, len(to_embed), seconds, int(vectors.shape[1]), hnsw_threshold)
+                part = _Part(group, plan.chunks, plan.tokens, vectors, _meetings(group, previous),
+                             hnsw=len(plan.chunks) >= hnsw_threshold)  # fmt: skip
+                del plan, vectors
+                yield part
+                del part
+
+        def manifest() -> dict[str, Any]:
+            return _manifest(
+                embedder,
+                made.dim or embedder.dim,
+                docs,
+                made.chunks,
+                (chunk_size, chunk_overlap),
+                hnsw=made.first_hnsw,
+                build=made.build(previous),
+                sources=list(sources) if sources else (previous.manifest.get("sources") if previous else None),
+                store_uri=store_uri,
+            )
+
+        _write(path, manifest, parts())
         store = cls.load(path)
         old_ids = set(previous.manifest["documents"]) if previous is not None else set()
         stats = BuildStats(
             documents=len(docs),
-            chunks=len(plan.chunks),
-            embedded_chunks=len(to_embed),
-            reused_documents=plan.reused,
+            chunks=made.chunks,
+            embedded_chunks=made.embedded,
+            reused_documents=made.reused,
             removed_documents=len(old_ids - {d.doc_id for d in docs}),
             seconds=time.perf_counter() - t0,
-            embed_seconds=embed_seconds,
+            embed_seconds=made.seconds,
         )
         return store, stats
 
@@ -510,41 +549,46 @@ class IndexStore:
         store_uri: str | None,
     ) -> tuple[IndexStore, BuildStats]:
         """Write what changed since ``update.previous``: a segment of the added documents (their vectors
-        reused when only their collection or source changed), and the removed ones as deleted."""
+        reused when only their collection or source changed) and of the live documents of the segments it
+        folds in, and the removed ones as deleted."""
         previous = update.previous
-        added = update.added
-        plan = _plan(added, previous, *previous.chunk_settings, reuse_tokens=False)
-        to_embed, vectors, embed_seconds, build = _embedded(plan, embedder, previous, previous, on_plan, progress)
-        gone_chunks = sum(1 for c in previous.chunks if c.doc_id in update.gone)
+        folded = {g.name for g in update.fold}
+        kept = [g for g in previous.segments if g.name not in folded]
+        moved = [d for g in update.fold for i, d in g.documents.items() if i not in g.deleted and i not in update.gone]
+        added = [*moved, *update.added]
+        plan = _plan(added, previous, *previous.chunk_settings)
+        to_embed, vectors, embed_seconds = _embedded(plan, embedder, previous, on_plan, progress)
+        deleted = {g.name: set(g.deleted) | {i for i in g.documents if i in update.gone} for g in kept}
+        live = sum(1 for g in kept for i in g.live.tolist() if g.chunks[i].doc_id not in deleted[g.name])
+        made = _Made()
+        made.add(plan, len(to_embed), embed_seconds, int(vectors.shape[1]), hnsw_threshold)
         manifest = _manifest(
             embedder,
             int(previous.dense.d),
             docs,
-            len(previous.chunks) - gone_chunks + len(plan.chunks),
+            live + len(plan.chunks),
             previous.chunk_settings,
-            hnsw=False,
-            build=build,
+            hnsw=len(plan.chunks) >= hnsw_threshold,
+            build=made.build(previous),
             sources=list(sources) if sources else previous.manifest.get("sources"),
             store_uri=store_uri,
         )
-        manifest["dense"] = previous.manifest["dense"]  # the first segment's; each segment's file says its own
-        deleted = {g.name: set(g.deleted) for g in previous.segments}
-        for g in previous.segments:
-            deleted[g.name] |= {i for i in g.documents if i in update.gone}
+        if kept:
+            manifest["dense"] = previous.manifest["dense"]  # the first segment's; each segment's file says its own
+        part = _Part(
+            added, plan.chunks, plan.tokens, vectors, _meetings(added, previous), len(plan.chunks) >= hnsw_threshold
+        )
+        del plan, vectors
         written = _write(
             path,
             manifest,
-            added,
-            plan.chunks,
-            plan.tokens,
-            vectors,
-            _meetings(added, previous),
-            hnsw=len(plan.chunks) >= hnsw_threshold,
-            keep=_segment_entries(previous.manifest),
+            [part] if added else [],
+            keep=[e for e in _segment_entries(previous.manifest) if e["name"] not in folded],
             deleted={name: sorted(ids) for name, ids in deleted.items() if ids},
         )
+        del part
         # the segments in memory stay as they are, with their new deletions; only the new one is read
-        segments = [replace(g, deleted=frozenset(deleted[g.name])) for g in previous.segments]
+        segments = [replace(g, deleted=frozenset(deleted[g.name])) for g in kept]
         if added:
             new = _segment_entries(written)[-1]
             hint = _rebuild_hint(path, written.get("sources"))
@@ -554,7 +598,7 @@ class IndexStore:
             documents=len(docs),
             chunks=len(store.chunks),
             embedded_chunks=len(to_embed),
-            reused_documents=len(docs) - len(added) + plan.reused,
+            reused_documents=len(docs) - len(update.added) + made.reused - len(moved),
             removed_documents=len(update.removed),
             seconds=time.perf_counter() - t0,
             embed_seconds=embed_seconds,
@@ -564,21 +608,29 @@ class IndexStore:
 
 @dataclass(frozen=True)
 class _Update:
-    """An update of ``previous``: the documents to add (new or changed), the ids of those removed, and
-    of those deleted from its segments (removed, or replaced by a changed version)."""
+    """An update of ``previous``: the documents to add (new or changed), the ids of those removed, of
+    those deleted from its segments (removed, or replaced by a changed version), and the small segments
+    whose live documents go into the new segment with them (a merge of the segments updates made)."""
 
     previous: IndexStore
     added: list[Document]
     removed: set[str]
     gone: set[str]
+    fold: list[Segment]
 
 
 def _update(
-    path: Path, docs: Sequence[Document], previous: IndexStore | None, embedder: Embedder, chunking: tuple[int, int]
+    path: Path,
+    docs: Sequence[Document],
+    previous: IndexStore | None,
+    embedder: Embedder,
+    chunking: tuple[int, int],
+    segment_chunks: int = SEGMENT_CHUNKS,
 ) -> _Update | None:
     """The update that turns ``previous`` into an index of ``docs``, or None when a whole build is due:
-    no previous index of this folder, of this version, model and chunking, or too many segments or
-    deleted chunks after it (`MAX_SEGMENTS`, `MAX_DELETED`)."""
+    no previous index of this folder, of this version, model and chunking, too many deleted chunks
+    (`MAX_DELETED`), or too many segments (`MAX_SEGMENTS`) even once those smaller than half of
+    ``segment_chunks`` (written by updates) are folded into the new one."""
     if previous is None or previous.path.resolve() != path.resolve():
         return None
     m = previous.manifest
@@ -606,9 +658,16 @@ def _update(
     deleted_chunks = sum(len(g.chunks) - len(g.live) for g in previous.segments)
     deleted_chunks += sum(1 for c in previous.chunks if c.doc_id in gone)
     total = sum(len(g.chunks) for g in previous.segments) + 1
-    if len(previous.segments) + bool(added) > MAX_SEGMENTS or deleted_chunks > MAX_DELETED * total:
+    if deleted_chunks > MAX_DELETED * total:
         return None
-    return _Update(previous, added, removed, gone)
+    fold: list[Segment] = []
+    if len(previous.segments) + bool(added) > MAX_SEGMENTS:
+        # the segments of updates go into the new one with the added documents; those of whole builds stay
+        fold = [g for g in previous.segments if len(g.live) < segment_chunks // 2]
+        folded = sum(len(g.live) for g in fold)
+        if len(previous.segments) - len(fold) + 1 > MAX_SEGMENTS or folded > segment_chunks:
+            return None
+    return _Update(previous, added, removed, gone, fold)
 
 
 @dataclass
@@ -703,7 +762,8 @@ def _load_segment(
     dense = read(gen / "dense.faiss", lambda: faiss.read_index(str(gen / "dense.faiss")))
     if isinstance(dense, faiss.IndexHNSW):
         dense.hnsw.efSearch = int(manifest["dense"].get("efSearch", HNSW_EF_SEARCH))
-    bm25 = read(gen / "bm25", lambda: bm25s.BM25.load(str(gen / "bm25"), load_corpus=False))
+    # memory-mapped: a search reads the columns of its tokens; the rest stays on disk, out of the process
+    bm25 = read(gen / "bm25", lambda: bm25s.BM25.load(str(gen / "bm25"), load_corpus=False, mmap=True))
     if dense.ntotal != len(chunks):
         raise IndexCorrupt(f"index in '{path}' is inconsistent (vectors {dense.ntotal}, chunks {len(chunks)}); {hint}")
     meetings = read(gen / "chunks.sqlite", lambda: _read_meetings(gen / "chunks.sqlite"))
@@ -754,9 +814,7 @@ class _Plan:
     reused: int
 
 
-def _plan(
-    docs: Sequence[Document], previous: IndexStore | None, size: int, overlap: int, reuse_tokens: bool = True
-) -> _Plan:
+def _plan(docs: Sequence[Document], previous: IndexStore | None, size: int, overlap: int) -> _Plan:
     """Unchanged documents (same content hash) take their chunks, tokens and rows from ``previous``
     (an index of the same model and chunking, or None); the others are chunked and tokenized.
 
@@ -766,36 +824,41 @@ def _plan(
     plan = _Plan([], Tokens(), [], 0)
     old_hashes: dict[str, str] = previous.manifest["documents"] if previous is not None else {}
     old_rows: dict[str, list[int]] = {}
-    old_tokens: list[np.ndarray] | None = None
     if previous is not None:
+        wanted = {d.doc_id for d in docs if old_hashes.get(d.doc_id) == d.content_hash}
         for row, c in enumerate(previous.chunks):
-            old_rows.setdefault(c.doc_id, []).append(row)
-        if reuse_tokens and previous.manifest.get("tokenizer") == TOKENIZER_VERSION:
-            try:
-                old_tokens = previous.read_tokens(plan.tokens)
-            except (OSError, sqlite3.Error):  # its files were replaced meanwhile (another build): re-tokenize
-                old_tokens = None
+            if c.doc_id in wanted:
+                old_rows.setdefault(c.doc_id, []).append(row)
     before_headings = previous is not None and previous.chunker_version is None
+    # which documents keep their rows: (document, its chunks when chunked now, its rows in ``previous``)
+    decided: list[tuple[Document, list[Chunk] | None, list[int] | None]] = []
     for doc in docs:
         chunks = chunk_document(doc, size, overlap) if before_headings else None
-        if (
-            previous is not None
-            and old_hashes.get(doc.doc_id) == doc.content_hash
-            and doc.doc_id in old_rows
-            and (chunks is None or _same_spans(chunks, [previous.chunks[r] for r in old_rows[doc.doc_id]]))
-        ):
+        rows = old_rows.get(doc.doc_id)
+        if rows is not None and chunks is not None and not _same_spans(chunks, [previous.chunks[r] for r in rows]):  # type: ignore[union-attr]
+            rows = None
+        decided.append((doc, chunks, rows))
+    old_tokens: dict[int, np.ndarray] = {}
+    if previous is not None and not before_headings and previous.manifest.get("tokenizer") == TOKENIZER_VERSION:
+        reused_rows = [r for _, _, rows in decided if rows for r in rows]
+        try:
+            old_tokens = dict(zip(reused_rows, previous.read_tokens(plan.tokens, reused_rows), strict=True))
+        except (OSError, sqlite3.Error):  # its files were replaced meanwhile (another build): re-tokenize
+            old_tokens = {}
+    for doc, chunks, rows in decided:
+        if rows is not None and previous is not None:
             plan.reused += 1
             if chunks is not None:  # from before headings: the same vectors, new keyword text
-                for chunk, row in zip(chunks, old_rows[doc.doc_id], strict=True):
+                for chunk, row in zip(chunks, rows, strict=True):
                     plan.chunks.append(chunk)
                     plan.tokens.add(tokenize(index_text(chunk)))
                     plan.source_rows.append(row)
                 continue
-            for row in old_rows[doc.doc_id]:
+            for row in rows:
                 chunk = previous.chunks[row]
                 same = (chunk.source, chunk.collection) == (doc.source, doc.collection)
                 plan.chunks.append(chunk if same else replace(chunk, source=doc.source, collection=doc.collection))
-                plan.tokens.add(old_tokens[row] if old_tokens is not None else tokenize(index_text(chunk)))
+                plan.tokens.add(old_tokens[row] if row in old_tokens else tokenize(index_text(chunk)))
                 plan.source_rows.append(row)
             continue
         for chunk in chunks if chunks is not None else chunk_document(doc, size, overlap):
@@ -803,6 +866,32 @@ def _plan(
             plan.tokens.add(tokenize(index_text(chunk)))
             plan.source_rows.append(-1)
     return plan
+
+
+def _groups(docs: Sequence[Document], limit: int, step: int) -> list[list[Document]]:
+    """``docs`` in order, cut into groups of at most about ``limit`` chunks each (a document's chunks
+    estimated from its length and the chunks' ``step``, size less overlap); always one group at least."""
+    groups: list[list[Document]] = [[]]
+    n = 0
+    for d in docs:
+        k = max(1, -(-len(d.text) // step))
+        if groups[-1] and n + k > limit:
+            groups.append([])
+            n = 0
+        groups[-1].append(d)
+        n += k
+    return groups
+
+
+def _to_embed(docs: Sequence[Document], reusable: IndexStore | None, size: int, overlap: int) -> int:
+    """How many chunks a build of ``docs`` embeds: those of documents ``reusable`` does not hold as they are."""
+    hashes: dict[str, str] = reusable.manifest["documents"] if reusable is not None else {}
+    held = reusable.documents if reusable is not None else {}
+    return sum(
+        len(chunk_spans(d.text, size, overlap))
+        for d in docs
+        if not (hashes.get(d.doc_id) == d.content_hash and d.doc_id in held)
+    )
 
 
 def _same_spans(new: Sequence[Chunk], old: Sequence[Chunk]) -> bool:
@@ -834,24 +923,43 @@ def _embedded(
     plan: _Plan,
     embedder: Embedder,
     reusable: IndexStore | None,
-    previous: IndexStore | None,
     on_plan: Callable[[int], None] | None,
     progress: Progress | None,
-) -> tuple[list[int], np.ndarray, float, dict[str, Any] | None]:
-    """The rows to embed, the vectors of all rows (reused from ``reusable``), the seconds spent
-    embedding, and the build figures for the manifest."""
+) -> tuple[list[int], np.ndarray, float]:
+    """The rows to embed, the vectors of all rows (reused from ``reusable``), and the seconds spent embedding."""
     to_embed = [i for i, r in enumerate(plan.source_rows) if r < 0]
     if on_plan:
         on_plan(len(to_embed))
     t_embed = time.perf_counter()
     vectors = _vectors(plan, to_embed, embedder, reusable, progress)
-    embed_seconds = time.perf_counter() - t_embed
-    build = (
-        {"embedded_chunks": len(to_embed), "embed_seconds": round(embed_seconds, 6)}
-        if to_embed  # embedding speed of the last build that embedded anything, for reports
-        else (previous.manifest.get("build") if previous is not None else None)
-    )
-    return to_embed, vectors, embed_seconds, build
+    return to_embed, vectors, time.perf_counter() - t_embed
+
+
+@dataclass
+class _Made:
+    """What the parts of a build hold, summed as they are made: for its manifest and figures."""
+
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    reused: int = 0
+    dim: int = 0
+    first_hnsw: bool = False
+
+    def add(self, plan: _Plan, embedded: int, seconds: float, dim: int, hnsw_threshold: int = HNSW_THRESHOLD) -> None:
+        if not self.dim:
+            self.first_hnsw = len(plan.chunks) >= hnsw_threshold
+        self.chunks += len(plan.chunks)
+        self.embedded += embedded
+        self.seconds += seconds
+        self.reused += plan.reused
+        self.dim = dim
+
+    def build(self, previous: IndexStore | None) -> dict[str, Any] | None:
+        """The build figures of the manifest: the embedding speed of the last build that embedded anything."""
+        if self.embedded:
+            return {"embedded_chunks": self.embedded, "embed_seconds": round(self.seconds, 6)}
+        return previous.manifest.get("build") if previous is not None else None
 
 
 def _vectors(
@@ -959,9 +1067,16 @@ def _write_tables(
         )
 
 
-def _read_tokens(file: Path, into: Tokens) -> list[np.ndarray]:
+def _read_tokens(file: Path, into: Tokens, rows: Sequence[int]) -> dict[int, np.ndarray]:
+    """The tokens of the given rows of one segment as ids of ``into``, by row."""
+    wanted = set(rows)
+    query = "SELECT row, tokens FROM chunks WHERE row BETWEEN ? AND ? ORDER BY row"
     with contextlib.closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as db:
-        return [into.ids(t.split("\t") if t else []) for (t,) in db.execute("SELECT tokens FROM chunks ORDER BY row")]
+        return {
+            row: into.ids(t.split("\t") if t else [])
+            for row, t in db.execute(query, (min(wanted), max(wanted)))
+            if row in wanted
+        }
 
 
 def _read_meetings(file: Path) -> list[Meeting]:
@@ -999,55 +1114,32 @@ def _read_tables(file: Path) -> tuple[dict[str, Document], list[Chunk]]:
 
 def _write(
     path: Path,
-    manifest: dict[str, Any],
-    docs: Sequence[Document],
-    chunks: Sequence[Chunk],
-    tokens: Tokens,
-    vectors: np.ndarray,
-    meetings: Sequence[Meeting],
-    hnsw: bool = False,
+    manifest: dict[str, Any] | Callable[[], dict[str, Any]],
+    parts: Iterator[_Part] | Sequence[_Part],
     keep: Sequence[dict[str, Any]] = (),
     deleted: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
-    """Write a segment of ``docs`` (none when there are none and ``keep`` is given), then the manifest
-    that makes it live, with the segments of ``keep`` before it and ``deleted`` documents of them;
-    then remove the folders no manifest names any more. Returns the manifest written."""
-    import bm25s
-    import faiss
-
+    """Write a segment of each part of ``parts`` (made one at a time, so that only one is held in
+    memory), then the manifest that makes them live (``manifest``, or a function that makes it once the
+    parts are written: a streamed build knows its counts only then), with the segments of ``keep`` before them and
+    ``deleted`` documents of those; then remove the folders no manifest names any more. Returns the
+    manifest written. Until the manifest is replaced, nothing this wrote is live: a write that fails or
+    is killed leaves the previous index as it was (`_remove_unnamed` clears what it left)."""
     path.mkdir(parents=True, exist_ok=True)
-    gen_name = f"gen-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     existed = (path / MANIFEST).is_file()
-    tmp: Path | None = None
+    written: list[Path] = []
     try:
-        if keep and not docs:  # only documents removed: the manifest is all that changes
-            manifest = {**manifest, **_segments_manifest(keep, None, deleted)}
-            _write_manifest(path, manifest)
-            _remove_unnamed(path, manifest)
-            return manifest
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=path))
-        _write_tables(tmp / "chunks.sqlite", docs, chunks, tokens, meetings)
-        index: Any
-        if hnsw:
-            index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efConstruction = 80
-        else:
-            index = faiss.IndexFlatIP(vectors.shape[1])
-        if len(vectors):
-            index.add(np.ascontiguousarray(vectors))
-        faiss.write_index(index, str(tmp / "dense.faiss"))
-        bm25 = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
-        bm25.index((tokens.rows, tokens.vocab), show_progress=False)
-        bm25.save(str(tmp / "bm25"), show_progress=False)
-        files = _digests(tmp)  # also flushes every file to disk
-        os.replace(tmp, path / gen_name)
-        tmp = path / gen_name  # not live until the manifest names it: removed if that fails
-        manifest = {**manifest, **_segments_manifest(keep, {"name": gen_name, "files": files}, deleted)}
-        _write_manifest(path, manifest)
+        entries = []
+        for part in parts:
+            entries.append(_write_segment(path, part, written))
+            del part  # before the next one is made
+        fields = manifest() if callable(manifest) else manifest
+        out = {**fields, **_segments_manifest(keep, entries, deleted)}
+        _write_manifest(path, out)
     except BaseException as exc:
-        # the previous manifest and its generation are untouched: remove what this build wrote
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+        # the previous manifest and its segments are untouched: remove what this write made
+        for folder in written:
+            shutil.rmtree(folder, ignore_errors=True)
         for leftover in path.glob(".manifest-*"):
             with contextlib.suppress(OSError):
                 leftover.unlink()
@@ -1057,16 +1149,60 @@ def _write(
                 f"disk full while writing the index in '{path}'; {kept}: free some space and try again"
             ) from exc
         raise
-    _remove_unnamed(path, manifest)
-    return manifest
+    _remove_unnamed(path, out)
+    return out
+
+
+@dataclass
+class _Part:
+    """What one new segment holds: documents, their chunks in row order with keyword tokens and
+    vectors, and their meeting facts; ``hnsw`` when its dense search is approximate."""
+
+    docs: Sequence[Document]
+    chunks: Sequence[Chunk]
+    tokens: Tokens
+    vectors: np.ndarray
+    meetings: Sequence[Meeting]
+    hnsw: bool
+
+
+def _write_segment(path: Path, part: _Part, written: list[Path]) -> dict[str, Any]:
+    """Write one segment folder in ``path`` (made in a temporary folder, flushed, then renamed; not
+    live until a manifest names it) and return its manifest entry. Folders made go into ``written``."""
+    import bm25s
+    import faiss
+
+    name = f"gen-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=path))
+    written.append(tmp)
+    _write_tables(tmp / "chunks.sqlite", part.docs, part.chunks, part.tokens, part.meetings)
+    index: Any
+    dim = part.vectors.shape[1]
+    if part.hnsw:
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+    else:
+        index = faiss.IndexFlatIP(dim)
+    if len(part.vectors):
+        index.add(np.ascontiguousarray(part.vectors))
+    faiss.write_index(index, str(tmp / "dense.faiss"))
+    del index
+    bm25 = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
+    bm25.index((part.tokens.rows, part.tokens.vocab), show_progress=False)
+    bm25.save(str(tmp / "bm25"), show_progress=False)
+    del bm25
+    files = _digests(tmp)  # also flushes every file to disk
+    os.replace(tmp, path / name)
+    written[-1] = path / name  # not live until the manifest names it: removed if that fails
+    return {"name": name, "files": files}
 
 
 def _segments_manifest(
-    keep: Sequence[dict[str, Any]], new: dict[str, Any] | None, deleted: dict[str, list[str]] | None
+    keep: Sequence[dict[str, Any]], new: Sequence[dict[str, Any]], deleted: dict[str, list[str]] | None
 ) -> dict[str, Any]:
     """The manifest fields naming the segments: the first as ``generation`` and ``files``, the others
     in ``segments``, the documents deleted from them, and a new ``revision``."""
-    entries = [*keep, *([new] if new else [])]
+    entries = [*keep, *new]
     out: dict[str, Any] = {"generation": entries[0]["name"], "files": entries[0]["files"]}
     if entries[1:]:
         out["segments"] = [{"name": e["name"], "files": e["files"]} for e in entries[1:]]

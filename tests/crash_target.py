@@ -6,7 +6,8 @@ At POINT it prints ``PAUSED POINT`` on stdout and sleeps. Points, in the order a
 ``embedding`` (a batch being embedded), ``tables`` (chunk table written), ``vectors`` (FAISS file
 written), ``keywords`` (BM25 files written), ``generation`` (new generation folder in place, old
 manifest still live), ``manifest`` (new manifest being replaced), ``cleanup`` (new manifest live,
-old generation not yet removed).
+old generation not yet removed). With ``CRASH_SEGMENT_CHUNKS`` set, a whole build writes segments of
+that many chunks, and ``generation`` is the moment the first of them is in place.
 """
 
 import os
@@ -21,6 +22,8 @@ import rag.store
 from tests.conftest import HashEmbedder
 
 POINT = sys.argv.pop(1)
+if os.environ.get("CRASH_SEGMENT_CHUNKS"):  # a whole build written as several segments
+    rag.store.SEGMENT_CHUNKS = int(os.environ["CRASH_SEGMENT_CHUNKS"])
 
 
 def pause(point: str) -> None:

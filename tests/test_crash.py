@@ -44,10 +44,12 @@ def built(tmp_path_factory) -> tuple[Path, Path, dict]:
     return index, root, ask(index, OLD_Q)
 
 
-def kill_at(point: str, *args: str) -> None:
+def kill_at(point: str, *args: str, segment_chunks: int | None = None) -> None:
+    env = {**os.environ, **({"CRASH_SEGMENT_CHUNKS": str(segment_chunks)} if segment_chunks else {})}
     with subprocess.Popen(
         [sys.executable, "-m", "tests.crash_target", point, *args],
         cwd=REPO,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -93,6 +95,27 @@ def test_sigkill_during_a_rebuild_leaves_an_index_that_answers(point, merge, bui
     leftovers = sorted(p.name for p in index.iterdir() if p.name not in ("manifest.json", ".lock"))
     assert leftovers == sorted(named), leftovers
     assert len(named) == (1 if merge and point == "cleanup" else 2)
+
+
+@pytest.mark.parametrize("point", ["generation", "manifest"])
+def test_sigkill_during_a_build_of_several_segments_leaves_the_previous_index(point, built, tmp_path):
+    """A whole build written as several segments is live only with its manifest: killed after its
+    first segment is in place, the previous index answers, and the next build removes what it left."""
+    original, root, before = built
+    index = tmp_path / "index"
+    shutil.copytree(original, index)
+    sources = [str(root / "old"), str(root / "new")]
+    kill_at(point, "index", *sources, "--index", str(index), "--merge", segment_chunks=1)
+    assert len(list(index.glob("gen-*"))) >= 2  # the old segment and at least one of the killed build
+    after = ask(index, OLD_Q)
+    assert (after["answer"], after["citations"]) == (before["answer"], before["citations"])
+    assert not ask(index, NEW_Q)["found"]
+    run = rag_cli("index", *sources, "--index", str(index))
+    assert run.returncode == 0, run.stderr
+    assert "周海平" in ask(index, NEW_Q)["answer"]
+    manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    named = [manifest["generation"], *(s["name"] for s in manifest.get("segments", []))]
+    assert sorted(p.name for p in index.iterdir() if p.name not in ("manifest.json", ".lock")) == sorted(named)
 
 
 def damage(index: Path, name: str) -> Path:

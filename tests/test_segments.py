@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import rag.store
 from rag import Assistant, Document
 from rag.loaders import load
 from rag.store import MAX_SEGMENTS, IndexStore
@@ -130,3 +131,55 @@ def test_rag_index_merge_writes_one_segment(reports, tmp_path, hash_model):
     assert len(folders(index)) == 2
     assert main(["index", str(source), "--index", str(index), "--merge"]) == 0
     assert len(folders(index)) == 1
+
+
+def test_a_large_build_is_written_in_bounded_segments_that_answer_as_one(reports, tmp_path, monkeypatch):
+    """A whole build above `SEGMENT_CHUNKS` holds one group of documents at a time: several segments,
+    the same chunks in the same order, the same dense results, and one bar total for the embedding."""
+    one = build(reports, tmp_path / "one")
+    monkeypatch.setattr(rag.store, "SEGMENT_CHUNKS", 200)
+    totals, steps = [], []
+    split = Assistant.from_documents(
+        reports, tmp_path / "split", embedder=HashEmbedder(), on_plan=totals.append, progress=steps.append
+    )
+    manifest = json.loads((tmp_path / "split" / "manifest.json").read_text(encoding="utf-8"))
+    sizes = [len(g.chunks) for g in split.store.segments]
+    assert len(sizes) == len(folders(tmp_path / "split")) == 1 + len(manifest["segments"]) >= 3
+    assert max(sizes) <= 200 + 40  # a group is cut before the document that would pass the limit
+    assert totals == [len(one.store.chunks)] and sum(steps) == len(one.store.chunks)
+    assert manifest["counts"]["chunks"] == len(one.store.chunks)
+    assert [c.chunk_id for c in split.store.chunks] == [c.chunk_id for c in one.store.chunks]
+    assert len(split.store.meetings) == len(one.store.meetings)
+    query = HashEmbedder().embed_query(QUESTIONS[0])
+    got, want = split.store.dense_search(query, 10), one.store.dense_search(query, 10)
+    assert got[0].tolist() == want[0].tolist() and np.allclose(got[1], want[1])
+    for q in QUESTIONS:
+        assert split.search(q, k=1)[0].chunk.doc_id == one.search(q, k=1)[0].chunk.doc_id, q
+    reloaded = IndexStore.load(tmp_path / "split")
+    assert [c.chunk_id for c in reloaded.chunks] == [c.chunk_id for c in one.store.chunks]
+
+
+def test_past_max_segments_an_update_folds_the_small_segments_and_keeps_the_large(reports, tmp_path, monkeypatch):
+    """Updates after a build of several segments do not rewrite the archive: when they are too many,
+    the segments updates wrote go into the next one, and those of the build stay as they are."""
+    monkeypatch.setattr(rag.store, "SEGMENT_CHUNKS", 300)
+    index = tmp_path / "index"
+    n = 250
+    first = build(reports[:n], index)
+    base = folders(index)
+    large = {g.name for g in first.store.segments if len(g.chunks) >= 150}
+    assert len(base) >= 2 and large
+    for i in range(MAX_SEGMENTS - len(base)):
+        build(reports[: n + i + 1], index)
+    assert len(folders(index)) == MAX_SEGMENTS
+    embedder = HashEmbedder()
+    a = build(reports[: n + MAX_SEGMENTS - len(base) + 1], index, embedder)
+    # the large segments of the build stay as they were; the others and the added document are one
+    assert [g.name for g in a.store.segments[:-1]] == [g.name for g in first.store.segments if g.name in large]
+    assert set(folders(index)) == large | {a.store.segments[-1].name}
+    added = reports[n + MAX_SEGMENTS - len(base)]
+    assert embedder.embedded and all(added.title in t for t in embedder.embedded)  # only the new one embedded
+    reloaded = IndexStore.load(index)
+    assert [c.chunk_id for c in reloaded.chunks] == [c.chunk_id for c in a.store.chunks]
+    assert set(reloaded.documents) == {d.doc_id for d in reports[: n + MAX_SEGMENTS - len(base) + 1]}
+    assert a.search(added.title, k=1)[0].chunk.doc_id == added.doc_id
