@@ -377,6 +377,8 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     )  # fmt: skip
 
 
+# how a question asks for a day or an order, which the segmenter would join to the next word
+_ASKED_WHEN = re.compile(r"哪一?[天年月日]|几月几[日号]|头一回|第一回")
 # the words of how a question asks, not of what it asks about
 _FRAME = re.compile(
     r"资料|报道|播发|分别|什么|召开|举行|开会|会上|闭幕|开幕|为准|先后|时间|时候|以前|以后|以来|之后|重点|方面|题目|内容|问题"
@@ -390,6 +392,7 @@ def _other_words(q: str, said: Sequence[str | None], kind: str | None) -> tuple[
     for s in said:
         if s:
             q = q.replace(s, " ")
+    q = _ASKED_WHEN.sub(" ", q)  # 哪天开的 is not 天开, 头一回国常会 not 回国
     canon = _canon(kind) if kind else ""
 
     def in_kind(word: str) -> bool:  # 常会 of 国常会, 国安 of 国安委: the kind's characters in order

@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "26"
+EXTRACTOR_VERSION = "27"
 
 _NUM = "一二三四五六七八九十百零〇两\\d"
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -83,8 +83,8 @@ _TITLED_NAME = re.compile(rf"{_ROLE_WORDS}([\u4e00-\u9fff]{{2,3}})$")
 
 @dataclass(frozen=True)
 class Person:
-    """A person named with a role in a meeting: ``presided``, ``attended`` (出席、参加、列席), ``spoke``
-    (讲话、发言、致辞) or ``reported`` (作…报告、作说明); one record per role."""
+    """A person named with a role in a meeting: ``presided``, ``attended`` (出席、参加、列席、到会), ``spoke``
+    (讲话、发言、致辞、致贺词) or ``reported`` (作…报告、作说明); one record per role."""
 
     name: str
     role: str
@@ -321,13 +321,13 @@ def _presider(text: str, lo: int, hi: int) -> Person | None:
 
 
 _REPORTED = r"(?<![工合协操动写创制])作[^，。；？]{0,30}?(?:报告|说明|汇报)"
-_SPOKE = rf"讲话|发言|致辞|{_REPORTED}"
+_SPOKE = rf"讲话|发言|致辞|致词|致贺词|{_REPORTED}"
 # the words after a person's name that give the role; who reported spoke, and who spoke attended
 ROLE_VERBS = (
     ("presided", re.compile(r"主持")),
     ("reported", re.compile(_REPORTED)),
     ("spoke", re.compile(_SPOKE)),
-    ("attended", re.compile(rf"出席|参加|列席|{_SPOKE}")),
+    ("attended", re.compile(rf"出席|参加|列席|到会|{_SPOKE}")),  # 到会祝贺
 )
 
 

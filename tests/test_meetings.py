@@ -898,3 +898,25 @@ def test_a_series_of_yearly_reports_is_listed_counted_and_ordered_like_meetings(
     since = parse("2017年以来历年政府工作报告有哪些？", known, set(), dt.date(2025, 6, 1))
     assert since is not None and since.window is not None
     assert (since.window.start, since.window.end) == ("2017-01-01", "2025-06-01")
+
+
+@pytest.mark.skipif(not (DATA / "xinwenlianbo" / "meetings.jsonl").exists(), reason="needs ../shared/data")
+def test_leaders_who_came_to_congratulate_attended_and_who_gave_the_address_spoke():
+    """`…等党和国家领导人到会祝贺，蔡奇代表党中央致词`: the row of names attended, the one who gave the
+    address spoke; a question about who came (到会祝贺) selects by attendance, not by a mention."""
+    from rag.loaders import load
+
+    docs = [d for d in load([DATA / "xinwenlianbo" / "meetings.jsonl"]).documents if d.doc_id == "xwlb-20231009-00"]
+    m = extract(docs[0])
+    assert m is not None
+    roles = {(p.name, p.role) for p in m.people}
+    assert {("习近平", "attended"), ("李希", "attended"), ("蔡奇", "spoke")} <= roles
+    q = parse("2023年有哪些全国代表大会是习近平等领导人到会祝贺的？", kinds([m]), {p.name for p in m.people}, TODAY)
+    assert q is not None and q.role == "attended"
+
+
+def test_how_a_question_asks_for_a_day_is_not_a_word_it_asks_about():
+    from rag.many import _other_words
+
+    assert _other_words("今年头一回国常会是哪天开的？", [], "国务院常务会议") == ()  # not 回国, not 天开
+    assert "诞辰" in _other_words("纪念诞辰的座谈会是哪一天开的？", [], "座谈会")
