@@ -7,7 +7,8 @@ At POINT it prints ``PAUSED POINT`` on stdout and sleeps. Points, in the order a
 written), ``keywords`` (BM25 files written), ``generation`` (new generation folder in place, old
 manifest still live), ``manifest`` (new manifest being replaced), ``cleanup`` (new manifest live,
 old generation not yet removed). With ``CRASH_SEGMENT_CHUNKS`` set, a whole build writes segments of
-that many chunks, and ``generation`` is the moment the first of them is in place.
+that many chunks, and ``generation`` is the moment the first of them is in place; with
+``CRASH_MAX_SEGMENTS`` set, an update past that many segments folds the small ones into its own.
 """
 
 import os
@@ -24,6 +25,8 @@ from tests.conftest import HashEmbedder
 POINT = sys.argv.pop(1)
 if os.environ.get("CRASH_SEGMENT_CHUNKS"):  # a whole build written as several segments
     rag.store.SEGMENT_CHUNKS = int(os.environ["CRASH_SEGMENT_CHUNKS"])
+if os.environ.get("CRASH_MAX_SEGMENTS"):  # an update that folds the small segments into its own
+    rag.store.MAX_SEGMENTS = int(os.environ["CRASH_MAX_SEGMENTS"])
 
 
 def pause(point: str) -> None:

@@ -44,8 +44,8 @@ def built(tmp_path_factory) -> tuple[Path, Path, dict]:
     return index, root, ask(index, OLD_Q)
 
 
-def kill_at(point: str, *args: str, segment_chunks: int | None = None) -> None:
-    env = {**os.environ, **({"CRASH_SEGMENT_CHUNKS": str(segment_chunks)} if segment_chunks else {})}
+def kill_at(point: str, *args: str, env: dict[str, str] | None = None) -> None:
+    env = {**os.environ, **(env or {})}
     with subprocess.Popen(
         [sys.executable, "-m", "tests.crash_target", point, *args],
         cwd=REPO,
@@ -64,18 +64,23 @@ def kill_at(point: str, *args: str, segment_chunks: int | None = None) -> None:
             proc.kill()
 
 
+MERGES = ("keywords", "generation", "manifest", "cleanup")
+
+
 @pytest.mark.parametrize(
     ("point", "merge"),
-    [*((p, False) for p in POINTS), *((p, True) for p in ("keywords", "generation", "manifest", "cleanup"))],
-    ids=[*(f"update-{p}" for p in POINTS), *(f"merge-{p}" for p in ("keywords", "generation", "manifest", "cleanup"))],
+    [*((p, "") for p in POINTS), *((p, "merge") for p in MERGES), *((p, "fold") for p in MERGES)],
+    ids=[*(f"update-{p}" for p in POINTS), *(f"merge-{p}" for p in MERGES), *(f"fold-{p}" for p in MERGES)],
 )
 def test_sigkill_during_a_rebuild_leaves_an_index_that_answers(point, merge, built, tmp_path):
-    """An update writes a segment of the new document; a merge writes everything as one segment."""
+    """An update writes a segment of the new document; a merge writes everything as one segment; an
+    update past `MAX_SEGMENTS` (here 1) folds the small segments, here all, into its own."""
     original, root, before = built
     index = tmp_path / "index"
     shutil.copytree(original, index)
     sources = [str(root / "old"), str(root / "new")]
-    kill_at(point, "index", *sources, "--index", str(index), *(["--merge"] if merge else []))
+    env = {"CRASH_MAX_SEGMENTS": "1"} if merge == "fold" else None
+    kill_at(point, "index", *sources, "--index", str(index), *(["--merge"] if merge == "merge" else []), env=env)
 
     after = ask(index, OLD_Q)
     assert after["answer"] == before["answer"]
@@ -105,7 +110,7 @@ def test_sigkill_during_a_build_of_several_segments_leaves_the_previous_index(po
     index = tmp_path / "index"
     shutil.copytree(original, index)
     sources = [str(root / "old"), str(root / "new")]
-    kill_at(point, "index", *sources, "--index", str(index), "--merge", segment_chunks=1)
+    kill_at(point, "index", *sources, "--index", str(index), "--merge", env={"CRASH_SEGMENT_CHUNKS": "1"})
     assert len(list(index.glob("gen-*"))) >= 2  # the old segment and at least one of the killed build
     after = ask(index, OLD_Q)
     assert (after["answer"], after["citations"]) == (before["answer"], before["citations"])
