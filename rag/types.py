@@ -6,6 +6,7 @@ All are frozen dataclasses; JSON output is derived from them in one place (`Answ
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -39,9 +40,10 @@ class Document:
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
     collection: str = ""
 
-    @property
+    @functools.cached_property
     def content_hash(self) -> str:
-        """Hash of what is embedded (title, date, text), used to skip unchanged documents.
+        """Hash of what is embedded (title, date, text), used to skip unchanged documents; computed
+        once per document (an update compares every document of the archive).
 
         The source path and the collection are left out: the same records read from another path,
         or moved to another collection, keep their vectors (the store records the collection apart).
