@@ -140,15 +140,18 @@ class OnnxEmbedder:
     the graph, checked against sentence-transformers, int8 per-channel weights) into
     ``cache_dir/onnx`` (default ``~/.cache/rag``). The export runs in a child process whose working
     folder is a temporary one, so that nothing the exporting libraries write lands in the caller's
-    folder and torch is never loaded into the serving process. Nothing is downloaded. Texts are
-    embedded in batches of similar length so that little padding is computed.
+    folder and torch is never loaded into the serving process. Nothing is downloaded. Texts
+    run in batches of similar length (little padding computed) when ``batch_size`` is above 1.
 
     Args:
         model: as for `SentenceTransformerEmbedder`.
         quantize: int8 weights (default) or the exported fp32 graph.
-        batch_size: texts per run. ONNX Runtime's memory grows with batch × length²: embedding 2,674
-            news chunks peaked at 1,101 MB with 16 texts per run, 569 MB with 8 and 357 MB with 4, and
-            4 was as fast (41 s against 48 s on 2 cores), so 4 is the default.
+        batch_size: texts per run (default 1). ONNX Runtime's memory grows with batch × length²
+            (embedding 2,674 news chunks peaked at 1,101 MB with 16 texts per run, 357 MB with 4), and
+            int8 activations are quantized per run, so a text's vector moved with the texts run beside
+            it (by up to 0.014 a component between 4 and 1). One text per run was as fast as 4 on 2
+            cores (400 meeting chunks: 15.7–17.6 s against 17.6–18.8 s), and gives each text the
+            vector it gets alone, as a question does: the same in a build and in any later update.
         threads: ONNX Runtime intra-op threads (default: all cores).
         cache_dir: where exported graphs are kept (default ``$RAG_CACHE_DIR`` or ``~/.cache/rag``).
     """
@@ -158,7 +161,7 @@ class OnnxEmbedder:
         model: str = DEFAULT_MODEL,
         *,
         quantize: bool = True,
-        batch_size: int = 4,
+        batch_size: int = 1,
         threads: int | None = None,
         query_prefix: str = "",
         cache_dir: Path | None = None,
