@@ -759,10 +759,11 @@ def _load_segment(
             raise IndexCorrupt(f"index file '{file}' is unreadable ({detail}); {hint}") from exc
 
     documents, chunks = read(gen / "chunks.sqlite", lambda: _read_tables(gen / "chunks.sqlite"))
-    dense = read(gen / "dense.faiss", lambda: faiss.read_index(str(gen / "dense.faiss")))
+    # the vectors memory-mapped (the HNSW graph is read): a search reads the rows it visits
+    dense = read(gen / "dense.faiss", lambda: faiss.read_index(str(gen / "dense.faiss"), faiss.IO_FLAG_MMAP_IFC))
     if isinstance(dense, faiss.IndexHNSW):
         dense.hnsw.efSearch = int(manifest["dense"].get("efSearch", HNSW_EF_SEARCH))
-    # memory-mapped: a search reads the columns of its tokens; the rest stays on disk, out of the process
+    # memory-mapped too: a search reads the columns of its tokens
     bm25 = read(gen / "bm25", lambda: bm25s.BM25.load(str(gen / "bm25"), load_corpus=False, mmap=True))
     if dense.ntotal != len(chunks):
         raise IndexCorrupt(f"index in '{path}' is inconsistent (vectors {dense.ntotal}, chunks {len(chunks)}); {hint}")
