@@ -15,7 +15,7 @@ A segment folder is written once and never changed. A whole build writes one seg
 vectors at a time; an update of an index (`IndexStore.build` with the index as ``previous``) writes a
 segment of the new and changed documents only, and lists the removed and replaced ones as deleted:
 adding a report costs what it adds, removing one costs a manifest. Questions search every segment
-(BM25 with the IDF of the whole index; its files memory-mapped) and skip deleted documents. Past
+(BM25 with the IDF of the whole index; vectors and BM25 files memory-mapped) and skip deleted documents. Past
 `MAX_SEGMENTS` segments, an update folds the small ones (those updates wrote) into its own; past
 `MAX_DELETED` of deleted chunks, or when folding is not enough, everything is written anew. Every write makes its files, then replaces ``manifest.json``
 atomically (``os.replace``), and only then deletes folders the manifest no longer names: a build or
