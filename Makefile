@@ -39,6 +39,7 @@ bench: setup
 	$(BIN)/python bench/bench_trust.py
 	$(BIN)/python bench/bench_scale.py
 	$(BIN)/python bench/bench_updates.py
+	$(BIN)/python bench/bench_store_options.py
 	$(BIN)/python bench/bench_milvus.py
 	$(BIN)/python bench/bench_archive.py
 	$(BIN)/python bench/reliability.py
