@@ -247,7 +247,9 @@ def bench_kill(work: Path, kills: int) -> str:
         "(model loading, reading, embedding, writing). The tests add seven exact points of the write "
         "(tests/test_crash.py: during embedding, after the chunk table, the vectors, the keywords, with the "
         "new segment in place, before and after the manifest replace), for an update (a segment of what changed) "
-        "and, at four of them, for a merge (`rag index --merge`).\n\n"
+        "and, at four of them, for a merge (`rag index --merge`) and for an update that folds small segments "
+        "into its own; a whole build written as several segments is killed after its first segment and "
+        "before its manifest.\n\n"
         f"| | |\n|---|---|\n{table}\n"
     )
 
@@ -506,8 +508,8 @@ def bench_manifest(work: Path) -> str:
 
 
 def bench_disk_full(work: Path, fills: int = 8) -> str:
-    """`rag index` rebuilding 300 news reports over a 150-report index on a small tmpfs, with the disk
-    filled so that it runs out at spread points of the write; then the old index must answer."""
+    """`rag index` updating a 150-report index with 150 news reports more on a small tmpfs, with the disk
+    filled so that it runs out at spread points of what the update writes; then the old index must answer."""
     head = "## A full disk\n\n"
     if not MEETINGS.exists():
         return head + "Not run: ../shared/data/xinwenlianbo/meetings.jsonl is absent.\n"
@@ -518,12 +520,17 @@ def bench_disk_full(work: Path, fills: int = 8) -> str:
         (work / folder).mkdir()
         with (work / folder / "reports.jsonl").open("w", encoding="utf-8") as f:
             f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in part)
-    whole = work / "whole"
-    assert rag("index", str(work / "v1"), str(work / "v2"), "--index", str(whole))[0].returncode == 0
-    needed = sum(p.stat().st_size for p in whole.rglob("*") if p.is_file())
+    # what the rebuild writes: an update, a segment of the 150 new reports and a new manifest (measured
+    # by making the same update outside the small disk)
+    probe = work / "probe"
+    assert rag("index", str(work / "v1"), "--index", str(probe))[0].returncode == 0
+    first = sum(p.stat().st_size for p in probe.rglob("*") if p.is_file())
+    assert rag("index", str(work / "v1"), str(work / "v2"), "--index", str(probe))[0].returncode == 0
+    whole = sum(p.stat().st_size for p in probe.rglob("*") if p.is_file())
+    needed = whole - first
     disk = work / "disk"
     disk.mkdir()
-    size_mb = 3 * needed // 2**20 + 2
+    size_mb = 3 * whole // 2**20 + 2
     mount = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", str(disk)], capture_output=True)
     if mount.returncode != 0:
         return head + f"Not run: cannot mount a tmpfs ({mount.stderr.decode().strip()}).\n"
@@ -557,9 +564,9 @@ def bench_disk_full(work: Path, fills: int = 8) -> str:
     finally:
         subprocess.run(["umount", str(disk)], check=True)
     return (
-        head + f"A {size_mb} MB tmpfs holds an index of 150 news reports; `rag index` rebuilds it with 150 more "
-        f"(the new index needs {needed / 2**20:.1f} MB) after a file has filled the disk so that only a part "
-        "of what the rebuild needs is free. Real processes, ONNX int8.\n\n"
+        head + f"A {size_mb} MB tmpfs holds an index of 150 news reports; `rag index` updates it with 150 more "
+        f"(it writes {needed / 2**20:.1f} MB: a segment of the new reports and the manifest) after a file has "
+        "filled the disk so that only a part of what the update needs is free. Real processes, ONNX int8.\n\n"
         f"Runs: {fills}; refused in one line: {one_line}; tracebacks: {tracebacks}; previous index intact "
         f"(same manifest, same answer to `rag ask`): {intact}. With the filler removed, the next rebuild "
         f"{'succeeds' if final.returncode == 0 else 'FAILS'} and leaves {generations} generation(s).\n\n"
