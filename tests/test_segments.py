@@ -136,16 +136,17 @@ def test_rag_index_merge_writes_one_segment(reports, tmp_path, hash_model):
 def test_a_large_build_is_written_in_bounded_segments_that_answer_as_one(reports, tmp_path, monkeypatch):
     """A whole build above `SEGMENT_CHUNKS` holds one group of documents at a time: several segments,
     the same chunks in the same order, the same dense results, and one bar total for the embedding."""
-    one = build(reports, tmp_path / "one")
-    monkeypatch.setattr(rag.store, "SEGMENT_CHUNKS", 200)
+    docs = reports[:120]
+    one = build(docs, tmp_path / "one")
+    monkeypatch.setattr(rag.store, "SEGMENT_CHUNKS", 80)
     totals, steps = [], []
     split = Assistant.from_documents(
-        reports, tmp_path / "split", embedder=HashEmbedder(), on_plan=totals.append, progress=steps.append
+        docs, tmp_path / "split", embedder=HashEmbedder(), on_plan=totals.append, progress=steps.append
     )
     manifest = json.loads((tmp_path / "split" / "manifest.json").read_text(encoding="utf-8"))
     sizes = [len(g.chunks) for g in split.store.segments]
     assert len(sizes) == len(folders(tmp_path / "split")) == 1 + len(manifest["segments"]) >= 3
-    assert max(sizes) <= 200 + 40  # a group is cut before the document that would pass the limit
+    assert max(sizes) <= 80 + 40  # a group is cut before the document that would pass the limit
     assert totals == [len(one.store.chunks)] and sum(steps) == len(one.store.chunks)
     assert manifest["counts"]["chunks"] == len(one.store.chunks)
     assert [c.chunk_id for c in split.store.chunks] == [c.chunk_id for c in one.store.chunks]
@@ -162,12 +163,12 @@ def test_a_large_build_is_written_in_bounded_segments_that_answer_as_one(reports
 def test_past_max_segments_an_update_folds_the_small_segments_and_keeps_the_large(reports, tmp_path, monkeypatch):
     """Updates after a build of several segments do not rewrite the archive: when they are too many,
     the segments updates wrote go into the next one, and those of the build stay as they are."""
-    monkeypatch.setattr(rag.store, "SEGMENT_CHUNKS", 300)
+    monkeypatch.setattr(rag.store, "SEGMENT_CHUNKS", 120)
     index = tmp_path / "index"
-    n = 250
+    n = 100
     first = build(reports[:n], index)
     base = folders(index)
-    large = {g.name for g in first.store.segments if len(g.chunks) >= 150}
+    large = {g.name for g in first.store.segments if len(g.chunks) >= 60}
     assert len(base) >= 2 and large
     for i in range(MAX_SEGMENTS - len(base)):
         build(reports[: n + i + 1], index)
