@@ -276,15 +276,7 @@ class IndexStore:
     def read_tokens(self, into: Tokens, rows: Sequence[int] | None = None) -> list[np.ndarray]:
         """The keyword tokens of each chunk row (of ``rows`` only, in their order, when given) as ids
         of ``into`` (a rebuild reuses them), read from disk: they are large, and not kept in memory."""
-        if rows is None:
-            out: list[np.ndarray] = []
-            for g in self.segments:
-                local = g.live.tolist()
-                if local:
-                    read = _read_tokens(self.path / g.name / "chunks.sqlite", into, local)
-                    out.extend(read[i] for i in local)
-            return out
-        wanted = np.asarray(rows, dtype=np.int64)
+        wanted = np.arange(len(self.chunks)) if rows is None else np.asarray(rows, dtype=np.int64)
         picked: list[np.ndarray] = [np.zeros(0, dtype=np.int32)] * len(wanted)
         which = np.searchsorted(np.asarray(self._starts), wanted, side="right") - 1
         for k in np.unique(which).tolist():
@@ -823,10 +815,9 @@ def _plan(docs: Sequence[Document], previous: IndexStore | None, size: int, over
     (`embed_text`): a document of it keeps its vectors when it chunks the same now; its chunks take
     their headings and are tokenized again (the keyword text holds the headings)."""
     plan = _Plan([], Tokens(), [], 0)
-    old_hashes: dict[str, str] = previous.manifest["documents"] if previous is not None else {}
     old_rows: dict[str, list[int]] = {}
     if previous is not None:
-        wanted = {d.doc_id for d in docs if old_hashes.get(d.doc_id) == d.content_hash}
+        wanted = _unchanged(docs, previous)
         for row, c in enumerate(previous.chunks):
             if c.doc_id in wanted:
                 old_rows.setdefault(c.doc_id, []).append(row)
@@ -836,8 +827,8 @@ def _plan(docs: Sequence[Document], previous: IndexStore | None, size: int, over
     for doc in docs:
         chunks = chunk_document(doc, size, overlap) if before_headings else None
         rows = old_rows.get(doc.doc_id)
-        if rows is not None and chunks is not None and not _same_spans(chunks, [previous.chunks[r] for r in rows]):  # type: ignore[union-attr]
-            rows = None
+        if rows is not None and chunks is not None and previous is not None:
+            rows = rows if _same_spans(chunks, [previous.chunks[r] for r in rows]) else None
         decided.append((doc, chunks, rows))
     old_tokens: dict[int, np.ndarray] = {}
     if previous is not None and not before_headings and previous.manifest.get("tokenizer") == TOKENIZER_VERSION:
@@ -884,15 +875,17 @@ def _groups(docs: Sequence[Document], limit: int, step: int) -> list[list[Docume
     return groups
 
 
+def _unchanged(docs: Sequence[Document], previous: IndexStore) -> set[str]:
+    """The ids of ``docs`` that ``previous`` holds with the same content hash: their chunks, tokens and
+    vectors are reused."""
+    hashes: dict[str, str] = previous.manifest["documents"]
+    return {d.doc_id for d in docs if d.doc_id in previous.documents and hashes.get(d.doc_id) == d.content_hash}
+
+
 def _to_embed(docs: Sequence[Document], reusable: IndexStore | None, size: int, overlap: int) -> int:
     """How many chunks a build of ``docs`` embeds: those of documents ``reusable`` does not hold as they are."""
-    hashes: dict[str, str] = reusable.manifest["documents"] if reusable is not None else {}
-    held = reusable.documents if reusable is not None else {}
-    return sum(
-        len(chunk_spans(d.text, size, overlap))
-        for d in docs
-        if not (hashes.get(d.doc_id) == d.content_hash and d.doc_id in held)
-    )
+    unchanged = _unchanged(docs, reusable) if reusable is not None else set()
+    return sum(len(chunk_spans(d.text, size, overlap)) for d in docs if d.doc_id not in unchanged)
 
 
 def _same_spans(new: Sequence[Chunk], old: Sequence[Chunk]) -> bool:
@@ -947,7 +940,7 @@ class _Made:
     dim: int = 0
     first_hnsw: bool = False
 
-    def add(self, plan: _Plan, embedded: int, seconds: float, dim: int, hnsw_threshold: int = HNSW_THRESHOLD) -> None:
+    def add(self, plan: _Plan, embedded: int, seconds: float, dim: int, hnsw_threshold: int) -> None:
         if not self.dim:
             self.first_hnsw = len(plan.chunks) >= hnsw_threshold
         self.chunks += len(plan.chunks)
