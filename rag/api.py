@@ -424,24 +424,13 @@ class Assistant:
         scope = live.scope(collections)  # the documents and meeting facts the caller may read
         if history:  # the caller's own earlier questions: nothing of the index is read here
             question = self.standalone(question, history)
-        if not (date_from or date_to or doc_ids) and (intent := scope.intent(question, self.settings.today_date)):
-            composed = many.compose(intent, scope.records, scope.documents)
-            # a known kind of meeting that the facts do not hold in that window may still be in the
-            # passages; a kind no record reports, a window no record is dated in, a presider who never
-            # presided it, or a numbered session no record reports (第二十四次会议), is not found
-            if composed.found and llm is not None:  # the model writes from the composed list's passages
-                yield from llm.stream(question, _passages(composed), base=composed)
-                return
-            window = intent.window
-            if (
-                composed.found
-                or intent.kind is None
-                or (window and not _dated_within(scope.documents, window))
-                or many.presider_absent(intent, scope.records)
-                or (intent.session is not None and not many.select(intent, scope.records, scope.documents))
-            ):
-                yield composed  # found, or known not to be there: no such kind, time or presider
-                return
+        facts = None if date_from or date_to or doc_ids else self._from_facts(question, scope)
+        if facts is not None:
+            if facts.found and llm is not None:  # the model writes from the composed list's passages
+                yield from llm.stream(question, _passages(facts), base=facts)
+            else:
+                yield facts
+            return
         span = None if date_from or date_to or doc_ids else many.asked_window(question, self.settings.today_date)
         if span is not None and _dated_within(scope.documents, span):  # 去年…几次: the passages of that year
             date_from, date_to = span.start, span.end
@@ -457,6 +446,32 @@ class Assistant:
             yield from llm.stream(question, hits, fallback=live.answerer)
         else:
             yield live.answerer.answer(question, hits)
+
+    def _from_facts(self, question: str, scope: _Scope) -> Answer | None:
+        """The answer to a question about many meetings from the meeting facts, or from the reports of
+        a recurring event that no meeting kind names; None when the passages are to answer it."""
+        today = self.settings.today_date
+        intent = scope.intent(question, today)
+        # 最近一次赵乐际同列席代表座谈: no meeting named, of a kind or not; the reports whose heads write its words
+        unnamed = intent is None or (intent.kind is None and intent.asked_kind is None and intent.medium is None)
+        if unnamed and (listed := many.reports(question, scope.documents, scope.people, today)):
+            return listed
+        if intent is None:
+            return None
+        composed = many.compose(intent, scope.records, scope.documents)
+        # a known kind of meeting that the facts do not hold in that window may still be in the
+        # reports or the passages; a kind no record reports, a window no record is dated in, a presider
+        # who never presided it, or a numbered session no record reports (第二十四次会议), is not found
+        window = intent.window
+        if (
+            composed.found
+            or intent.kind is None
+            or (window and not _dated_within(scope.documents, window))
+            or many.presider_absent(intent, scope.records)
+            or (intent.session is not None and not many.select(intent, scope.records, scope.documents))
+        ):
+            return composed  # found, or known not to be there: no such kind, time or presider
+        return many.reports(question, scope.documents, scope.people, today)
 
     def standalone(self, question: str, history: Sequence[str]) -> str:
         """``question`` as it is searched in a conversation whose earlier questions are ``history``:

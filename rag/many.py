@@ -25,6 +25,8 @@ from .meetings import (
     TITLE,
     Decision,
     Meeting,
+    lead_start,
+    meeting_dates,
     mentions,
     normalize_kind,
     written_out,
@@ -773,3 +775,121 @@ def _shown(m: Meeting) -> str:
 
 def _verb_text(intent: Intent) -> str:
     return {"通过": "审议通过", None: "审议通过"}.get(intent.verb, intent.verb or "")
+
+
+# ------------------------------------------------------------------------- reports of recurring events
+
+# Events that recur without a meeting kind of their own (赵乐际同列席代表座谈, 启动…执法检查, 受中共中央委托向党外
+# 人士通报…精神): the reports whose title or lead write every word of the question. A word must be rare
+# enough to say what the question is about, and each report dated, so that passages of a reference
+# work (undated) or common words (会议, 工作) never make a list.
+_HEAD_CHARS = 200  # the title and this much of the text: where a report says what it reports
+_RARE = 0.02  # of the dated reports, at most this share writes the question's most specific word
+_RARE_LEAST = 5  # or this many, in a small collection
+_ONE_MEETING = re.compile(r"那次|这次|该次|本次")
+_OCCURRENCES = re.compile(r"哪几次|哪几场|哪些次|历次|各次|每次|几次|几场|哪天|哪一天")
+# the word after the asking word names what is listed, which the reports need not write: 哪几部法律的执法检查
+_LISTED_NOUN = re.compile(rf"(?<=哪些|哪几|什么)[部项个份篇件位]?{_OBJECT.pattern}(?=的|[，。？?]|$)")
+
+
+def reports(
+    question: str, documents: Mapping[str, Document], people: AbstractSet[str], today: dt.date
+) -> Answer | None:
+    """The reports of a recurring event a question asks about many times of (lists, counts, first /
+    latest, timelines), found by the question's words in the reports' titles and leads: one line per
+    event, dated by its lead, cited there. None when the question is not of these kinds, about one
+    meeting, or its words are common or written in fewer reports than the answer needs."""
+    q = expand_aliases(normalize(question))
+    aggregate = next((name for name, pattern in _AGGREGATES if pattern.search(q)), None)
+    span = window(q, today)
+    if aggregate is None or _ONE_MEETING.search(q) or any(h.day is not None for h in date_hints(q)):
+        return None
+    if aggregate == "list" and span is None and not _OCCURRENCES.search(q):
+        return None  # 会议指出要加强哪些方面: the content of one meeting
+    asked_for = _LISTED_NOUN.sub(" ", _EXCLUDED.sub("", q))
+    names = _named(asked_for, people)
+    # the words as written together (中央农村工作领导小组, not 中央、农村工作、领导小组 apart in some report)
+    dated = {i: d for i, d in documents.items() if d.date}
+    heads = {i: _bare(f"{d.title}{d.text[:_HEAD_CHARS]}") for i, d in dated.items()}
+    words = (*names, *_other_words(asked_for, [*names, span.text if span else None], None))
+    what = [w for w in words if w not in names]  # who is there does not say what the event is
+    if not what or min(sum(w in h for h in heads.values()) for w in what) > max(_RARE_LEAST, _RARE * len(heads)):
+        return None  # 赵乐际主持、中央政治局: words of too many reports to tell one event from another
+    found = [
+        dated[i]
+        for i, h in heads.items()
+        if all(w in h for w in words) and (span is None or within(dated[i].date, span.start, span.end))
+    ]
+    events = _events(found, words)
+    if len(events) < 2:  # one report is not a recurring event
+        return None
+    return _listed(aggregate, events, words, asked_for, span)
+
+
+def _phrases(words: Sequence[str], asked: str) -> tuple[str, ...]:
+    """The words as the question wrote them together (政府、工作、报告 → 政府工作报告), to be shown."""
+    out: list[str] = []
+    for w in words:
+        if out and out[-1] + w in asked:
+            out[-1] += w
+        else:
+            out.append(w)
+    return tuple(out)
+
+
+def _bare(text: str) -> str:
+    """``text`` without punctuation, as words are looked for in it: 政府工作报告（征求意见稿） writes 政府工作报告征求意见."""
+    return re.sub(r"\W", "", text)
+
+
+@dataclass(frozen=True)
+class _Event:
+    doc: Document
+    date: str
+    lead: tuple[int, int]  # the sentence that writes most of the question's words
+
+
+def _events(found: Sequence[Document], words: Sequence[str]) -> list[_Event]:
+    """One event per day and title (a report and its follow-up on the same day are one), by date."""
+    events: list[_Event] = []
+    for d in sorted(found, key=lambda d: (d.date or "", d.doc_id)):
+        head = d.text[: _HEAD_CHARS * 2]
+        at = lead_start(head)  # 央视网消息（新闻联播）： is not the report's words
+        spans = [m.span() for m in re.finditer(r"[^。！？\n]+[。！？]?", head) if m.end() > at] or [(0, 0)]
+        spans = [(max(s, at), e) for s, e in spans]
+        lead = max(spans, key=lambda s: sum(w in _bare(head[s[0] : s[1]]) for w in words))
+        date = meeting_dates(head[lead[0] : lead[1]], d.date)[0] or d.date or ""
+        if events and events[-1].date == date and _share(events[-1].doc.title, d.title) >= 0.5:
+            continue
+        events.append(_Event(d, date, lead))
+    return sorted(events, key=lambda e: e.date)
+
+
+def _listed(aggregate: str, events: Sequence[_Event], words: Sequence[str], asked: str, span: Window | None) -> Answer:
+    """The events as an answer: the scope (the window and the words the reports were found by), then
+    one line per event with its date and title, and the lead sentence when the title leaves out some
+    of the words (会议听取了…副委员长…作的…执法检查…报告 under 十四届全国人大常委会第十八次会议举行第三次全体会议),
+    cited there."""
+    scope = f"资料中{span.text if span else ''}标题或导语写到“{'”“'.join(_phrases(words, asked))}”的报道"
+    citations = [
+        Citation(n, e.doc.doc_id, e.doc.title, e.doc.date, e.doc.source, e.doc.text[slice(*e.lead)], *e.lead, 1.0)
+        for n, e in enumerate(events, 1)
+    ]
+    if aggregate in ("first", "latest"):
+        n = 1 if aggregate == "first" else len(events)
+        e = events[n - 1]
+        which = "第一次" if aggregate == "first" else "最近一次"
+        return Answer(
+            text=f"{scope}，{which}是{format_cn(e.date)}的《{e.doc.title}》[1]。",
+            found=True,
+            citations=(replace(citations[n - 1], n=1),),
+            answerer="facts",
+        )
+    lead = f"{scope}共有{len(events)}次：" if aggregate == "count" else f"{scope}有{len(events)}次："
+    lines = [
+        f"{n}. {format_cn(e.date)} {e.doc.title}"
+        + ("" if all(w in _bare(e.doc.title) for w in words) else f"：{e.doc.text[slice(*e.lead)]}")
+        + f"[{n}]"
+        for n, e in enumerate(events, 1)
+    ]
+    return Answer(text="\n".join([lead, *lines]), found=True, citations=tuple(citations), answerer="facts")

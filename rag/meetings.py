@@ -276,7 +276,7 @@ def _resolve(year: int, month: int, day: int, reported: dt.date) -> str | None:
     return None
 
 
-def _meeting_dates(sentence: str, reported: str | None) -> tuple[str | None, str | None]:
+def meeting_dates(sentence: str, reported: str | None) -> tuple[str | None, str | None]:
     """The first date (or range) written in the sentence that reports the meeting; the report's own
     date when none is written."""
     if not reported:
@@ -455,7 +455,8 @@ def _decision(verb: str, text: str, start: int) -> Decision:
     return Decision(verb, text, kind, start, start + len(text))
 
 
-def _lead_start(text: str) -> int:
+def lead_start(text: str) -> int:
+    """Where the report's own words start: after a dateline (央视网消息（新闻联播）：, 新华社北京…电)."""
     m = _LEAD_PREFIX.search(text[:300])
     return m.end() if m else 0
 
@@ -463,7 +464,7 @@ def _lead_start(text: str) -> int:
 def extract(doc: Document) -> Meeting | None:
     """The meeting ``doc`` reports, or None when it reports none (a commentary, a visit)."""
     text = doc.text
-    lead_lo = _lead_start(text)
+    lead_lo = lead_start(text)
     sentences = [m.span() for m in re.finditer(r"[^。！？\n]+[。！？]?", text[:1500]) if m.end() > lead_lo]
     title = written_out(doc.title)
     title_mentions = [m for m in mentions(title, title=True) if m.held or not title[m.end :].strip(" ）)")]
@@ -500,7 +501,7 @@ def extract(doc: Document) -> Meeting | None:
     if term is None and len(kind) >= 6:  # 二十届中共中央政治局10月25日下午就…进行第一次集体学习
         written = re.search(rf"([{_NUM}]+)届{re.escape(kind[:4])}", text[lead[0] : lead[1]])
         term = cn_number(written.group(1)) if written else None
-    date, end_date = _meeting_dates(text[lead[0] : lead[1]], doc.date)
+    date, end_date = meeting_dates(text[lead[0] : lead[1]], doc.date)
     window_hi = lead[1]
     for s, e in sentences[1:4]:  # the decisions often follow in the next sentences (会议表决通过了…)
         if s >= lead[1] and text[s:e].startswith(("会议", "常委会会议", "会上")):

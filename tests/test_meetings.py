@@ -920,3 +920,57 @@ def test_how_a_question_asks_for_a_day_is_not_a_word_it_asks_about():
 
     assert _other_words("今年头一回国常会是哪天开的？", [], "国务院常务会议") == ()  # not 回国, not 天开
     assert "诞辰" in _other_words("纪念诞辰的座谈会是哪一天开的？", [], "座谈会")
+
+
+@pytest.mark.slow  # reads the 2,427 reports
+@pytest.mark.skipif(not (DATA / "xinwenlianbo" / "meetings.jsonl").exists(), reason="needs ../shared/data")
+def test_reports_of_a_recurring_event_that_no_meeting_kind_names():
+    from rag.loaders import load
+    from rag.many import reports
+
+    docs = {d.doc_id: d for d in load([DATA / "xinwenlianbo" / "meetings.jsonl"]).documents}
+    people = {p.name for m in extract_all(docs.values()) for p in m.people}
+    # 赵乐际 meets the deputies who sat in on each session: five reports of 2023, titled alike
+    count = reports("去年赵乐际同列席常委会会议的全国人大代表座谈了几次？", docs, people, dt.date(2024, 5, 1))
+    assert count is not None and count.found
+    assert count.text.splitlines()[0].endswith("共有5次：")
+    assert all(c.date and c.date.startswith("2023") and "列席代表座谈" in c.title for c in count.citations)
+    assert [c.n for c in count.citations] == [1, 2, 3, 4, 5]
+    assert all(f"[{c.n}]" in count.text.splitlines()[c.n] for c in count.citations)  # one line each, cited
+    # the laws after 哪几部 are what is listed, not words the reports must write
+    laws = reports("今年上半年全国人大常委会启动了哪几部法律的执法检查？", docs, people, dt.date(2026, 11, 29))
+    assert laws is not None
+    assert [c.date for c in laws.citations] == sorted(c.date or "" for c in laws.citations)
+    assert len(laws.citations) >= 4 and all("启动" in c.title and "执法检查" in c.title for c in laws.citations)
+    # a title that leaves the words out: the line shows the lead sentence that writes them
+    heard = reports("2025年人大常委会会议听取了哪几个执法检查报告？分别是哪位副委员长作的报告？", docs, people, TODAY)
+    assert heard is not None and "副委员长郑建邦作的常委会执法检查组关于检查工会法实施情况的报告" in heard.text
+    # common words, one meeting's content, a named day: not a recurring event
+    assert reports("2024年中央政治局开了几次会议？", docs, people, TODAY) is None
+    assert reports("会议指出要加强哪些方面？", docs, people, TODAY) is None
+    assert reports("2024年12月9日中央政治局会议审议了哪些文件？", docs, people, TODAY) is None
+
+
+def test_a_recurring_event_is_listed_from_its_reports_not_from_the_meetings_of_its_people(tmp_path, embedder):
+    talks = [
+        report(
+            f"t{i}",
+            date,
+            "赵乐际同全国人大常委会会议列席代表座谈",
+            f"央视网消息（新闻联播）：全国人大常委会委员长赵乐际{int(date[-2:])}日同列席十四届全国人大常委会"
+            f"第{i}次会议的全国人大代表座谈交流。",
+        )
+        for i, date in enumerate(("2023-04-25", "2023-06-28", "2023-08-31"), 2)
+    ]
+    lines = [json.dumps({"id": d.doc_id, "date": d.date, "title": d.title, "content": d.text}, ensure_ascii=False)
+             for d in [*talks, *STATE, NPC, POLITBURO]]  # fmt: skip
+    (tmp_path / "reports.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    a = Assistant.build([tmp_path / "reports.jsonl"], tmp_path / "index", embedder=embedder)
+    a.settings = a.settings.with_(today="2024-12-31")
+    latest = a.ask("最近一次赵乐际同列席代表座谈是哪天？")
+    assert latest.found and "2023年8月31日" in latest.text and "第十次会议" not in latest.text  # not the NPC session
+    assert [c.doc_id for c in latest.citations] == ["t4"]
+    count = a.ask("2023年赵乐际同列席常委会会议的代表座谈了几次？")
+    assert count.text.splitlines()[0].endswith("共有3次：") and len(count.citations) == 3
+    # a meeting the question names that no record reports is still not found (no list of reports instead)
+    assert not a.ask("中央农村工作领导小组最近一次开会是哪天？").found
