@@ -74,6 +74,8 @@ class Intent:
     medium: str | None = None  # how they were held, whatever the kind: 视频会议、电视电话会议
     others: tuple[str, ...] = ()  # more people in the same role: 哪几次是李克强主持的、哪几次是李强主持的
     words: tuple[str, ...] = ()  # the question's other words (纪念、诞辰): what else it may be about
+    during: tuple[str, int | None, int | None] | None = None  # 十四届全国人大二次会议期间: its kind, term, session
+    during_text: str = ""  # as written
 
     @property
     def people(self) -> tuple[str, ...]:
@@ -107,7 +109,10 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
     # written whole (国务院常务会议): a specific kind written whole is the question's subject
     whole = [k for k, c in canon.items() if c in cq]
     if specific := [k for k in whole if len(k) >= 5]:
-        return max(specific, key=lambda k: (len(k), kinds[k])), None, frozenset()
+        best = max(specific, key=lambda k: (len(k), kinds[k]))
+        # a body of it, written before the verb (全国人大会议主席团开了几次会议: 全国人大会议主席团会议)
+        parts = [k for k, c in canon.items() if c.startswith(canon[best]) and _SUFFIX_NOUN.sub("", c) in cq]
+        return max(parts, key=lambda k: (len(k), kinds[k])) if parts else best, None, frozenset()
     written = [_clean(m.name) for m in mentions(q)]
     written = [w for w in written if len(w) >= 3 and not _ASKING.search(w)]
     if not written and (held := _HOLDER.search(q)):  # 中央全面依法治国委员会2024年召开的会议
@@ -291,6 +296,10 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     if aggregate is None:
         return None
     asked_for = _EXCLUDED.sub("", q)
+    during, bound = _during(asked_for, kinds)
+    if during is not None:  # 十四届全国人大二次会议期间，大会主席团…: the rest names what met in those days
+        asked_for = asked_for.replace(bound, " ")
+        q = q.replace(bound, " ")
     media = _MEDIUM.findall(asked_for)
     medium: str | None = None
     kind: str | None
@@ -300,6 +309,8 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         kind, asked, family = None, "、".join(dict.fromkeys(media)), frozenset[str]()
     else:
         kind, asked, family = _match_kind(asked_for, kinds)
+    if during is not None and kind in (None, during[0]) and (part := _part_of(during[0], asked_for, kinds)):
+        kind, asked, family = part, None, frozenset()  # 大会主席团 of 全国人大会议: 全国人大会议主席团会议
     if kind is None and asked is not None and _DESCRIBED.search(asked):
         return None  # 就政府工作报告征求意见稿开的座谈会: named by what it discussed; the passages may tell
     names = _named(q, people)
@@ -376,7 +387,48 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         aggregate, kind, span, person, verb, obj, asked_kind=asked, term=term, session=session, qualifier=qualifier,
         topic=topic, closing=closing, role=role, mentioned=mentioned, family=family, medium=medium,
         others=tuple(names[1:]) if role else (), words=_other_words(asked_for, said_of, kind),
+        during=during, during_text=bound,
     )  # fmt: skip
+
+
+# a meeting whose days bound the question's window: 十四届全国人大二次会议期间, 全国两会召开期间
+_DURING = re.compile(r"([^，。？?、]{3,30}?)(?:召开|举行)?期间[，,]?")
+
+
+def _during(q: str, kinds: Mapping[str, int]) -> tuple[tuple[str, int | None, int | None] | None, str]:
+    """The meeting a question's window is the days of (its kind, term and session), with the words that
+    said it; (None, "") when it names none the index knows."""
+    m = _DURING.search(q)
+    if m is None:
+        return None, ""
+    kind = _match_kind(m.group(1), kinds)[0]
+    if kind is None:
+        return None, ""
+    _, term, session = normalize_kind(m.group(1))
+    return (kind, term, session), m.group(0).rstrip("，,")
+
+
+def _part_of(kind: str, q: str, kinds: Mapping[str, int]) -> str | None:
+    """The kind of a body of ``kind`` that ``q`` names (主席团 of 全国人大会议: 全国人大会议主席团会议)."""
+    parts = [
+        k for k in kinds if k != kind and k.startswith(kind) and (body := _SUFFIX_NOUN.sub("", k[len(kind) :])) in q
+        and len(body) >= 2
+    ]  # fmt: skip
+    return max(parts, key=lambda k: kinds[k]) if parts else None
+
+
+def _days_of(during: tuple[str, int | None, int | None], meetings: Sequence[Meeting]) -> Window | None:
+    """The days of the meeting ``during`` names, from the day before it opens (its preparatory meetings)
+    to the day it closes; None when no record reports it."""
+    kind, term, session = during
+    held = [
+        m for m in meetings
+        if m.kind == kind and (term is None or m.term == term) and (session is None or m.session == session)
+    ]  # fmt: skip
+    days = sorted(d for m in held for d in (_day(m.date), _day(m.end_date)) if d)
+    if not days:
+        return None
+    return Window((days[0] - dt.timedelta(days=1)).isoformat(), days[-1].isoformat(), "")
 
 
 # how a question asks for a day or an order, which the segmenter would join to the next word
@@ -486,10 +538,15 @@ def select(
     kinds = {v for k in intent.family | {intent.kind} for v in _variants(k, known)} if intent.kind else set()
     of_kind = [m for m in meetings if intent.kind is None or m.kind in kinds]
     terms = _terms(of_kind, meetings) if intent.term is not None else {}
+    span = intent.window
+    if intent.during is not None:
+        span = _days_of(intent.during, meetings)
+        if span is None:
+            return []  # a meeting no record reports: nothing was held in its days
     out = [
         m
         for m in of_kind
-        if (intent.window is None or within(m.date, intent.window.start, intent.window.end))
+        if (span is None or within(m.date, span.start, span.end))
         and (intent.person is None or _with_person(intent, m, documents))
         and (intent.term is None or (m.term or terms.get(id(m))) == intent.term)
         and (intent.session is None or m.session == intent.session)
@@ -607,7 +664,7 @@ def _amends_law(d: Decision) -> bool:
 
 
 def _scope(intent: Intent) -> str:
-    parts = [intent.window.text if intent.window else ""]
+    parts = [intent.window.text if intent.window else "", intent.during_text]
     if intent.person:
         parts.append(
             f"{'、'.join(intent.people)}{_ROLE_WORDS.get(intent.role or '', '')}的"
@@ -769,8 +826,13 @@ def _titled(intent: Intent, m: Meeting, documents: Mapping[str, Document]) -> tu
 
 
 def _shown(m: Meeting) -> str:
-    """The meeting's name as written, or its kind when the record calls it just 会议."""
-    return m.name if len(m.name) >= 4 else m.kind
+    """The meeting's name as written, or its kind when the record calls it just 会议; a name that is
+    only a number (第一次会议) with its holder (全国人大会议主席团第一次会议)."""
+    if len(m.name) < 4:
+        return m.kind
+    if len(normalize_kind(m.name)[0]) < 4 and m.name.endswith(noun := _noun(m.kind)):
+        return m.kind.removesuffix(noun) + m.name
+    return m.name
 
 
 def _verb_text(intent: Intent) -> str:

@@ -974,3 +974,35 @@ def test_a_recurring_event_is_listed_from_its_reports_not_from_the_meetings_of_i
     assert count.text.splitlines()[0].endswith("共有3次：") and len(count.citations) == 3
     # a meeting the question names that no record reports is still not found (no list of reports instead)
     assert not a.ask("中央农村工作领导小组最近一次开会是哪天？").found
+
+
+def test_a_window_that_is_the_days_of_a_meeting_and_a_body_of_that_meeting():
+    from rag.many import compose, select
+    from rag.meetings import Meeting
+
+    session = "全国人大会议"
+    presidium = "全国人大会议主席团会议"
+    meetings = [
+        Meeting("a", session, "十四届全国人大二次会议", "2024-03-05", "2024-03-11", term=14, session=2),
+        Meeting("b", presidium, "第一次会议", "2024-03-04", term=14, session=1),  # the day before it opens
+        Meeting("c", presidium, "第二次会议", "2024-03-08", term=14, session=2),
+        Meeting("d", presidium, "第一次会议", "2025-03-04", term=14, session=1),  # the next session's
+        Meeting("e", session, "十四届全国人大三次会议", "2025-03-05", "2025-03-11", term=14, session=3),
+    ]
+    docs = {
+        m.doc_id: report(m.doc_id, m.date or "", m.name, f"十四届全国人大二次会议主席团举行{m.name}。")
+        for m in meetings
+    }
+    known = {session: 2, presidium: 3}
+    during = parse("十四届全国人大二次会议期间，大会主席团一共开了几次会？", known, set(), TODAY)
+    assert during is not None and during.kind == presidium and during.during == (session, 14, 2)
+    assert [[m.doc_id for m in g] for g in select(during, meetings)] == [["b"], ["c"]]
+    answer = compose(during, meetings, docs)
+    assert answer.text.splitlines()[0] == "资料中十四届全国人大二次会议期间全国人大会议主席团会议共有2次的报道："
+    assert "全国人大会议主席团第一次会议[1]" in answer.text  # a name that is only a number, with its holder
+    # the body written before the verb is the kind, not the session it belongs to
+    year = parse("2025年全国人大会议主席团开了几次会议？", known, set(), TODAY)
+    assert year is not None and year.kind == presidium
+    assert [[m.doc_id for m in g] for g in select(year, meetings)] == [["d"]]
+    unknown = parse("十三届全国人大五次会议期间，大会主席团一共开了几次会？", known, set(), TODAY)
+    assert unknown is not None and select(unknown, meetings) == []  # no record reports that session
