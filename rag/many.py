@@ -110,9 +110,13 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
     whole = [k for k, c in canon.items() if c in cq]
     if specific := [k for k in whole if len(k) >= 5]:
         best = max(specific, key=lambda k: (len(k), kinds[k]))
-        # a body of it, written before the verb (全国人大会议主席团开了几次会议: 全国人大会议主席团会议)
-        parts = [k for k, c in canon.items() if c.startswith(canon[best]) and _SUFFIX_NOUN.sub("", c) in cq]
-        return max(parts, key=lambda k: (len(k), kinds[k])) if parts else best, None, frozenset()
+        # a body of it, written before the verb (全国人大会议主席团开了几次会议: 全国人大会议主席团会议), or
+        # its holder written apart (民革的中央全会: 民革中央委员会全体会议, not the 中共 plenum that 中央全会 names)
+        b = canon[best]
+        parts = [k for k, c in canon.items() if len(c) > len(b) and (
+            (c.startswith(b) and _SUFFIX_NOUN.sub("", c) in cq) or (c.endswith(b) and c[: -len(b)] in cq)
+        )]  # fmt: skip
+        return max(parts, key=lambda k: (len(canon[k]), kinds[k])) if parts else best, None, frozenset()
     written = [_clean(m.name) for m in mentions(q)]
     written = [w for w in written if len(w) >= 3 and not _ASKING.search(w)]
     if not written and (held := _HOLDER.search(q)):  # 中央全面依法治国委员会2024年召开的会议

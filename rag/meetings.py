@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "27"
+EXTRACTOR_VERSION = "29"
 
 _NUM = "一二三四五六七八九十百零〇两\\d"
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -50,6 +50,8 @@ _SOFT_BOUNDARY = "以为对就将于是"
 _SPOKEN_AT = re.compile(r"(?:时|上)[\u4e00-\u9fff]{0,6}的")
 _SPEECH_TITLE = re.compile(r"(?:时|上)的[\u4e00-\u9fff]{0,6}(?:报告|讲话|致辞|发言)")
 _PUBLISHED = re.compile(r"播发|发表|刊发|出版|刊登|评价")
+# a title about how others received a meeting (国际人士高度关注…四中全会), not a report of it
+_REACTION = re.compile(r"关注|热议|聚焦|点赞|解读|反响|评价|盛赞")
 _HELD_BEFORE = re.compile(r"(?:主持召开|召开了?|举行了?|主持|出席|进行了?|在)$")
 _HELD_AFTER = re.compile(
     r"^[，,]?于?(?:\d{4}年)?(?:\d{1,2}月)?(?:\d{1,2}日)?(?:至(?:\d{1,2}月)?\d{1,2}日)?(?:上午|下午|晚)?"
@@ -235,6 +237,7 @@ def _subject(text: str, start: int) -> str:
     return run.group(0)
 
 
+_PLENUM = re.compile(r"([一二三四五六七八九十])中全会$")
 # The formal names of the national bodies, as their short ones: 政协第十四届全国委员会 is 全国政协十四届
 _FORMAL = (
     (re.compile(rf"(?:中国人民政治协商会议|政协)第?([{_NUM}]+)届全国委员会"), r"全国政协\1届"),
@@ -247,6 +250,7 @@ def normalize_kind(name: str) -> tuple[str, int | None, int | None]:
     """A meeting's kind, term (届) and session (次) from its written name."""
     for formal, short in _FORMAL:
         name = formal.sub(short, name)
+    name = _PLENUM.sub(r"中央委员会第\1次全体会议", name)  # 民革十四届三中全会: a plenum of the 民革 central committee
     term = session = None
     if terms := list(_TERM.finditer(name)):  # the holder's, nearest the session: 传达学习中共二十届…精神全国政协十四届…
         term = cn_number(terms[-1].group(1))
@@ -379,7 +383,7 @@ def _decisions(text: str, lo: int, hi: int) -> list[Decision]:
                 continue  # 研究…举措 opens its clause; 加强研究 inside one is not a decision
             at = p_lo + v.end()
             rest = body[at : part.end()]
-            items = re.sub(r"^了", "", rest)
+            items = re.sub(r"^(?:[和并及](?:审议|讨论|研究))?了?", "", rest)  # 听取和审议…报告: what was heard
             offset = c_lo + at + (len(rest) - len(items))
             if verb in PASSED_VERBS:  # 表决通过了农村集体经济组织法、…: each law an item
                 for piece in re.finditer(r"[^、]+", items):
@@ -432,7 +436,7 @@ _LATER_DECISION = re.compile(
 )
 _TOPIC = re.compile(
     r"围绕“([^”]{2,60})”|以“([^”]{2,60})”为(?:议题|主题)|就([^，。“”]{2,40}?)进行第[一二三四五六七八九十百\d]+次集体学习"
-    r"|围绕([^，。；“”]{4,40}?)(?:协商议政|建言资政|协商建言|议政建言|进行协商)"
+    r"|围绕([^，。；、“”]{4,40}?)(?:协商议政|建言资政|协商建言|议政建言|进行协商)"  # not 围绕中心、服务大局
 )
 
 
@@ -487,6 +491,8 @@ def extract(doc: Document) -> Meeting | None:
     elif chosen is not None:
         name, subject = chosen.name, _subject(text, chosen.start)
     else:
+        return None
+    if _REACTION.search(name):  # 国际社会高度关注…四中全会 in the lead as well: how it was received
         return None
     kind, term, session = normalize_kind(name)
     if subject and not kind.startswith(normalize_kind(subject)[0]):

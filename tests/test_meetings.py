@@ -1006,3 +1006,33 @@ def test_a_window_that_is_the_days_of_a_meeting_and_a_body_of_that_meeting():
     assert [[m.doc_id for m in g] for g in select(year, meetings)] == [["d"]]
     unknown = parse("十三届全国人大五次会议期间，大会主席团一共开了几次会？", known, set(), TODAY)
     assert unknown is not None and select(unknown, meetings) == []  # no record reports that session
+
+
+def test_the_plenums_of_other_parties_are_kinds_of_their_own():
+    plenum = report(
+        "m1",
+        "2024-12-11",
+        "民革十四届三中全会在京召开",
+        "央视网消息（新闻联播）：民革十四届三中全会11日在京召开。会议听取和审议民革中央常务委员会工作报告。",
+    )
+    cpc = report(
+        "c1",
+        "2024-07-18",
+        "中国共产党第二十届中央委员会第三次全体会议公报",
+        "中国共产党第二十届中央委员会第三次全体会议，于2024年7月15日至18日在北京举行。",
+    )
+    reaction = report(
+        "r1",
+        "2024-07-20",
+        "国际社会高度关注中国共产党二十届三中全会",
+        "央视网消息（新闻联播）：国际社会高度关注中国共产党二十届三中全会，认为全会释放了积极信号。",
+    )
+    m = extract(plenum)
+    assert m is not None and (m.kind, m.term, m.session) == ("民革中央委员会全体会议", 14, 3)
+    assert [d.text for d in m.decisions] == ["民革中央常务委员会工作报告"]  # heard and reviewed: not 和审议…
+    assert extract(reaction) is None  # how a meeting was received is not a report of it
+    known = kinds(extract_all([plenum, cpc, reaction]))
+    theirs = parse("民革的中央全会，资料里一共有几次？", known, set(), TODAY)
+    assert theirs is not None and theirs.kind == "民革中央委员会全体会议"
+    ours = parse("2024年中央全会开了几次？", known, set(), TODAY)
+    assert ours is not None and ours.kind == "中国共产党中央委员会全体会议"  # 中央全会 alone is the 中共's
