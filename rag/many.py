@@ -76,6 +76,7 @@ class Intent:
     words: tuple[str, ...] = ()  # the question's other words (纪念、诞辰): what else it may be about
     during: tuple[str, int | None, int | None] | None = None  # 十四届全国人大二次会议期间: its kind, term, session
     during_text: str = ""  # as written
+    excluded: tuple[str, ...] = ()  # words of what the question leaves out: 修订的和修改决定不算
 
     @property
     def people(self) -> tuple[str, ...]:
@@ -150,7 +151,7 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
         k
         for k, c in canon.items()
         if len(c) >= 4
-        and _share(_SUFFIX_NOUN.sub("", c) or c, cq) >= 0.8
+        and (_share(holder := _SUFFIX_NOUN.sub("", c) or c, cq) >= 0.8 or _organ_tail(holder, cq))
         and (_noun(c) in cq or _noun(c) == "会议")  # not 国务院全体会议 for 国务院开的视频会议
     ]
     # a kind that leaves out what the question's phrase names (全体会议 for 中央网信委全体会议) is
@@ -163,6 +164,16 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
     if inside:
         return max(inside, key=lambda k: (len(k), kinds[k])), None, frozenset()
     return None, (written[0] if written else None), frozenset()
+
+
+_ORGAN = re.compile(r"(?:常委会|委员会|政协|人大|政府|政治局)$")
+
+
+def _organ_tail(holder: str, q: str) -> bool:
+    """``q`` names the body ``holder`` is, without its level (人大常委会 for 全国人大常委会): all but its
+    first one or two characters, the organ and two before it at least."""
+    organ = _ORGAN.search(holder)
+    return organ is not None and any(holder[i:] in q for i in range(1, min(2, organ.start() - 2) + 1))
 
 
 def _tail_in(kind: str, q: str) -> bool:
@@ -223,7 +234,8 @@ _TERM_BEFORE_HOLDER = re.compile(
     r"(?<![\d一二三四五六七八九十])([一二三四五六七八九十]{1,3}|\d{1,2})届(?=全国|中共|中央|人大|政协|国务院)"
 )
 # what a question leaves out is not what it asks about: 不算常委会会议、集体学习
-_EXCLUDED = re.compile(r"(?:不算|不含|不包括|除去|除了|不计)[^。？?！]*")
+_NOT_WORDS = re.compile(r"不算|不含|不包括|除去|除了|不计|除外|资料|会议")
+_EXCLUDED = re.compile(r"(?:不算|不含|不包括|除去|除了|不计)[^。？?！]*|[^，。？?！]{2,20}(?:不算|不计|除外)")
 _QUESTION_WORDS = re.compile(
     r"资料中|最近|最后|历次|各次|一共|总共|共(?=开|召开|举行)|\d{4}年[度底初]?|今年|去年|前年|以来|开了|开过|召开了|举行了|"
     r"[上下]半年|第?[一二三四]季度|"
@@ -300,6 +312,12 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     if aggregate is None:
         return None
     asked_for = _EXCLUDED.sub("", q)
+    excluded = tuple(
+        w
+        for x in _EXCLUDED.findall(q)
+        for w in jieba_words(x)
+        if len(w) >= 2 and is_token(w) and not _NOT_WORDS.search(w)
+    )  # 修订的和修改决定不算: 修订, 修改, 决定
     during, bound = _during(asked_for, kinds)
     if during is not None:  # 十四届全国人大二次会议期间，大会主席团…: the rest names what met in those days
         asked_for = asked_for.replace(bound, " ")
@@ -391,7 +409,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         aggregate, kind, span, person, verb, obj, asked_kind=asked, term=term, session=session, qualifier=qualifier,
         topic=topic, closing=closing, role=role, mentioned=mentioned, family=family, medium=medium,
         others=tuple(names[1:]) if role else (), words=_other_words(asked_for, said_of, kind),
-        during=during, during_text=bound,
+        during=during, during_text=bound, excluded=excluded,
     )  # fmt: skip
 
 
@@ -658,13 +676,14 @@ def _decisions(intent: Intent, m: Meeting) -> list[Decision]:
         and (intent.verb is None or intent.verb == "审议" or (intent.verb == "通过") == (d.verb in PASSED_VERBS))
         and (intent.verb in (None, "通过", "审议") or d.verb == intent.verb)
         and (intent.qualifier is None or _share(intent.qualifier, d.text) >= 0.5)
+        and not any(w in d.text for w in intent.excluded)
     ]
     return list({d.text: d for d in wanted}.values())
 
 
 def _amends_law(d: Decision) -> bool:
     """关于修改…法的决定, 刑法修正案: decisions that change a law count as laws."""
-    return d.kind == "修正案" or (d.kind == "决定" and re.search(r"修改[^，。]*法", d.text) is not None)
+    return d.kind == "修正案" or (d.kind == "决定" and re.search(r"修改[^，。《》〈〉]*法的决定", d.text) is not None)
 
 
 def _scope(intent: Intent) -> str:

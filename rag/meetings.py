@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "29"
+EXTRACTOR_VERSION = "30"
 
 _NUM = "一二三四五六七八九十百零〇两\\d"
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -373,9 +373,14 @@ def _decisions(text: str, lo: int, hi: int) -> list[Decision]:
             before = [v for v in verbs if part_lo <= v.start() and v.end() <= t.start()]
             if before:
                 out.append(_titled(body, before[-1], t, c_lo))
+        passed: str | None = None  # 通过了学位法，关税法，关于修改…的决定: the items go on past a comma
         for part in re.finditer(r"[^，]+", body):  # 研究…举措，决定核准…项目，讨论《…》
             p_lo, words = part.start(), part.group(0)
             v = _VERB.search(words)
+            if v is None and passed and not TITLE.search(words) and _OBJECT_KIND.search(words):
+                out += _passed(passed, words, c_lo + p_lo)
+                continue
+            passed = None
             if v is None or TITLE.search(words):
                 continue
             verb = _verb_name(v.group(0))
@@ -386,16 +391,25 @@ def _decisions(text: str, lo: int, hi: int) -> list[Decision]:
             items = re.sub(r"^(?:[和并及](?:审议|讨论|研究))?了?", "", rest)  # 听取和审议…报告: what was heard
             offset = c_lo + at + (len(rest) - len(items))
             if verb in PASSED_VERBS:  # 表决通过了农村集体经济组织法、…: each law an item
-                for piece in re.finditer(r"[^、]+", items):
-                    for word, w_at in _split_and(piece.group(0), piece.start()):
-                        if _OBJECT_KIND.search(word) and len(word) <= 40:
-                            out.append(_decision(verb, word, offset + w_at))
+                out += _passed(verb, items, offset)
+                passed = verb
             elif verb not in ("审议", "通过") and 4 <= len(items) <= 50:  # 决定核准…核电项目: the clause
                 out.append(_decision(verb, items, offset))
     return sorted(out, key=lambda d: d.start)
 
 
 PASSED_VERBS = ("表决通过", "审议通过", "通过", "原则通过", "审议并原则通过")  # verbs that pass something
+
+
+def _passed(verb: str, items: str, offset: int) -> list[Decision]:
+    """Each thing passed in ``items`` (at ``offset``): 农村集体经济组织法、新修订的突发事件应对法; a decision
+    on several laws is one (关于修改农业技术推广法、未成年人保护法的决定)."""
+    return [
+        _decision(verb, word, offset + w_at)
+        for piece in re.finditer(r"关于[^，。；]*?的决定|[^、]+", items)
+        for word, w_at in _split_and(piece.group(0), piece.start())
+        if _OBJECT_KIND.search(word) and len(word) <= 40
+    ]
 
 
 def _verb_name(written: str) -> str:

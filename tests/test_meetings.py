@@ -1036,3 +1036,38 @@ def test_the_plenums_of_other_parties_are_kinds_of_their_own():
     assert theirs is not None and theirs.kind == "民革中央委员会全体会议"
     ours = parse("2024年中央全会开了几次？", known, set(), TODAY)
     assert ours is not None and ours.kind == "中国共产党中央委员会全体会议"  # 中央全会 alone is the 中共's
+
+
+def test_laws_passed_after_commas_and_what_the_question_leaves_out():
+    from rag.many import compose
+
+    closing = report(
+        "l1",
+        "2024-04-26",
+        "十四届全国人大常委会第九次会议在京闭幕",
+        "央视网消息（新闻联播）：十四届全国人大常委会第九次会议26日上午在北京人民大会堂闭幕。赵乐际委员长主持闭幕会。"
+        "会议经表决，通过了学位法，关税法，关于修改农业技术推广法、未成年人保护法、生物安全法的决定。",
+    )
+    later = report(
+        "l2",
+        "2024-06-28",
+        "十四届全国人大常委会第十次会议在京闭幕",
+        "央视网消息（新闻联播）：十四届全国人大常委会第十次会议28日在京闭幕。赵乐际委员长主持会议。"
+        "会议表决通过了农村集体经济组织法、新修订的突发事件应对法。",
+    )
+    m = extract(closing)
+    assert m is not None
+    assert [d.text for d in m.decisions] == [
+        "学位法",
+        "关税法",
+        "关于修改农业技术推广法、未成年人保护法、生物安全法的决定",
+    ]
+    assert all(closing.text[d.start : d.end] == d.text for d in m.decisions)
+    meetings, docs = extract_all([closing, later]), {"l1": closing, "l2": later}
+    # 人大常委会 is the 全国人大常委会 of these records; revisions and amending decisions are left out
+    asked = parse("2024年人大常委会新制定了哪些法律？修订的和修改决定不算。", kinds(meetings), set(), TODAY)
+    assert asked is not None and asked.kind == "全国人大常委会会议" and asked.object_kind == "法"
+    lines = compose(asked, meetings, docs).text.splitlines()
+    assert [line.split("（")[0] for line in lines[1:]] == ["1. 学位法", "2. 关税法", "3. 农村集体经济组织法"]
+    every = parse("2024年人大常委会通过了哪些法律？", kinds(meetings), set(), TODAY)
+    assert every is not None and len(compose(every, meetings, docs).text.splitlines()) == 1 + 5
