@@ -22,6 +22,7 @@ from .meetings import (
     GATHERINGS,
     PASSED_VERBS,
     ROLE_VERBS,
+    SCHEDULED,
     TITLE,
     Decision,
     Meeting,
@@ -42,7 +43,7 @@ _AGGREGATES = (
     ("timeline", re.compile(r"时间线|历次|依次|按时间(?:先后|顺序)")),
     ("list", re.compile(r"哪些|哪几|都有什么|列出|都[\u4e00-\u9fff]{0,6}什么|分别")),
 )
-_VERBS = (("通过", re.compile(r"通过")), ("部署", re.compile(r"部署")), ("研究", re.compile(r"研究")),
+_VERBS = (("决定召开", re.compile(r"决定(?:召开|举行)")), ("通过", re.compile(r"通过")), ("部署", re.compile(r"部署")), ("研究", re.compile(r"研究")),
           ("听取", re.compile(r"听取")), ("审议", re.compile(r"审议")), ("核准", re.compile(r"核准")),
           ("批准", re.compile(r"批准")))  # fmt: skip
 _OBJECT = re.compile(
@@ -359,6 +360,8 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         if qualifier and "“" not in written and len(qualifier) < 4:
             # 哪些行动方案: the titles end so; 哪些党内法规 (read as 条例): a description, not their words
             qualifier = qualifier + m.group(2) if m.group(2) == obj and not written.endswith("的") else None
+    if verb == SCHEDULED:  # 委员长会议决定召开哪几次常委会会议: the meetings it decided to hold are the items
+        obj, qualifier = "会议", None
     days = [h for h in date_hints(q) if h.day is not None and h.month is not None]
     span = window(q, today)
     if days:  # a named day: that meeting only

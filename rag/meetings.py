@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "30"
+EXTRACTOR_VERSION = "31"
 
 _NUM = "一二三四五六七八九十百零〇两\\d"
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -448,6 +448,21 @@ def _titled(body: str, verb: re.Match[str], title: re.Match[str], offset: int) -
 _LATER_DECISION = re.compile(
     r"(?:^|\n)会议(?:还|同时)?(?:审议通过|原则通过|表决通过|审议|通过|决定核准|决定批准)[^。\n]*[。\n]"
 )
+# a meeting it decided to hold: 会议决定，十四届全国人大常委会第二次会议4月24日至26日在北京举行
+_SCHEDULED = re.compile(r"(?:决定|同意)[，,]?([^。；\n]{0,40}?(?:召开|举行)[^。；\n]{0,50}?)(?=[。；\n])")
+_NOT_SCHEDULED = re.compile(r"提交|提请|建议|草案")  # 提交…举行的全体会议: a meeting it sends something to
+
+
+def _scheduled(text: str, lo: int, hi: int) -> list[Decision]:
+    """The meetings ``text[lo:hi]`` says were decided to be held, each a decision (决定召开) of kind 会议."""
+    return [
+        Decision(SCHEDULED, m.group(1), "会议", m.start(1), m.end(1))
+        for m in _SCHEDULED.finditer(text, lo, hi)
+        if not _NOT_SCHEDULED.search(m.group(0)) and any(len(x.name) >= 4 or x.held for x in mentions(m.group(1)))
+    ]
+
+
+SCHEDULED = "决定召开"
 _TOPIC = re.compile(
     r"围绕“([^”]{2,60})”|以“([^”]{2,60})”为(?:议题|主题)|就([^，。“”]{2,40}?)进行第[一二三四五六七八九十百\d]+次集体学习"
     r"|围绕([^，。；、“”]{4,40}?)(?:协商议政|建言资政|协商建言|议政建言|进行协商)"  # not 围绕中心、服务大局
@@ -535,6 +550,7 @@ def extract(doc: Document) -> Meeting | None:
     decisions = list(_decisions(text, lead[0], window_hi))
     for m in _LATER_DECISION.finditer(text, window_hi):  # 会议审议通过了《…》 further down the report
         decisions += _decisions(text, m.start(), m.end())
+    decisions = sorted([*decisions, *_scheduled(text, lead[0], min(len(text), 1500))], key=lambda d: d.start)
     topic = _topic(text, 0, min(len(text), 1500), title)
     start, end = (chosen.start, chosen.end) if chosen else (-1, -1)
     return Meeting(

@@ -1071,3 +1071,38 @@ def test_laws_passed_after_commas_and_what_the_question_leaves_out():
     assert [line.split("（")[0] for line in lines[1:]] == ["1. 学位法", "2. 关税法", "3. 农村集体经济组织法"]
     every = parse("2024年人大常委会通过了哪些法律？", kinds(meetings), set(), TODAY)
     assert every is not None and len(compose(every, meetings, docs).text.splitlines()) == 1 + 5
+
+
+def test_meetings_a_meeting_decided_to_hold():
+    from rag.many import compose
+
+    chairs = [
+        report(
+            f"w{i}",
+            date,
+            f"赵乐际主持召开十四届全国人大常委会第{n}次委员长会议",
+            f"央视网消息（新闻联播）：十四届全国人大常委会第{n}次委员长会议{int(date[-2:])}日下午在北京人民大会堂举行。"
+            f"赵乐际委员长主持会议。会议决定，十四届全国人大常委会第{session}次会议{held}在北京举行。",
+        )
+        for i, (date, n, session, held) in enumerate(
+            [("2023-04-14", "二", "二", "4月24日至26日"), ("2023-06-16", "五", "三", "6月26日至28日")]
+        )
+    ]
+    heard = report(
+        "w9",
+        "2023-04-25",
+        "赵乐际主持召开十四届全国人大常委会第三次委员长会议",
+        "央视网消息（新闻联播）：十四届全国人大常委会第三次委员长会议25日在北京人民大会堂举行。赵乐际委员长主持会议。"
+        "会议听取了关于反间谍法修订草案修改意见的汇报。会议决定将草案提请常委会会议表决。",
+    )
+    meetings = extract_all([*chairs, heard])
+    first = next(m for m in meetings if m.doc_id == "w0")
+    assert [(d.verb, d.text, d.kind) for d in first.decisions] == [
+        ("决定召开", "十四届全国人大常委会第二次会议4月24日至26日在北京举行", "会议")
+    ]
+    asked = parse("2023年的委员长会议先后决定召开哪几次人大常委会会议？", kinds(meetings), set(), TODAY)
+    assert asked is not None and (asked.verb, asked.object_kind) == ("决定召开", "会议")
+    answer = compose(asked, meetings, {d.doc_id: d for d in [*chairs, heard]})
+    lines = answer.text.splitlines()
+    assert len(lines) == 3 and "第二次会议4月24日至26日在北京举行（2023年4月14日）[1]" in lines[1]
+    assert "第三次会议6月26日至28日" in lines[2]  # the meeting that only heard a report is not listed
