@@ -11,6 +11,7 @@ marker; every item is cited, as many citations as the list needs. Counts say "in
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -78,6 +79,7 @@ class Intent:
     during: tuple[str, int | None, int | None] | None = None  # 十四届全国人大二次会议期间: its kind, term, session
     during_text: str = ""  # as written
     excluded: tuple[str, ...] = ()  # words of what the question leaves out: 修订的和修改决定不算
+    description: tuple[str, ...] = ()  # words that describe what the meetings did: 讨论确定…重点工作分工
 
     @property
     def people(self) -> tuple[str, ...]:
@@ -413,6 +415,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         topic=topic, closing=closing, role=role, mentioned=mentioned, family=family, medium=medium,
         others=tuple(names[1:]) if role else (), words=_other_words(asked_for, said_of, kind),
         during=during, during_text=bound, excluded=excluded,
+        description=_description(asked_for, said_of, kind),
     )  # fmt: skip
 
 
@@ -463,6 +466,16 @@ _FRAME = re.compile(
     r"资料|报道|播发|分别|什么|召开|举行|开会|会上|闭幕|开幕|为准|先后|时间|时候|以前|以后|以来|之后|重点|方面|题目|内容|问题"
     r"|提到|提及|谈到|讲到|写入|写进|出现|会议|届|次"  # what the reports must say; meetings, terms, sessions
 )
+
+
+# a clause that asks what (各次讨论部署了什么, 分别是谁、哪天): its words are the answer's, not a filter
+_ASKS_WHAT = re.compile(r"[^，,。？?；]*(?:什么|谁|哪天|哪一天|哪位|哪里|哪儿|在哪|怎么|如何)[^，,。？?；]*")
+
+
+def _description(q: str, said: Sequence[str | None], kind: str | None) -> tuple[str, ...]:
+    """The words of ``q`` that describe what the meetings it asks about did, outside the clauses that
+    ask what they did: 讨论、确定、分工 in 国常会每年都要讨论确定国务院年度重点工作分工，分别是哪几次会议."""
+    return tuple(w for w in _other_words(_ASKS_WHAT.sub(" ", q), said, kind) if not _NOT_CONTENT.search(w))
 
 
 def _other_words(q: str, said: Sequence[str | None], kind: str | None) -> tuple[str, ...]:
@@ -579,6 +592,39 @@ def select(
         and (intent.medium is None or re.search(intent.medium, m.name) is not None)
     ]
     return _grouped(out)
+
+
+# words that say who took part or how a question asks, not what a meeting did
+_NOT_CONTENT = re.compile(
+    r"专门|每年|每次|历年|一年|年度|主持|出席|讲话|参加|列席|新闻联播|围绕|议题|协商|议政|领导|同志|总书记|重要|会议|"
+    r"通过|审议|讨论|研究|部署|听取|核准|批准"
+)
+_TELLING = 1 / 3  # a word written in the reports of at most this share of the meetings tells some apart
+_HALF = 0.5  # of the best-described meeting's weight of telling words, what a meeting must have
+_COMMON = 0.1  # a word in more than this share of all the reports tells nothing
+
+
+def _described(
+    intent: Intent, groups: list[list[Meeting]], documents: Mapping[str, Document] | None
+) -> list[list[Meeting]]:
+    """The meetings that did what the question describes (国常会…讨论确定国务院年度重点工作分工, 政治局会议
+    听取中央纪委国家监委工作汇报): words of the description that the reports of a few of the meetings write
+    (`_TELLING`) single them out, and the meetings whose reports write the most of them are kept. All of
+    them when no word tells them apart, or when the question lists objects (the decisions filter those).
+    A word weighs the more the fewer meetings write it (log N / n); a meeting is kept with half the
+    weight of the best-described one (建议提案办理情况 for …办理全国人大代表建议和全国政协提案工作情况)."""
+    if documents is None or intent.object_kind or not intent.description:
+        return groups
+    texts = ["".join(documents[m.doc_id].text for m in g if m.doc_id in documents) for g in groups]
+    everywhere = [d.text for d in documents.values()]
+    # 全国人大 in reports of the NPC: a word of the collection, not of these meetings
+    common = max(_COMMON * len(everywhere), _TELLING * len(groups))
+    written = {w: sum(w in t for t in texts) for w in intent.description if sum(w in t for t in everywhere) <= common}
+    weight = {w: math.log(len(groups) / n) for w, n in written.items() if 0 < n <= _TELLING * len(groups)}
+    if not weight:
+        return groups
+    score = [sum(x for w, x in weight.items() if w in t) for t in texts]
+    return [g for g, x in zip(groups, score, strict=True) if x >= _HALF * max(score)]
 
 
 # other reports that name the meeting and write a word of the question: enough to say it is about them
@@ -724,6 +770,7 @@ def compose(intent: Intent, meetings: Sequence[Meeting], documents: Mapping[str,
         return Answer(text=f"资料中没有找到{scope}的记录。", found=False, answerer="facts")
     if word := about_other_reports(intent, chosen, documents):
         return Answer(text=f"资料中{scope}的报道没有写到“{word}”。", found=False, answerer="facts")
+    chosen = _described(intent, chosen, documents)
     passages: dict[tuple[str, int, int], int] = {}
     quotes: list[Quote] = []
 

@@ -1106,3 +1106,39 @@ def test_meetings_a_meeting_decided_to_hold():
     lines = answer.text.splitlines()
     assert len(lines) == 3 and "第二次会议4月24日至26日在北京举行（2023年4月14日）[1]" in lines[1]
     assert "第三次会议6月26日至28日" in lines[2]  # the meeting that only heard a report is not listed
+
+
+def test_the_meetings_that_did_what_the_question_describes():
+    from rag.many import compose
+
+    agenda = [
+        ("2024-02-23", "听取2023年国务院部门办理全国人大代表建议和全国政协提案工作情况汇报，研究促进消费政策措施"),
+        ("2024-03-22", "研究推动外贸稳规模优结构政策措施，部署全国人大代表关心的就业工作"),
+        ("2024-04-12", "研究加快发展新质生产力举措"),
+        ("2024-05-17", "研究稳定农业生产的政策措施"),
+        ("2024-06-21", "部署防汛抗旱工作"),
+        ("2025-02-21", "听取全国两会建议提案办理情况汇报，部署春季农业生产"),
+        ("2025-03-14", "研究提振消费专项行动"),
+        ("2025-04-18", "研究稳就业稳经济推动高质量发展的政策举措"),
+    ]
+    reports_ = [
+        report(f"g{i}", date, "李强主持召开国务院常务会议",
+               f"央视网消息（新闻联播）：国务院总理李强{int(date[-2:])}日主持召开国务院常务会议，{what}。")
+        for i, (date, what) in enumerate(agenda)
+    ]  # fmt: skip
+    docs = {d.doc_id: d for d in reports_}
+    meetings = extract_all(reports_)
+    asked = parse(
+        "国常会专门听取国务院部门办理全国人大代表建议和全国政协提案工作情况的汇报，资料里一共有几次？",
+        kinds(meetings),
+        set(),
+        TODAY,
+    )
+    assert asked is not None and asked.aggregate == "count"
+    answer = compose(asked, meetings, docs)
+    assert answer.text.splitlines()[0].endswith("共有2次的报道：")  # not all 8 国常会
+    assert [c.doc_id for c in answer.citations] == ["g0", "g5"]  # 建议提案办理情况 written another way too
+    # asked what they did, not which did it: every meeting of 2024
+    every = parse("2024年的国常会，分别是哪天开的、关心哪些人大代表建议？", kinds(meetings), set(), TODAY)
+    assert every is not None and not every.description
+    assert compose(every, meetings, docs).text.count("\n") == 5
