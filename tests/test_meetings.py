@@ -1142,3 +1142,25 @@ def test_the_meetings_that_did_what_the_question_describes():
     every = parse("2024年的国常会，分别是哪天开的、关心哪些人大代表建议？", kinds(meetings), set(), TODAY)
     assert every is not None and not every.description
     assert compose(every, meetings, docs).text.count("\n") == 5
+
+
+def test_a_democratic_life_meeting_and_the_first_one_of_a_year():
+    life = report(
+        "d1",
+        "2024-12-27",
+        "中共中央政治局召开民主生活会 习近平主持会议并发表重要讲话",
+        "央视网消息（新闻联播）：中共中央政治局于12月26日至27日召开民主生活会，习近平主持会议并发表重要讲话。",
+    )
+    meeting = report(
+        "d2",
+        "2024-12-09",
+        "中共中央政治局召开会议",
+        "央视网消息（新闻联播）：中共中央政治局12月9日召开会议，分析研究2025年经济工作。习近平主持会议。",
+    )
+    m = extract(life)
+    assert m is not None and m.kind == "中共中央政治局民主生活会" and m.date == "2024-12-26"
+    known = kinds(extract_all([life, meeting]))
+    first = parse("资料中最早一次中央政治局民主生活会是哪天开的？", known, set(), TODAY)
+    assert first is not None and first.kind == "中共中央政治局民主生活会"  # not the 政治局会议
+    study = parse("今年中央政治局头一回集体学习是哪天？", {"中共中央政治局集体学习": 6}, set(), TODAY)
+    assert study is not None and (study.aggregate, study.kind) == ("first", "中共中央政治局集体学习")
