@@ -6,6 +6,8 @@ aggregate), the meeting kind (matched against the kinds the index learned), a ti
 to ``today``), a person, a verb and the kind of object. The answer is composed from the facts of
 `rag.meetings`: a lead sentence with the scope, then one line per item with its date and a ``[n]``
 marker; every item is cited, as many citations as the list needs. Counts say "in these records".
+An event that recurs with no meeting kind of its own (赵乐际同列席代表座谈) is listed from the reports
+whose titles and leads write the question's words (`reports`).
 """
 
 from __future__ import annotations
@@ -388,6 +390,8 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     several = span is not None or re.search(r"都|历次|各次", q) is not None  # 2023年…国常会上，都听取了哪些
     if re.search(r"那次|这次|该次|本次", q) or (not several and re.search(r"(?<![大全])会上", q)):
         return None  # at one meeting
+    if _AT_THE_MEETING.search(q) and aggregate == "list" and not re.search(r"哪些|哪几|都|历次|各次|列出", q):
+        return None  # 2023年初…国常会上，“米袋子”和“菜篮子”分别要落实什么: 分别 of the things one meeting said
     if days and not obj:
         return None  # 12月27日的会议决定了哪些事: about that meeting's content
     term = session = None
@@ -459,6 +463,8 @@ def _days_of(during: tuple[str, int | None, int | None], meetings: Sequence[Meet
         return None
     return Window((days[0] - dt.timedelta(days=1)).isoformat(), days[-1].isoformat(), "")
 
+
+_AT_THE_MEETING = re.compile(r"(?<![大全])会上|会议上")  # 国常会上, 常务会议上: what was said at one
 
 # how a question asks for a day or an order, which the segmenter would join to the next word
 _ASKED_WHEN = re.compile(r"哪一?[天年月日]|几月几[日号]|头一回|第一回")
@@ -944,7 +950,6 @@ def reports(
         return None  # 会议指出要加强哪些方面: the content of one meeting
     asked_for = _LISTED_NOUN.sub(" ", _EXCLUDED.sub("", q))
     names = _named(asked_for, people)
-    # the words as written together (中央农村工作领导小组, not 中央、农村工作、领导小组 apart in some report)
     dated = {i: d for i, d in documents.items() if d.date}
     heads = {i: _bare(f"{d.title}{d.text[:_HEAD_CHARS]}") for i, d in dated.items()}
     words = (*names, *_other_words(asked_for, [*names, span.text if span else None], None))

@@ -258,6 +258,8 @@ def test_questions_about_many_meetings_are_recognized():
 def test_questions_about_one_meeting_go_the_usual_way():
     assert parse("出席活动的副市长是谁？", KINDS, set(), TODAY) is None
     assert parse("国务院常务会议指出要加强哪些方面的工作？", KINDS, set(), TODAY) is None
+    # 分别 of the things one meeting said, not of meetings, though the question names a time
+    assert parse("2023年初国务院常务会议上，“米袋子”和“菜篮子”分别要落实什么负责制？", KINDS, set(), TODAY) is None
     day = parse("2024年7月19日国务院常务会议审议通过了哪些条例？", KINDS, set(), TODAY)
     assert day is not None
     assert day.window is not None
