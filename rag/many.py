@@ -707,8 +707,15 @@ def _restarts(before: Meeting, m: Meeting) -> bool:
 def _with_person(intent: Intent, m: Meeting, documents: Mapping[str, Document] | None) -> bool:
     if intent.role is not None or documents is None:  # who presided attended too
         roles = ("attended", "presided") if intent.role == "attended" else (intent.role,)
-        return any(p.name in intent.people and p.role in roles for p in m.people)
+        if any(p.name in intent.people and p.role in roles for p in m.people):
+            return True
+        # a title that says so (赵乐际对俄罗斯进行正式友好访问并出席中俄议会合作委员会第九次会议)
+        title = documents[m.doc_id].title if documents is not None and intent.role == "attended" else ""
+        return any(re.search(re.escape(p) + _ATTENDED_IN_TITLE, title) for p in intent.people)
     return intent.person is not None and intent.person in documents[m.doc_id].text
+
+
+_ATTENDED_IN_TITLE = r"[^，。；]{0,30}?(?:出席|参加|列席)"
 
 
 def presider_absent(intent: Intent, meetings: Sequence[Meeting]) -> bool:

@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "32"
+EXTRACTOR_VERSION = "33"
 
 _NUM = "一二三四五六七八九十百零〇两\\d"
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -80,6 +80,7 @@ _CLAUSE_KIND = re.compile(r"(项目|举措|措施|政策|工作|行动|安排)$"
 _ROLE_WORDS = r"(?:总书记|总理|副总理|委员长|副委员长|主席|副主席|书记|副书记|市长|副市长|省长|主任|部长|同志)"
 _PRESIDED = re.compile(r"主持")
 _TRAILING_TIME = re.compile(r"(?:(?:\d{1,2}月)?\d{1,2}日)?(?:上午|下午|晚上?)?(?:在[\u4e00-\u9fff]{1,6})?$")
+_JOINTLY = re.compile(r"(?:同|与)[^，。；]{1,16}?共同(?=主持)")  # presided together with another
 _TITLED_NAME = re.compile(rf"{_ROLE_WORDS}([\u4e00-\u9fff]{{2,3}})$")
 
 
@@ -309,8 +310,15 @@ def _presider(text: str, lo: int, hi: int) -> Person | None:
     from .tokenize import names
 
     for m in _PRESIDED.finditer(text, lo, hi):
-        w_lo = max(lo, m.start() - 16, text.rfind("。", lo, m.start()) + 1)
-        window = _TRAILING_TIME.sub("", text[w_lo : m.start()])
+        sentence_lo = max(lo, text.rfind("。", lo, m.start()) + 1)
+        if joint := _JOINTLY.search(text, max(sentence_lo, m.start() - 24), m.end()):
+            # 丁薛祥…同颜金勇副总理共同主持: the sentence's subject presided (with the one named after 同)
+            subject = person_spans(text[sentence_lo : joint.start()])
+            if subject:
+                a, b = subject[-1]
+                return Person(text[sentence_lo + a : sentence_lo + b], "presided", sentence_lo + a, sentence_lo + b)
+        w_lo = max(sentence_lo, m.start() - 16)
+        window = _TRAILING_TIME.sub("", re.sub(r"(?:共同|分别|联合)$", "", text[w_lo : m.start()]))
         bare = re.sub(rf"{_ROLE_WORDS}$", "", window)
         titled = _TITLED_NAME.search(window)
         candidates = [titled.group(1)] if titled else []

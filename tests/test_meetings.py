@@ -1166,3 +1166,32 @@ def test_a_democratic_life_meeting_and_the_first_one_of_a_year():
     assert first is not None and first.kind == "中共中央政治局民主生活会"  # not the 政治局会议
     study = parse("今年中央政治局头一回集体学习是哪天？", {"中共中央政治局集体学习": 6}, set(), TODAY)
     assert study is not None and (study.aggregate, study.kind) == ("first", "中共中央政治局集体学习")
+
+
+def test_presided_together_and_attended_as_the_title_says():
+    from rag.many import compose
+
+    joint = report(
+        "j1",
+        "2023-11-20",
+        "丁薛祥同俄罗斯第一副总理曼图罗夫共同主持中俄投资合作委员会第十次会议",
+        "央视网消息（新闻联播）：中共中央政治局常委、国务院副总理丁薛祥20日在北京同俄罗斯第一副总理曼图罗夫"
+        "共同主持中俄投资合作委员会第十次会议。",
+    )
+    m = extract(joint)
+    assert m is not None and [(p.name, p.role) for p in m.people[:1]] == [("丁薛祥", "presided")]  # not 共同
+    visits = [
+        report(
+            f"v{i}",
+            date,
+            f"赵乐际对俄罗斯进行正式友好访问并出席中俄议会合作委员会第{n}次会议",
+            f"央视网消息（新闻联播）：中俄议会合作委员会第{n}次会议{int(date[-2:])}日在莫斯科举行。",
+        )
+        for i, (date, n) in enumerate([("2024-07-10", "九"), ("2026-05-28", "十一")])
+    ]
+    meetings = extract_all(visits)
+    assert all(not m.people for m in meetings)  # the lead names no one
+    asked = parse("赵乐际出席的中俄议会合作委员会会议，资料里一共有几次？", kinds(meetings), {"赵乐际"}, TODAY)
+    assert asked is not None and asked.role == "attended"
+    answer = compose(asked, meetings, {d.doc_id: d for d in visits})
+    assert answer.found and answer.text.splitlines()[0].endswith("共有2次的报道：")
