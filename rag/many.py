@@ -172,13 +172,15 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
 
 
 _ORGAN = re.compile(r"(?:常委会|委员会|政协|人大|政府|政治局)$")
+_LEVEL = re.compile(r"^(?:全国|中央|国家)")  # the level of a national body, often left out
 
 
 def _organ_tail(holder: str, q: str) -> bool:
-    """``q`` names the body ``holder`` is, without its level (人大常委会 for 全国人大常委会): all but its
-    first one or two characters, the organ and two before it at least."""
+    """``q`` names the body ``holder`` is without its level (人大常委会 for 全国人大常委会; not 合作委员会
+    for 中哈合作委员会): the organ and two characters before it at least."""
+    level = _LEVEL.search(holder)
     organ = _ORGAN.search(holder)
-    return organ is not None and any(holder[i:] in q for i in range(1, min(2, organ.start() - 2) + 1))
+    return level is not None and organ is not None and organ.start() - level.end() >= 2 and holder[level.end() :] in q
 
 
 def _tail_in(kind: str, q: str) -> bool:
@@ -525,10 +527,15 @@ def _grouped(meetings: list[Meeting]) -> list[list[Meeting]]:
     series = {k: min((s for s in names if len(s) >= 5 and k.endswith(s)), key=len, default=k) for k in names}
     groups: dict[tuple[object, ...], list[Meeting]] = {}
     last: dict[str, tuple[dt.date, tuple[object, ...]]] = {}  # per series: its latest meeting's last day, key
+    numbered: dict[tuple[str, int], list[tuple[object, ...]]] = {}  # the groups of each session of a series
     for m in sorted(meetings, key=lambda m: m.date or ""):
         kind = series[m.kind]
         key: tuple[object, ...] = (kind, m.term, m.session) if m.session else (kind, m.date)
         day, end = _day(m.date), _day(m.end_date or m.date)
+        if m.session and (same := _same_session(groups, numbered.get((kind, m.session), []), m, day)):
+            key = same  # 第十届金砖国家议会论坛和中俄议会合作委员会第九次会议: that 第十届 is the forum's
+        if m.session and key not in groups:
+            numbered.setdefault((kind, m.session), []).append(key)
         earlier = last.pop(kind, None) if m.session else last.get(kind)  # a numbered session ends a run
         if not m.session and day and earlier and len(kind) >= 6 and day - earlier[0] <= _FOLLOW_UP:
             key = earlier[1]  # reported again after it (not for 座谈会 and the like: many differ)
@@ -542,6 +549,24 @@ def _grouped(meetings: list[Meeting]) -> list[list[Meeting]]:
 
 
 _FOLLOW_UP = dt.timedelta(days=3)
+_NEAR = dt.timedelta(days=10)
+
+
+def _same_session(
+    groups: Mapping[tuple[object, ...], list[Meeting]],
+    keys: Sequence[tuple[object, ...]],
+    m: Meeting,
+    day: dt.date | None,
+) -> tuple[object, ...] | None:
+    """Of the groups of ``m``'s series and session (``keys``), the one held within `_NEAR` days when
+    ``m`` or that group's report names the kind with something before it (whose term is not the kind's)."""
+    for key in keys:
+        first = groups[key][0]
+        other = _day(first.date)
+        compound = first.kind != key[0] or m.kind != key[0]
+        if key[1] != m.term and compound and day and other and abs(day - other) <= _NEAR:
+            return key
+    return None
 
 
 def _day(iso: str | None) -> dt.date | None:

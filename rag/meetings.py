@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "33"
+EXTRACTOR_VERSION = "35"
 
 _NUM = "一二三四五六七八九十百零〇两\\d"
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -80,7 +80,7 @@ _CLAUSE_KIND = re.compile(r"(项目|举措|措施|政策|工作|行动|安排)$"
 _ROLE_WORDS = r"(?:总书记|总理|副总理|委员长|副委员长|主席|副主席|书记|副书记|市长|副市长|省长|主任|部长|同志)"
 _PRESIDED = re.compile(r"主持")
 _TRAILING_TIME = re.compile(r"(?:(?:\d{1,2}月)?\d{1,2}日)?(?:上午|下午|晚上?)?(?:在[\u4e00-\u9fff]{1,6})?$")
-_JOINTLY = re.compile(r"(?:同|与)[^，。；]{1,16}?共同(?=主持)")  # presided together with another
+_JOINTLY = re.compile(r"(?:(?:同|与)[^，。；]{1,16}?|[，,]并)共同(?=主持)")  # presided together with another
 _TITLED_NAME = re.compile(rf"{_ROLE_WORDS}([\u4e00-\u9fff]{{2,3}})$")
 
 
@@ -269,16 +269,26 @@ def normalize_kind(name: str) -> tuple[str, int | None, int | None]:
 # --------------------------------------------------------------------------------------------- dates
 
 
-def _resolve(year: int, month: int, day: int, reported: dt.date) -> str | None:
-    """A day written without its year, resolved against the report's date (not after it)."""
-    for y in (year, year - 1):
+def _resolve(year: int, month: int, day: int, reported: dt.date, ahead: bool = False) -> str | None:
+    """A day written without its year, resolved against the report's date: not after it, or not
+    before it when the report announces the meeting (``ahead``: 将于11月10日至11日…主持)."""
+    for y in (year, year + 1) if ahead else (year, year - 1):
         try:
             d = dt.date(y, month, day)
         except ValueError:
             continue
-        if d <= reported + dt.timedelta(days=1):
+        if (d >= reported - dt.timedelta(days=1)) if ahead else (d <= reported + dt.timedelta(days=1)):
             return d.isoformat()
     return None
+
+
+_AHEAD = re.compile(r"将于|将在|定于|拟于")  # a meeting announced, to be held after the report
+
+
+def _next(r: dt.date, ahead: bool) -> int:
+    """The month of a day written without one that is not in the report's month: the next month for a
+    meeting announced, the previous one otherwise."""
+    return r.month % 12 + 1 if ahead else (r.month - 2) % 12 + 1
 
 
 def meeting_dates(sentence: str, reported: str | None) -> tuple[str | None, str | None]:
@@ -293,11 +303,13 @@ def meeting_dates(sentence: str, reported: str | None) -> tuple[str | None, str 
     m = _DATE_NEAR.search(sentence)
     if m is None:
         return reported, None
-    month = int(m.group(1)) if m.group(1) else (r.month if int(m.group(2)) <= r.day else (r.month - 2) % 12 + 1)
-    start = _resolve(r.year, month, int(m.group(2)), r)
+    ahead = _AHEAD.search(sentence, 0, m.start()) is not None
+    on = int(m.group(2))
+    month = int(m.group(1)) if m.group(1) else (r.month if (on <= r.day) != ahead or on == r.day else _next(r, ahead))
+    start = _resolve(r.year, month, on, r, ahead)
     end = None
     if m.group(4):
-        end = _resolve(r.year, int(m.group(3)) if m.group(3) else month, int(m.group(4)), r)
+        end = _resolve(r.year, int(m.group(3)) if m.group(3) else month, int(m.group(4)), r, ahead)
     return start or reported, end
 
 
@@ -312,10 +324,10 @@ def _presider(text: str, lo: int, hi: int) -> Person | None:
     for m in _PRESIDED.finditer(text, lo, hi):
         sentence_lo = max(lo, text.rfind("。", lo, m.start()) + 1)
         if joint := _JOINTLY.search(text, max(sentence_lo, m.start() - 24), m.end()):
-            # 丁薛祥…同颜金勇副总理共同主持: the sentence's subject presided (with the one named after 同)
+            # 丁薛祥…同颜金勇副总理共同主持, 丁薛祥…会见…黄循财，并共同主持: the sentence's subject presided
             subject = person_spans(text[sentence_lo : joint.start()])
             if subject:
-                a, b = subject[-1]
+                a, b = subject[0]
                 return Person(text[sentence_lo + a : sentence_lo + b], "presided", sentence_lo + a, sentence_lo + b)
         w_lo = max(sentence_lo, m.start() - 16)
         window = _TRAILING_TIME.sub("", re.sub(r"(?:共同|分别|联合)$", "", text[w_lo : m.start()]))

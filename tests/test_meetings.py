@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 
@@ -331,8 +332,9 @@ def test_extraction_on_the_meeting_reports():
         doc = docs[m.doc_id]
         assert all(doc.text[p.start : p.end] == p.name for p in m.people)
         assert all(doc.text[d.start : d.end] == d.text for d in m.decisions)
-        if m.date and doc.date:  # a report may announce a meeting of the next day (明天开幕), no later
-            assert dt.date.fromisoformat(m.date) <= dt.date.fromisoformat(doc.date) + dt.timedelta(days=1)
+        if m.date and doc.date and dt.date.fromisoformat(m.date) > dt.date.fromisoformat(doc.date) + dt.timedelta(1):
+            # a report may announce a meeting of the next day (明天开幕), or a later one that it says is to come
+            assert re.search(r"将于|将在|定于|拟于", doc.text[slice(*m.lead)]), (m.doc_id, m.date)
 
 
 def test_rag_meetings_and_eval_on_a_many_meeting_set(archive, tmp_path, capsys, hash_model):
@@ -1195,3 +1197,38 @@ def test_presided_together_and_attended_as_the_title_says():
     assert asked is not None and asked.role == "attended"
     answer = compose(asked, meetings, {d.doc_id: d for d in visits})
     assert answer.found and answer.text.splitlines()[0].endswith("共有2次的报道：")
+
+
+def test_an_announced_meeting_is_dated_ahead_and_a_compound_name_is_the_same_session():
+    from rag.many import compose
+    from rag.meetings import meeting_dates
+
+    # 将于: the days after the report, not those of the year before
+    assert meeting_dates("丁薛祥将于11月10日至11日访问新加坡，并主持会议", "2024-11-08") == ("2024-11-10", "2024-11-11")
+    assert meeting_dates("会议将于5日上午开幕", "2024-03-01") == ("2024-03-05", None)
+    assert meeting_dates("国务院总理李强28日主持召开国务院常务会议", "2024-03-01") == ("2024-02-28", None)
+    forum = report(
+        "f1",
+        "2024-07-05",
+        "赵乐际将出席第十届金砖国家议会论坛和中俄议会合作委员会第九次会议",
+        "央视网消息（新闻联播）：全国人大常委会委员长赵乐际将于7月9日至13日出席在俄罗斯举行的"
+        "第十届金砖国家议会论坛和中俄议会合作委员会第九次会议。",
+    )
+    held = report(
+        "f2",
+        "2024-07-10",
+        "赵乐际出席中俄议会合作委员会第九次会议",
+        "央视网消息（新闻联播）：中俄议会合作委员会第九次会议10日在莫斯科举行，赵乐际出席会议。",
+    )
+    meetings = extract_all([forum, held])
+    assert {m.date for m in meetings} == {"2024-07-09", "2024-07-10"}
+    asked = parse("赵乐际出席的中俄议会合作委员会会议一共有几次？", kinds(meetings), {"赵乐际"}, TODAY)
+    assert asked is not None
+    assert compose(asked, meetings, {"f1": forum, "f2": held}).text.splitlines()[0].endswith("共有1次的报道：")
+
+
+def test_a_body_without_its_level_but_not_without_its_name():
+    from rag.many import _organ_tail
+
+    assert _organ_tail("全国人大常委会", "2024年人大常委会通过了哪些法律")
+    assert not _organ_tail("中哈合作委员会", "中俄政府间合作委员会的会议")  # 中哈 is its name, not a level
