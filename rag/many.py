@@ -472,7 +472,7 @@ _AT_THE_MEETING = re.compile(r"(?<![大全])会上|会议上")  # 国常会上, 
 _ASKED_WHEN = re.compile(r"哪一?[天年月日]|几月几[日号]|头一回|第一回")
 # the words of how a question asks, not of what it asks about
 _FRAME = re.compile(
-    r"资料|报道|播发|分别|什么|召开|举行|开会|会上|闭幕|开幕|为准|先后|时间|时候|以前|以后|以来|之后|重点|方面|题目|内容|问题"
+    r"资料|报道|播发|分别|专门|什么|召开|举行|开会|会上|闭幕|开幕|为准|先后|时间|时候|以前|以后|以来|之后|重点|方面|题目|内容|问题"
     r"|提到|提及|谈到|讲到|写入|写进|出现|会议|届|次"  # what the reports must say; meetings, terms, sessions
 )
 
