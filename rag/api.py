@@ -471,7 +471,9 @@ class Assistant:
             or (intent.session is not None and not many.select(intent, scope.records, scope.documents))
         ):
             return composed  # found, or known not to be there: no such kind, time or presider
-        return many.reports(question, scope.documents, scope.people, today)
+        listed = many.reports(question, scope.documents, scope.people, today)
+        # passages hold no count: 今年…开了几次 a known kind that the facts hold none of in that window
+        return listed or (composed if intent.aggregate == "count" else None)
 
     def standalone(self, question: str, history: Sequence[str]) -> str:
         """``question`` as it is searched in a conversation whose earlier questions are ``history``:

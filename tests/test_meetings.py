@@ -310,6 +310,13 @@ def test_a_window_without_meetings_is_not_found(archive):
     assert ans.citations == ()
 
 
+def test_a_count_of_a_known_kind_with_none_in_a_window_that_has_records_is_not_found(archive):
+    # 2023 has a record (a 国务院常务会议), none of a 政治局会议: no passage holds a count of them
+    ans = archive.ask("2023年中共中央政治局开了几次会议？")
+    assert not ans.found and ans.answerer == "facts" and "2023年" in ans.text
+    assert archive.ask("2024年中共中央政治局开了几次会议？").text.startswith("资料中2024年中共中央政治局会议共有1次")
+
+
 def test_meetings_are_stored_with_the_index_and_browsable(archive):
     again = Assistant.load(archive.store.path, embedder=archive.embedder)
     assert [m.doc_id for m in again.meetings()] == [m.doc_id for m in archive.meetings()]
