@@ -13,6 +13,7 @@ whose titles and leads write the question's words (`reports`).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -478,13 +479,16 @@ _FRAME = re.compile(
 
 
 # a clause that asks what (各次讨论部署了什么, 分别是谁、哪天): its words are the answer's, not a filter
-_ASKS_WHAT = re.compile(r"[^，,。？?；]*(?:什么|谁|哪天|哪一天|哪位|哪里|哪儿|在哪|怎么|如何)[^，,。？?；]*")
+_ASKS_WHAT = re.compile(r"[^，,。？?；]*(?:什么|谁|哪天|哪一天|哪位|哪里|哪儿|在哪|怎么|如何|多少)[^，,。？?；]*")
 
 
 def _description(q: str, said: Sequence[str | None], kind: str | None) -> tuple[str, ...]:
     """The words of ``q`` that describe what the meetings it asks about did, outside the clauses that
-    ask what they did: 讨论、确定、分工 in 国常会每年都要讨论确定国务院年度重点工作分工，分别是哪几次会议."""
-    return tuple(w for w in _other_words(_ASKS_WHAT.sub(" ", q), said, kind) if not _NOT_CONTENT.search(w))
+    ask what they did, and each two of them written together: 确定、工作、分工、工作分工 in
+    国常会每年都要讨论确定国务院年度重点工作分工，分别是哪几次会议."""
+    words = _other_words(_ASKS_WHAT.sub(" ", q), said, kind)
+    pairs = [a + b for a, b in itertools.pairwise(words) if a + b in q]
+    return tuple(w for w in (*words, *pairs) if not _NOT_CONTENT.search(w))
 
 
 def _other_words(q: str, said: Sequence[str | None], kind: str | None) -> tuple[str, ...]:
