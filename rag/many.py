@@ -13,7 +13,6 @@ whose titles and leads write the question's words (`reports`).
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -484,11 +483,8 @@ _ASKS_WHAT = re.compile(r"[^，,。？?；]*(?:什么|谁|哪天|哪一天|哪�
 
 def _description(q: str, said: Sequence[str | None], kind: str | None) -> tuple[str, ...]:
     """The words of ``q`` that describe what the meetings it asks about did, outside the clauses that
-    ask what they did, and each two of them written together: 确定、工作、分工、工作分工 in
-    国常会每年都要讨论确定国务院年度重点工作分工，分别是哪几次会议."""
-    words = _other_words(_ASKS_WHAT.sub(" ", q), said, kind)
-    pairs = [a + b for a, b in itertools.pairwise(words) if a + b in q]
-    return tuple(w for w in (*words, *pairs) if not _NOT_CONTENT.search(w))
+    ask what they did or how many: 确定、工作、分工 in 国常会每年都要讨论确定国务院年度重点工作分工，分别是哪几次会议."""
+    return tuple(w for w in _other_words(_ASKS_WHAT.sub(" ", q), said, kind) if not _NOT_CONTENT.search(w))
 
 
 def _other_words(q: str, said: Sequence[str | None], kind: str | None) -> tuple[str, ...]:
