@@ -8,6 +8,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -454,11 +455,11 @@ class Assistant:
         intent = scope.intent(question, today)
         # 最近一次赵乐际同列席代表座谈: no meeting named, of a kind or not; the reports whose heads write its words
         unnamed = intent is None or (intent.kind is None and intent.asked_kind is None and intent.medium is None)
-        if unnamed and (listed := many.reports(question, scope.documents, scope.people, today)):
+        if unnamed and (listed := many.reports(question, scope.documents, scope.people, today, scope.corpus)):
             return listed
         if intent is None:
             return None
-        composed = many.compose(intent, scope.records, scope.documents)
+        composed = many.compose(intent, scope.records, scope.documents, scope.corpus)
         # a known kind of meeting that the facts do not hold in that window may still be in the
         # reports or the passages; a kind no record reports, a window no record is dated in, a presider
         # who never presided it, or a numbered session no record reports (第二十四次会议), is not found
@@ -471,7 +472,7 @@ class Assistant:
             or (intent.session is not None and not many.select(intent, scope.records, scope.documents))
         ):
             return composed  # found, or known not to be there: no such kind, time or presider
-        listed = many.reports(question, scope.documents, scope.people, today)
+        listed = many.reports(question, scope.documents, scope.people, today, scope.corpus)
         # passages hold no count: 今年…开了几次 a known kind that the facts hold none of in that window
         return listed or (composed if intent.aggregate == "count" else None)
 
@@ -576,6 +577,12 @@ class _Scope:
         records = [*kept, *many.document_series(documents)]
         people = frozenset(p.name for m in kept for p in m.people)
         return cls(documents, kept, records, meeting_kinds(kept), people, meeting_kinds(records))
+
+    @cached_property
+    def corpus(self) -> many.Corpus:
+        """The documents joined for counting the reports that write a word, made on the first question
+        that needs it."""
+        return many.Corpus(self.documents)
 
     def intent(self, question: str, today: dt.date) -> many.Intent | None:
         """The intent of a question about many meetings, or None."""

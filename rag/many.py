@@ -12,7 +12,9 @@ whose titles and leads write the question's words (`reports`).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -636,23 +638,25 @@ _HALF = 0.5  # of the best-described meeting's weight of telling words, what a m
 _COMMON = 0.1  # a word in more than this share of all the reports tells nothing
 
 
-def _described(
-    intent: Intent, groups: list[list[Meeting]], documents: Mapping[str, Document] | None
-) -> list[list[Meeting]]:
+def _described(intent: Intent, groups: list[list[Meeting]], corpus: Corpus) -> list[list[Meeting]]:
     """The meetings that did what the question describes (国常会…讨论确定国务院年度重点工作分工, 政治局会议
     听取中央纪委国家监委工作汇报): words of the description that the reports of a few of the meetings write
     (`_TELLING`) single them out, and the meetings whose reports write the most of them are kept. All of
     them when no word tells them apart, or when the question lists objects (the decisions filter those).
     A word weighs the more the fewer meetings write it (log N / n); a meeting is kept with half the
     weight of the best-described one (建议提案办理情况 for …办理全国人大代表建议和全国政协提案工作情况)."""
-    if documents is None or intent.object_kind or not intent.description:
+    if intent.object_kind or not intent.description:
         return groups
+    documents = corpus.documents
     texts = ["".join(documents[m.doc_id].text for m in g if m.doc_id in documents) for g in groups]
-    everywhere = [d.text for d in documents.values()]
+    written = {w: sum(w in t for t in texts) for w in intent.description}
     # 全国人大 in reports of the NPC: a word of the collection, not of these meetings
-    common = max(_COMMON * len(everywhere), _TELLING * len(groups))
-    written = {w: sum(w in t for t in texts) for w in intent.description if sum(w in t for t in everywhere) <= common}
-    weight = {w: math.log(len(groups) / n) for w, n in written.items() if 0 < n <= _TELLING * len(groups)}
+    common = int(max(_COMMON * len(documents), _TELLING * len(groups)))
+    weight = {
+        w: math.log(len(groups) / n)
+        for w, n in written.items()
+        if 0 < n <= _TELLING * len(groups) and corpus.texts_writing(w, common) <= common
+    }
     if not weight:
         return groups
     score = [sum(x for w, x in weight.items() if w in t) for t in texts]
@@ -800,7 +804,9 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
     return lo, min(hi, len(text))
 
 
-def compose(intent: Intent, meetings: Sequence[Meeting], documents: Mapping[str, Document]) -> Answer:
+def compose(
+    intent: Intent, meetings: Sequence[Meeting], documents: Mapping[str, Document], corpus: Corpus | None = None
+) -> Answer:
     """The answer to a many-meeting question from the facts: every item cited by the sentence that
     states it."""
     chosen = select(intent, meetings, documents) if intent.kind or intent.medium or not intent.asked_kind else []
@@ -809,7 +815,8 @@ def compose(intent: Intent, meetings: Sequence[Meeting], documents: Mapping[str,
         return Answer(text=f"资料中没有找到{scope}的记录。", found=False, answerer="facts")
     if word := about_other_reports(intent, chosen, documents):
         return Answer(text=f"资料中{scope}的报道没有写到“{word}”。", found=False, answerer="facts")
-    chosen = _described(intent, chosen, documents)
+    if intent.description and not intent.object_kind:
+        chosen = _described(intent, chosen, corpus if corpus is not None else Corpus(documents))
     passages: dict[tuple[str, int, int], int] = {}
     quotes: list[Quote] = []
 
@@ -958,6 +965,51 @@ def _verb_text(intent: Intent) -> str:
 # enough to say what the question is about, and each report dated, so that passages of a reference
 # work (undated) or common words (会议, 工作) never make a list.
 _HEAD_CHARS = 200  # the title and this much of the text: where a report says what it reports
+
+
+class Corpus:
+    """The documents a question may read, for counting quickly which of them write a word: the dated
+    reports' heads (title and lead, without punctuation) joined in one string. Made once per index and
+    set of collections; questions about many meetings look at every report."""
+
+    def __init__(self, documents: Mapping[str, Document]) -> None:
+        self.documents = documents
+        self.dated = [d for d in documents.values() if d.date]
+        self.heads = [_bare(f"{d.title}{d.text[:_HEAD_CHARS]}") for d in self.dated]
+        self._heads = _Joined(self.heads)
+
+    def heads_writing(self, word: str, limit: int | None = None) -> list[int]:
+        """The dated reports (by index in ``dated``) whose heads write ``word``; stops past ``limit``."""
+        return self._heads.having(word, limit)
+
+    def texts_writing(self, word: str, limit: int) -> int:
+        """How many of all the documents write ``word``, counted up to one past ``limit``."""
+        n = 0
+        for d in self.documents.values():
+            n += word in d.text
+            if n > limit:
+                break
+        return n
+
+
+class _Joined:
+    """Strings joined by a character none of them holds, with where each starts."""
+
+    def __init__(self, parts: Sequence[str]) -> None:
+        self.text = "\x00".join(parts)
+        self.starts = list(itertools.accumulate((len(p) + 1 for p in parts[:-1]), initial=0))
+
+    def having(self, word: str, limit: int | None = None) -> list[int]:
+        out: list[int] = []
+        for m in re.finditer(re.escape(word), self.text):
+            i = bisect.bisect_right(self.starts, m.start()) - 1
+            if not out or out[-1] != i:
+                out.append(i)
+                if limit is not None and len(out) > limit:
+                    break
+        return out
+
+
 _RARE = 0.02  # of the dated reports, at most this share writes the question's most specific word
 _RARE_LEAST = 5  # or this many, in a small collection
 _ONE_MEETING = re.compile(r"那次|这次|该次|本次")
@@ -967,7 +1019,11 @@ _LISTED_NOUN = re.compile(rf"(?<=哪些|哪几|什么)[部项个份篇件位]?{_
 
 
 def reports(
-    question: str, documents: Mapping[str, Document], people: AbstractSet[str], today: dt.date
+    question: str,
+    documents: Mapping[str, Document],
+    people: AbstractSet[str],
+    today: dt.date,
+    corpus: Corpus | None = None,
 ) -> Answer | None:
     """The reports of a recurring event a question asks about many times of (lists, counts, first /
     latest, timelines), found by the question's words in the reports' titles and leads: one line per
@@ -982,16 +1038,18 @@ def reports(
         return None  # 会议指出要加强哪些方面: the content of one meeting
     asked_for = _LISTED_NOUN.sub(" ", _EXCLUDED.sub("", q))
     names = _named(asked_for, people)
-    dated = {i: d for i, d in documents.items() if d.date}
-    heads = {i: _bare(f"{d.title}{d.text[:_HEAD_CHARS]}") for i, d in dated.items()}
+    corpus = corpus if corpus is not None else Corpus(documents)
     words = (*names, *_other_words(asked_for, [*names, span.text if span else None], None))
     what = [w for w in words if w not in names]  # who is there does not say what the event is
-    if not what or min(sum(w in h for h in heads.values()) for w in what) > max(_RARE_LEAST, _RARE * len(heads)):
+    rare = int(max(_RARE_LEAST, _RARE * len(corpus.dated)))
+    writing = [corpus.heads_writing(w, rare) for w in what]
+    if not writing or min(len(x) for x in writing) > rare:
         return None  # 赵乐际主持、中央政治局: words of too many reports to tell one event from another
     found = [
-        dated[i]
-        for i, h in heads.items()
-        if all(w in h for w in words) and (span is None or within(dated[i].date, span.start, span.end))
+        corpus.dated[i]
+        for i in min(writing, key=len)
+        if all(w in corpus.heads[i] for w in words)
+        and (span is None or within(corpus.dated[i].date, span.start, span.end))
     ]
     events = _events(found, words)
     if len(events) < 2:  # one report is not a recurring event
