@@ -425,12 +425,12 @@ class Assistant:
         scope = live.scope(collections)  # the documents and meeting facts the caller may read
         if history:  # the caller's own earlier questions: nothing of the index is read here
             question = self.standalone(question, history)
-        facts = None if date_from or date_to or doc_ids else self._from_facts(question, scope)
-        if facts is not None:
-            if facts.found and llm is not None:  # the model writes from the composed list's passages
-                yield from llm.stream(question, _passages(facts), base=facts)
+        facts = _Facts(None) if date_from or date_to or doc_ids else self._from_facts(question, scope)
+        if facts.answer is not None:
+            if facts.answer.found and llm is not None:  # the model writes from the composed list's passages
+                yield from llm.stream(question, _passages(facts.answer), base=facts.answer)
             else:
-                yield facts
+                yield facts.answer
             return
         span = None if date_from or date_to or doc_ids else many.asked_window(question, self.settings.today_date)
         if span is not None and _dated_within(scope.documents, span):  # 去年…几次: the passages of that year
@@ -443,22 +443,28 @@ class Assistant:
             doc_ids=doc_ids,
             collections=collections,
         )
-        if llm is not None:
-            yield from llm.stream(question, hits, fallback=live.answerer)
-        else:
-            yield live.answerer.answer(question, hits)
+        parts = (
+            llm.stream(question, hits, fallback=live.answerer) if llm else iter([live.answerer.answer(question, hits)])
+        )
+        for part in parts:
+            # about a kind of meeting the facts hold none of then: an answer that never names it is not one
+            unnamed = (
+                isinstance(part, Answer) and part.found and facts.kind and not many.names_kind(part.text, facts.kind)
+            )
+            yield facts.not_found if unnamed and facts.not_found else part
 
-    def _from_facts(self, question: str, scope: _Scope) -> Answer | None:
+    def _from_facts(self, question: str, scope: _Scope) -> _Facts:
         """The answer to a question about many meetings from the meeting facts, or from the reports of
-        a recurring event that no meeting kind names; None when the passages are to answer it."""
+        a recurring event that no meeting kind names; none when the passages are to answer it (with,
+        for a known kind, what to say when their answer does not name it)."""
         today = self.settings.today_date
         intent = scope.intent(question, today)
         # 最近一次赵乐际同列席代表座谈: no meeting named, of a kind or not; the reports whose heads write its words
         unnamed = intent is None or (intent.kind is None and intent.asked_kind is None and intent.medium is None)
         if unnamed and (listed := many.reports(question, scope.documents, scope.people, today, scope.corpus)):
-            return listed
+            return _Facts(listed)
         if intent is None:
-            return None
+            return _Facts(None)
         composed = many.compose(intent, scope.records, scope.documents, scope.corpus)
         # a known kind of meeting that the facts do not hold in that window may still be in the
         # reports or the passages; a kind no record reports, a window no record is dated in, a presider
@@ -471,10 +477,12 @@ class Assistant:
             or many.presider_absent(intent, scope.records)
             or (intent.session is not None and not many.select(intent, scope.records, scope.documents))
         ):
-            return composed  # found, or known not to be there: no such kind, time or presider
-        listed = many.reports(question, scope.documents, scope.people, today, scope.corpus)
-        # passages hold no count: 今年…开了几次 a known kind that the facts hold none of in that window
-        return listed or (composed if intent.aggregate == "count" else None)
+            return _Facts(composed)  # found, or known not to be there: no such kind, time or presider
+        if listed := many.reports(question, scope.documents, scope.people, today, scope.corpus):
+            return _Facts(listed)
+        if intent.aggregate == "count":  # passages hold no count: 今年…开了几次 a kind the facts hold none of then
+            return _Facts(composed)
+        return _Facts(None, composed, intent.kind)
 
     def standalone(self, question: str, history: Sequence[str]) -> str:
         """``question`` as it is searched in a conversation whose earlier questions are ``history``:
@@ -555,6 +563,17 @@ class Assistant:
         """Each collection of the index with its number of documents, by name ("" is the default
         collection: files directly in a folder that was indexed)."""
         return dict(sorted(Counter(d.collection for d in self.store.documents.values()).items()))
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the meeting facts say of a question: its ``answer``, or None for the passages to answer
+    it; then, for a ``kind`` of meeting the facts hold none of in its window, the ``not_found`` answer
+    to give when the passages' answer does not name that kind."""
+
+    answer: Answer | None
+    not_found: Answer | None = None
+    kind: str | None = None
 
 
 @dataclass(frozen=True)

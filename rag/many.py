@@ -35,6 +35,7 @@ from .meetings import (
     meeting_dates,
     mentions,
     normalize_kind,
+    short_names,
     written_out,
 )
 from .normalize import normalize
@@ -183,6 +184,20 @@ def _organ_tail(holder: str, q: str) -> bool:
     level = _LEVEL.search(holder)
     organ = _ORGAN.search(holder)
     return level is not None and organ is not None and organ.start() - level.end() >= 2 and holder[level.end() :] in q
+
+
+def names_kind(text: str, kind: str) -> bool:
+    """Whether ``text`` names a meeting of ``kind`` (or the body that holds it), however written:
+    short or formal (政协第十四届全国委员会常务委员会 is 全国政协常委会), with its term or not."""
+    written = re.sub(rf"第?[{_NUMERALS}]+届", "", _canon(short_names(text)).replace("常务委员会", "常委会"))
+    canon = _canon(kind)
+    core = _SUFFIX_NOUN.sub("", canon)
+    if _DOCUMENT_NOUN.search(canon):  # a series of documents is named by its last words: 政府工作报告
+        return _tail_in(canon, written)
+    return canon in written or (len(core) >= 2 and core in written)
+
+
+_NUMERALS = "一二三四五六七八九十百零〇两\\d"
 
 
 def _tail_in(kind: str, q: str) -> bool:

@@ -247,11 +247,17 @@ _FORMAL = (
 )
 
 
+def short_names(text: str) -> str:
+    """``text`` with the national bodies' formal names written short (政协第十四届全国委员会常务委员会 →
+    全国政协十四届常务委员会, 全国人民代表大会常务委员会 → 全国人大常委会)."""
+    for formal, short in _FORMAL:
+        text = formal.sub(short, text)
+    return text
+
+
 def normalize_kind(name: str) -> tuple[str, int | None, int | None]:
     """A meeting's kind, term (届) and session (次) from its written name."""
-    for formal, short in _FORMAL:
-        name = formal.sub(short, name)
-    name = _PLENUM.sub(r"中央委员会第\1次全体会议", name)  # 民革十四届三中全会: a plenum of the 民革 central committee
+    name = _PLENUM.sub(r"中央委员会第\1次全体会议", short_names(name))  # 民革十四届三中全会: 民革's plenum
     term = session = None
     if terms := list(_TERM.finditer(name)):  # the holder's, nearest the session: 传达学习中共二十届…精神全国政协十四届…
         term = cn_number(terms[-1].group(1))

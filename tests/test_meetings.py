@@ -1250,3 +1250,20 @@ def test_the_description_of_what_meetings_did_and_what_a_question_asks_for():
     assert {"确定", "分工"} <= set(described)
     assert _description("2017年以来历年政府工作报告提出的城镇新增就业预期目标分别是多少？", [], None) == ()
     assert _description("2024年国常会分别研究部署了什么工作？", [], None) == ()
+
+
+def test_a_passage_answer_that_never_names_the_kind_asked_about_is_not_an_answer(archive):
+    # 2023 has a record (a 国务院常务会议), no 政治局会议: a passage about the other meeting is no answer
+    ans = archive.ask("2023年中共中央政治局会议都部署了哪些冬季安全生产工作？")
+    assert not ans.found and "中共中央政治局会议" in ans.text
+
+
+def test_names_kind_however_the_report_writes_it():
+    from rag.many import names_kind
+
+    assert names_kind("政协第十四届全国委员会常务委员会第十三次会议25日上午在京开幕", "全国政协常委会会议")
+    assert names_kind("中央深改委第五次会议审议通过了…", "中央全面深化改革委员会会议")
+    assert names_kind("第十三届全国人民代表大会第三次会议关于政府工作报告的决议", "中华人民共和国国务院政府工作报告")
+    assert not names_kind(
+        "会议审议通过政协第十四届全国委员会第三次会议关于常务委员会工作报告的决议", "中央全面深化改革委员会会议"
+    )
