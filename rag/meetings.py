@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "35"
+EXTRACTOR_VERSION = "37"
 
 _NUM = "一二三四五六七八九十百零〇两\\d"
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -316,6 +316,8 @@ def meeting_dates(sentence: str, reported: str | None) -> tuple[str | None, str 
     end = None
     if m.group(4):
         end = _resolve(r.year, int(m.group(3)) if m.group(3) else month, int(m.group(4)), r, ahead)
+        if start and end and end < start:  # 6日至8日 in a report of the 6th: the days to come
+            end = _resolve(r.year, int(m.group(3)) if m.group(3) else month, int(m.group(4)), r, True)
     return start or reported, end
 
 
@@ -380,6 +382,26 @@ def _people(text: str, lo: int, hi: int, known: tuple[Person, ...]) -> tuple[Per
             for role, verbs in ROLE_VERBS[1:]:  # who presided: `_presider`
                 if verbs.search(after) and not any(p.name == sent[a:b] and p.role == role for p in (*known, *out)):
                     out.append(Person(sent[a:b], role, at + a, at + b))
+    return tuple(out)
+
+
+# a report or speech given under its title, anywhere in a report: 李希代表…常务委员会作题为《…》的工作报告
+_TITLED_ADDRESS = re.compile(r"作(?:了)?题为《[^》]{1,160}》的[\u4e00-\u9fff]{0,8}?(报告|讲话)")
+
+
+def _titled_speakers(text: str, known: tuple[Person, ...]) -> tuple[Person, ...]:
+    """Who gave a report or a speech named by its 《title》, wherever the report says so (often last):
+    the last person named before 作 in that sentence."""
+    out: list[Person] = []
+    for m in _TITLED_ADDRESS.finditer(text):
+        lo = max(text.rfind("。", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+        spans = person_spans(text[lo : m.start()])
+        role = "reported" if m.group(1) == "报告" else "spoke"
+        if spans and not any(
+            p.name == text[lo + spans[-1][0] : lo + spans[-1][1]] and p.role == role for p in (*known, *out)
+        ):
+            a, b = spans[-1]
+            out.append(Person(text[lo + a : lo + b], role, lo + a, lo + b))
     return tuple(out)
 
 
@@ -573,6 +595,7 @@ def extract(doc: Document) -> Meeting | None:
     people: tuple[Person, ...] = (presider,) if presider else ()
     later = [e for s, e in sentences if s >= lead[1]][:3]  # who attended is often said a few sentences on
     people += _people(text, lead[0], max([window_hi, *later]), people)
+    people += _titled_speakers(text, people)
     decisions = list(_decisions(text, lead[0], window_hi))
     for m in _LATER_DECISION.finditer(text, window_hi):  # 会议审议通过了《…》 further down the report
         decisions += _decisions(text, m.start(), m.end())

@@ -1267,3 +1267,22 @@ def test_names_kind_however_the_report_writes_it():
     assert not names_kind(
         "会议审议通过政协第十四届全国委员会第三次会议关于常务委员会工作报告的决议", "中央全面深化改革委员会会议"
     )
+
+
+def test_who_reported_under_a_title_at_the_end_of_a_long_report():
+    from rag.many import compose
+
+    filler = "全会认为，过去一年纪检监察工作取得新的成效。" * 40  # the report is long; who reported is said last
+    plenum = report(
+        "k1",
+        "2025-01-06",
+        "二十届中央纪委四次全会在京开幕",
+        "央视网消息（新闻联播）：中国共产党第二十届中央纪律检查委员会第四次全体会议6日在北京开幕。"
+        + filler
+        + "6日下午李希代表中央纪律检查委员会常务委员会作题为《深入推进党风廉政建设和反腐败斗争》的工作报告。",
+    )
+    m = extract(plenum)
+    assert m is not None and ("李希", "reported") in {(p.name, p.role) for p in m.people}
+    asked = parse("二十届中央纪委历次全会上，李希作的工作报告题目分别是什么？", kinds([m]), {"李希"}, TODAY)
+    assert asked is not None and asked.role == "reported"
+    assert "报告：《深入推进党风廉政建设和反腐败斗争》" in compose(asked, [m], {"k1": plenum}).text
