@@ -992,19 +992,23 @@ class Corpus:
         self.dated = [d for d in documents.values() if d.date]
         self.heads = [_bare(f"{d.title}{d.text[:_HEAD_CHARS]}") for d in self.dated]
         self._heads = _Joined(self.heads)
+        self._written: dict[tuple[str, int], int] = {}
 
     def heads_writing(self, word: str, limit: int | None = None) -> list[int]:
         """The dated reports (by index in ``dated``) whose heads write ``word``; stops past ``limit``."""
         return self._heads.having(word, limit)
 
     def texts_writing(self, word: str, limit: int) -> int:
-        """How many of all the documents write ``word``, counted up to one past ``limit``."""
-        n = 0
-        for d in self.documents.values():
-            n += word in d.text
-            if n > limit:
-                break
-        return n
+        """How many of all the documents write ``word``, counted up to one past ``limit`` (kept: the
+        same words come back in questions)."""
+        if (word, limit) not in self._written:
+            n = 0
+            for d in self.documents.values():
+                n += word in d.text
+                if n > limit:
+                    break
+            self._written[word, limit] = n
+        return self._written[word, limit]
 
 
 class _Joined:
