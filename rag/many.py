@@ -666,12 +666,13 @@ def _described(intent: Intent, groups: list[list[Meeting]], corpus: Corpus) -> l
     texts = ["".join(documents[m.doc_id].text for m in g if m.doc_id in documents) for g in groups]
     written = {w: sum(w in t for t in texts) for w in intent.description}
     # 全国人大 in reports of the NPC: a word of the collection, not of these meetings
-    common = int(max(_COMMON * len(documents), _TELLING * len(groups)))
-    weight = {
-        w: math.log(len(groups) / n)
-        for w, n in written.items()
-        if 0 < n <= _TELLING * len(groups) and corpus.texts_writing(w, common) <= common
+    common = int(max(_COMMON * len(documents), _TELLING * len(groups), _RARE_LEAST))
+    telling = {
+        w: n for w, n in written.items() if n <= _TELLING * len(groups) and corpus.texts_writing(w, common) <= common
     }
+    if intent.kind is None and any(n == 0 and corpus.texts_writing(w, common) > 0 for w, n in telling.items()):
+        return []  # 韩正…出席世界和平论坛开幕式: none of 韩正's meetings is that (a word other reports write)
+    weight = {w: math.log(len(groups) / n) for w, n in telling.items() if n > 0}
     if not weight:
         return groups
     score = [sum(x for w, x in weight.items() if w in t) for t in texts]
@@ -832,6 +833,8 @@ def compose(
         return Answer(text=f"资料中{scope}的报道没有写到“{word}”。", found=False, answerer="facts")
     if intent.description and not intent.object_kind:
         chosen = _described(intent, chosen, corpus if corpus is not None else Corpus(documents))
+        if not chosen:
+            return Answer(text=f"资料中没有找到{scope}的记录。", found=False, answerer="facts")
     passages: dict[tuple[str, int, int], int] = {}
     quotes: list[Quote] = []
 

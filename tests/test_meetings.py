@@ -1286,3 +1286,22 @@ def test_who_reported_under_a_title_at_the_end_of_a_long_report():
     asked = parse("二十届中央纪委历次全会上，李希作的工作报告题目分别是什么？", kinds([m]), {"李希"}, TODAY)
     assert asked is not None and asked.role == "reported"
     assert "报告：《深入推进党风廉政建设和反腐败斗争》" in compose(asked, [m], {"k1": plenum}).text
+
+
+def test_a_person_s_meetings_are_not_the_answer_when_none_of_them_is_the_event_asked_about():
+    from rag.many import compose
+
+    forum = report(
+        "w1",
+        "2024-07-06",
+        "第十二届世界和平论坛在京开幕",
+        "央视网消息（新闻联播）：第十二届世界和平论坛3日在清华大学开幕，国家副主席韩正出席开幕式并致辞。",
+    )
+    docs = {d.doc_id: d for d in [NPC, forum]}
+    meetings = extract_all(docs.values())
+    asked = parse("赵乐际出席过几次世界和平论坛开幕式？", kinds(meetings), {"赵乐际", "韩正"}, TODAY)
+    assert asked is not None and asked.kind is None and asked.person == "赵乐际"
+    answer = compose(asked, meetings, docs)
+    assert not answer.found  # not the NPC session he presided
+    every = parse("2024年赵乐际主持了几次会议？", kinds(meetings), {"赵乐际"}, TODAY)
+    assert every is not None and compose(every, meetings, docs).found
