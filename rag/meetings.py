@@ -22,11 +22,11 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "37"
+EXTRACTOR_VERSION = "38"
 
 _NUM = "一二三四五六七八九十百零〇两\\d"
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
-GATHERINGS = "务虚会|推进会|调度会|动员会|部署会|汇报会|协调会|研讨会|交流会|报告会|民主生活会"
+GATHERINGS = "务虚会|推进会|调度会|动员会|部署会|汇报会|协调会|研讨会|交流会|报告会|民主生活会|峰会|年会|论坛"
 # Meeting nouns, longest first. Generic vocabulary of Chinese meeting records, not meeting names.
 _SUFFIX = re.compile(
     r"(?:常务会议|全体会议|主席会议|委员长会议|专题会议|工作会议|座谈会|协商会|集体学习|协商活动|代表大会|全会|大会|会议"

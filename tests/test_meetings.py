@@ -1305,3 +1305,15 @@ def test_a_person_s_meetings_are_not_the_answer_when_none_of_them_is_the_event_a
     assert not answer.found  # not the NPC session he presided
     every = parse("2024年赵乐际主持了几次会议？", kinds(meetings), {"赵乐际"}, TODAY)
     assert every is not None and compose(every, meetings, docs).found
+
+
+def test_summits_forums_and_annual_conferences_are_meetings():
+    forum = report(
+        "w2",
+        "2024-07-03",
+        "第十二届世界和平论坛开幕 韩正出席并致辞",
+        "央视网消息（新闻联播）：第十二届世界和平论坛3日在清华大学开幕，国家副主席韩正出席开幕式并致辞。",
+    )
+    m = extract(forum)
+    assert m is not None and (m.kind, m.term, m.date) == ("世界和平论坛", 12, "2024-07-03")
+    assert ("韩正", "attended") in {(p.name, p.role) for p in m.people}
