@@ -259,7 +259,7 @@ _TERM_BEFORE_HOLDER = re.compile(
 )
 # what a question leaves out is not what it asks about: 不算常委会会议、集体学习
 _NOT_WORDS = re.compile(r"不算|不含|不包括|除去|除了|不计|除外|资料|会议")
-_EXCLUDED = re.compile(r"(?:不算|不含|不包括|除去|除了|不计)[^。？?！]*|[^，。？?！]{2,20}(?:不算|不计|除外)")
+_EXCLUDED = re.compile(r"(?:不算|不含|不包括|除去|除了|不计)[^。？?！]*|[^，。？?！（(]{2,20}(?:不算|不计|除外)")
 _QUESTION_WORDS = re.compile(
     r"资料中|最近|最后|历次|各次|一共|总共|共(?=开|召开|举行)|\d{4}年[度底初]?|今年|去年|前年|以来|开了|开过|召开了|举行了|"
     r"[上下]半年|第?[一二三四]季度|"

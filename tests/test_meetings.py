@@ -1317,3 +1317,11 @@ def test_summits_forums_and_annual_conferences_are_meetings():
     m = extract(forum)
     assert m is not None and (m.kind, m.term, m.date) == ("世界和平论坛", 12, "2024-07-03")
     assert ("韩正", "attended") in {(p.name, p.role) for p in m.people}
+
+
+def test_what_is_left_out_in_brackets_leaves_the_meeting_asked_about():
+    known = {"中共全国政协党组会议": 5, "全国政协党组理论学习中心组集体学习": 3}
+    asked = parse(
+        "王沪宁主持召开的中共全国政协党组会议（党组理论学习中心组集体学习不算），一共有几次？", known, {"王沪宁"}, TODAY
+    )
+    assert asked is not None and asked.kind == "中共全国政协党组会议" and "集体学习" in asked.excluded
