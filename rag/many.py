@@ -56,6 +56,7 @@ _OBJECT = re.compile(
     r"(行政法规|条例|法律|法规|法|规划|纲要|意见|方案|报告|决定|决议|办法|规定|计划|条约|项目|举措|文件)"
 )
 _TOPIC_ASKED = re.compile(r"议题|主题|围绕什么|题目")
+_TITLES_ASKED = re.compile(r"(?:讲话|演讲|报告|致辞)[^，。？?]{0,4}(?:题目|标题)")
 _OBJECT_ALIASES = {"行政法规": "条例", "法律": "法", "法规": "条例"}
 
 
@@ -85,6 +86,7 @@ class Intent:
     during_text: str = ""  # as written
     excluded: tuple[str, ...] = ()  # words of what the question leaves out: 修订的和修改决定不算
     description: tuple[str, ...] = ()  # words that describe what the meetings did: 讨论确定…重点工作分工
+    titles: bool = False  # asks the titles of the speeches or reports given: 讲话题目是什么
 
     @property
     def people(self) -> tuple[str, ...]:
@@ -426,7 +428,8 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         return None  # 第九次会议审议了几次: about one meeting
     if obj is None and "哪几次" in q:
         verb = None  # 哪几次全会…（公报通过）: the meetings are asked for, not what they passed
-    topic = obj is None and _TOPIC_ASKED.search(q) is not None
+    titles = _TITLES_ASKED.search(q) is not None  # 讲话题目是什么: the titles of what was said, not a topic
+    topic = obj is None and not titles and _TOPIC_ASKED.search(q) is not None
     closing = re.search(r"闭幕|闭会|结束", q) is not None
     role = None
     if person is not None and (after := re.search(re.escape(person) + r"[^，。？]{0,24}", q)):
@@ -438,7 +441,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         aggregate, kind, span, person, verb, obj, asked_kind=asked, term=term, session=session, qualifier=qualifier,
         topic=topic, closing=closing, role=role, mentioned=mentioned, family=family, medium=medium,
         others=tuple(names[1:]) if role else (), words=_other_words(asked_for, said_of, kind),
-        during=during, during_text=bound, excluded=excluded,
+        during=during, during_text=bound, excluded=excluded, titles=titles,
         description=_description(asked_for, said_of, kind),
     )  # fmt: skip
 
@@ -495,7 +498,7 @@ _FRAME = re.compile(
 
 
 # a clause that asks what (各次讨论部署了什么, 分别是谁、哪天): its words are the answer's, not a filter
-_ASKS_WHAT = re.compile(r"[^，,。？?；]*(?:什么|谁|哪天|哪一天|哪位|哪里|哪儿|在哪|怎么|如何|多少)[^，,。？?；]*")
+_ASKS_WHAT = re.compile(r"[^，,。？?；]*(?:什么|谁|哪(?![几些])|怎么|如何|多少|第几)[^，,。？?；]*")
 
 
 def _description(q: str, said: Sequence[str | None], kind: str | None) -> tuple[str, ...]:
@@ -886,8 +889,16 @@ def compose(
             about = next((x for x in g if x.topic), None) or next((x for x in g if x.decisions), m)
             when = _when(g, intent.closing)
             when = "" if when == _UNDATED else f"{when} "  # reports that name no day: not one line in each
-            said = _titled(intent, m, documents) if intent.role in ("reported", "spoke") else None
-            told = f"，{'报告' if intent.role == 'reported' else '讲话'}：{said[0]}{cite(m, said[1:])}" if said else ""
+            said = (
+                next(((r, t) for r in g if (t := _titled(intent, r, documents))), None)
+                if intent.role in ("reported", "spoke") or intent.titles
+                else None
+            )  # in whichever report of the meeting says it (the day's report, not the announcement)
+            told = (
+                f"，{'报告' if intent.role == 'reported' else '讲话'}：{said[1][0]}{cite(said[0], said[1][1:])}"
+                if said
+                else ""
+            )
             marker = cite(m, name_span(m))
             who = _whose(intent, g, cite, marker)
             lines.append(f"{i}. {when}{_shown(m)}{marker}{who}{told or _about(about, cite, line=True)}")
@@ -953,8 +964,9 @@ def _whose(
 def _titled(intent: Intent, m: Meeting, documents: Mapping[str, Document]) -> tuple[str, int, int] | None:
     """The 《title》 of what the question's person reported or said at the meeting, with its span, from
     the sentence that gives them that role (李希…作了题为《…》的工作报告)."""
+    roles = ("spoke", "reported") if intent.titles else (intent.role,)
     for p in m.people:
-        if p.name in intent.people and p.role == intent.role:
+        if p.name in intent.people and p.role in roles:
             text = documents[m.doc_id].text
             _, end = _sentence(text, p.start, p.end)
             if title := TITLE.search(text, p.end, end):

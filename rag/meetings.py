@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "38"
+EXTRACTOR_VERSION = "39"
 
 _NUM = "一二三四五六七八九十百零〇两\\d"
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -386,7 +386,7 @@ def _people(text: str, lo: int, hi: int, known: tuple[Person, ...]) -> tuple[Per
 
 
 # a report or speech given under its title, anywhere in a report: 李希代表…常务委员会作题为《…》的工作报告
-_TITLED_ADDRESS = re.compile(r"作(?:了)?题为《[^》]{1,160}》的[\u4e00-\u9fff]{0,8}?(报告|讲话)")
+_TITLED_ADDRESS = re.compile(r"(?:作|发表)(?:了)?题为《[^》]{1,160}》的[\u4e00-\u9fff]{0,8}?(报告|讲话|演讲|致辞)")
 
 
 def _titled_speakers(text: str, known: tuple[Person, ...]) -> tuple[Person, ...]:

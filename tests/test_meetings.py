@@ -1325,3 +1325,27 @@ def test_what_is_left_out_in_brackets_leaves_the_meeting_asked_about():
         "王沪宁主持召开的中共全国政协党组会议（党组理论学习中心组集体学习不算），一共有几次？", known, {"王沪宁"}, TODAY
     )
     assert asked is not None and asked.kind == "中共全国政协党组会议" and "集体学习" in asked.excluded
+
+
+def test_the_titles_of_the_speeches_given_at_each_meeting():
+    from rag.many import compose
+
+    said = [
+        report(
+            f"a{i}",
+            date,
+            f"习近平出席亚太经合组织第{n}次领导人非正式会议并发表重要讲话",
+            f"央视网消息（新闻联播）：亚太经合组织第{n}次领导人非正式会议{int(date[-2:])}日举行。"
+            f"国家主席习近平出席会议并发表题为《{title}》的重要讲话。",
+        )
+        for i, (date, n, title) in enumerate(
+            [("2023-11-17", "三十", "坚守初心 团结合作"), ("2024-11-16", "三十一", "共担时代责任 共促亚太发展")]
+        )
+    ]
+    meetings = extract_all(said)
+    asked = parse(
+        "习近平出席的历次亚太经合组织领导人非正式会议，讲话题目分别是什么？", kinds(meetings), {"习近平"}, TODAY
+    )
+    assert asked is not None and asked.titles and not asked.topic
+    lines = compose(asked, meetings, {d.doc_id: d for d in said}).text.splitlines()
+    assert "讲话：《坚守初心 团结合作》" in lines[1] and "讲话：《共担时代责任 共促亚太发展》" in lines[2]
