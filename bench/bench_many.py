@@ -1,7 +1,7 @@
 """Questions about many meetings: lists, counts, first / latest, timelines, over meetings.jsonl.
 
 Runs, on the index that `bench_meetings.py` builds (sample report + meetings.jsonl, m3e-small), the
-development (five) and held-out many-meeting question sets (written by reading the records, see
+development (six) and held-out many-meeting question sets (written by reading the records, see
 `questions_many_meetings.md`) through three answerers, scored the same way (`rag.evaluate.score_many`):
 
 - this project: `Assistant.ask`, which answers these questions from the meeting facts;
@@ -58,6 +58,7 @@ SETS = {
     "dev 3": ROOT / "bench" / "questions_many_meetings_dev3.jsonl",
     "dev 4": ROOT / "bench" / "questions_many_meetings_dev4.jsonl",
     "dev 5": ROOT / "bench" / "questions_many_meetings_dev5.jsonl",
+    "dev 6": ROOT / "bench" / "questions_many_meetings_dev6.jsonl",
     "held-out": ROOT / "bench" / "questions_many_meetings_heldout.jsonl",
 }
 MEASURES = [
@@ -171,9 +172,9 @@ def main() -> None:
         "first / latest, timelines, 4 unanswerable, 3 with a fixed `today`) were written by a helper who read "
         "the records and never ran this system; `dev 2` was written the same way later, by another helper, "
         "when `dev` was answered in full, to find what the first half had not shown, and `dev 3` by a third "
-        "helper when `dev 2` had been worked on, `dev 4` by a fourth when `dev 3` had, and `dev 5` by a fifth when "
-        "`dev 4` had (none read the held-out file; `dev 5`'s first run, before any change for it, is in the "
-        "hand-written section below); the dev sets were "
+        "helper when `dev 2` had been worked on, `dev 4` by a fourth when `dev 3` had, and `dev 5` and `dev 6` by a fifth "
+        "and a sixth when `dev 4` and `dev 5` had (none read the held-out file; the first runs of `dev 5` and `dev 6`, "
+        "before any change for them, are in the hand-written section below); the dev sets were "
         "looked at while developing, the held-out half never (only its totals). "
         "Cells: mean (number of questions).",
         "",

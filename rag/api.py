@@ -446,12 +446,20 @@ class Assistant:
         parts = (
             llm.stream(question, hits, fallback=live.answerer) if llm else iter([live.answerer.answer(question, hits)])
         )
+        if facts.not_found is None or facts.kind is None:
+            yield from parts
+            return
+        # about a kind of meeting the facts hold none of then: an answer that never names it is not one, and
+        # the model's pieces wait for that check (not shown, then taken back)
+        pieces: list[str] = []
         for part in parts:
-            # about a kind of meeting the facts hold none of then: an answer that never names it is not one
-            unnamed = (
-                isinstance(part, Answer) and part.found and facts.kind and not many.names_kind(part.text, facts.kind)
-            )
-            yield facts.not_found if unnamed and facts.not_found else part
+            if not isinstance(part, Answer):
+                pieces.append(part)
+            elif part.found and not many.names_kind(part.text, facts.kind):
+                yield facts.not_found
+            else:
+                yield from pieces
+                yield part
 
     def _from_facts(self, question: str, scope: _Scope) -> _Facts:
         """The answer to a question about many meetings from the meeting facts, or from the reports of
@@ -461,11 +469,11 @@ class Assistant:
         intent = scope.intent(question, today)
         # 最近一次赵乐际同列席代表座谈: no meeting named, of a kind or not; the reports whose heads write its words
         unnamed = intent is None or (intent.kind is None and intent.asked_kind is None and intent.medium is None)
-        if unnamed and (listed := many.reports(question, scope.documents, scope.people, today, scope.corpus)):
+        if unnamed and (listed := many.reports(question, scope.documents, scope.people, today, lambda: scope.corpus)):
             return _Facts(listed)
         if intent is None:
             return _Facts(None)
-        composed = many.compose(intent, scope.records, scope.documents, scope.corpus)
+        composed = many.compose(intent, scope.records, scope.documents, lambda: scope.corpus)
         # a known kind of meeting that the facts do not hold in that window may still be in the
         # reports or the passages; a kind no record reports, a window no record is dated in, a presider
         # who never presided it, or a numbered session no record reports (第二十四次会议), is not found
@@ -478,7 +486,7 @@ class Assistant:
             or (intent.session is not None and not many.select(intent, scope.records, scope.documents))
         ):
             return _Facts(composed)  # found, or known not to be there: no such kind, time or presider
-        if listed := many.reports(question, scope.documents, scope.people, today, scope.corpus):
+        if listed := many.reports(question, scope.documents, scope.people, today, lambda: scope.corpus):
             return _Facts(listed)
         if intent.aggregate == "count":  # passages hold no count: 今年…开了几次 a kind the facts hold none of then
             return _Facts(composed)

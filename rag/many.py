@@ -25,6 +25,7 @@ from functools import lru_cache
 from .dates import Window, cn_number, date_hints, format_cn, window, within
 from .meetings import (
     GATHERINGS,
+    NUMERALS,
     PASSED_VERBS,
     ROLE_VERBS,
     SCHEDULED,
@@ -191,15 +192,12 @@ def _organ_tail(holder: str, q: str) -> bool:
 def names_kind(text: str, kind: str) -> bool:
     """Whether ``text`` names a meeting of ``kind`` (or the body that holds it), however written:
     short or formal (政协第十四届全国委员会常务委员会 is 全国政协常委会), with its term or not."""
-    written = re.sub(rf"第?[{_NUMERALS}]+届", "", _canon(short_names(text)).replace("常务委员会", "常委会"))
+    written = re.sub(rf"第?[{NUMERALS}]+届", "", _canon(short_names(text)).replace("常务委员会", "常委会"))
     canon = _canon(kind)
     core = _SUFFIX_NOUN.sub("", canon)
     if _DOCUMENT_NOUN.search(canon):  # a series of documents is named by its last words: 政府工作报告
         return _tail_in(canon, written)
     return canon in written or (len(core) >= 2 and core in written)
-
-
-_NUMERALS = "一二三四五六七八九十百零〇两\\d"
 
 
 def _tail_in(kind: str, q: str) -> bool:
@@ -261,7 +259,33 @@ _TERM_BEFORE_HOLDER = re.compile(
 )
 # what a question leaves out is not what it asks about: 不算常委会会议、集体学习
 _NOT_WORDS = re.compile(r"不算|不含|不包括|除去|除了|不计|除外|资料|会议")
-_EXCLUDED = re.compile(r"(?:不算|不含|不包括|除去|除了|不计)[^。？?！]*|[^，。？?！（(]{2,20}(?:不算|不计|除外)")
+_EXCLUDED = re.compile(r"(?:不算|不含|不包括|除去|除了|不计)[^，。？?！]*|[^，。？?！（(]{2,20}(?:不算|不计|除外)")
+_LEAVING_OUT = re.compile(r"不算|不含|不包括|除去|除了|不计|除外")
+# where what is left out before 不算 starts: after the meeting it is part of (政治局会议中集体学习不算)
+_WITHIN = re.compile(r".*会议?(?:中|里|当中)(?![心央国])")
+
+
+def _left_out(q: str) -> tuple[str, tuple[str, ...]]:
+    """``q`` without what it leaves out (不算…, …不算, 除了…), and the words of what it leaves out
+    (修订的和修改决定不算: 修订, 修改, 决定)."""
+    parts = []
+    for m in _EXCLUDED.finditer(q):
+        text = m.group(0)
+        if (within := _WITHIN.match(text)) and _LEAVING_OUT.search(text, within.end()):
+            text = text[within.end() :]  # 2024年中央政治局会议中 stays: it is what is asked about
+        parts.append(text)
+    asked = q
+    for text in parts:
+        asked = asked.replace(text, "", 1)
+    words = tuple(
+        w
+        for text in parts
+        for w in jieba_words(_LEAVING_OUT.sub(" ", text))
+        if len(w) >= 2 and is_token(w) and not _NOT_WORDS.search(w)
+    )
+    return asked, words
+
+
 _QUESTION_WORDS = re.compile(
     r"资料中|最近|最后|历次|各次|一共|总共|共(?=开|召开|举行)|\d{4}年[度底初]?|今年|去年|前年|以来|开了|开过|召开了|举行了|"
     r"[上下]半年|第?[一二三四]季度|"
@@ -338,13 +362,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     aggregate = next((name for name, pattern in _AGGREGATES if pattern.search(q)), None)
     if aggregate is None:
         return None
-    asked_for = _EXCLUDED.sub("", q)
-    excluded = tuple(
-        w
-        for x in _EXCLUDED.findall(q)
-        for w in jieba_words(x)
-        if len(w) >= 2 and is_token(w) and not _NOT_WORDS.search(w)
-    )  # 修订的和修改决定不算: 修订, 修改, 决定
+    asked_for, excluded = _left_out(q)
     during, bound = _during(asked_for, kinds)
     if during is not None:  # 十四届全国人大二次会议期间，大会主席团…: the rest names what met in those days
         asked_for = asked_for.replace(bound, " ")
@@ -456,11 +474,14 @@ def _during(q: str, kinds: Mapping[str, int]) -> tuple[tuple[str, int | None, in
     m = _DURING.search(q)
     if m is None:
         return None, ""
-    kind = _match_kind(m.group(1), kinds)[0]
+    # the meeting's name only, not the words before it (赵乐际在十四届全国人大二次会议期间主持…)
+    named = mentions(m.group(1))
+    phrase = named[-1].name if named else m.group(1)
+    kind = _match_kind(phrase, kinds)[0]
     if kind is None:
         return None, ""
-    _, term, session = normalize_kind(m.group(1))
-    return (kind, term, session), m.group(0).rstrip("，,")
+    _, term, session = normalize_kind(phrase)
+    return (kind, term, session), q[q.index(phrase, m.start()) : m.end()].rstrip("，,")
 
 
 def _part_of(kind: str, q: str, kinds: Mapping[str, int]) -> str | None:
@@ -472,15 +493,22 @@ def _part_of(kind: str, q: str, kinds: Mapping[str, int]) -> str | None:
     return max(parts, key=lambda k: kinds[k]) if parts else None
 
 
-def _days_of(during: tuple[str, int | None, int | None], meetings: Sequence[Meeting]) -> Window | None:
+def _days_of(
+    during: tuple[str, int | None, int | None], meetings: Sequence[Meeting], span: Window | None
+) -> Window | None:
     """The days of the meeting ``during`` names, from the day before it opens (its preparatory meetings)
-    to the day it closes; None when no record reports it."""
+    to the day it closes: of one meeting, the latest of them in ``span`` (全国人大会议期间 asks about one
+    session, not all of them); None when no record reports it."""
     kind, term, session = during
     held = [
         m for m in meetings
         if m.kind == kind and (term is None or m.term == term) and (session is None or m.session == session)
+        and (span is None or within(m.date, span.start, span.end))
     ]  # fmt: skip
-    days = sorted(d for m in held for d in (_day(m.date), _day(m.end_date)) if d)
+    if not held:
+        return None
+    group = _grouped(held)[-1]
+    days = sorted(d for m in group for d in (_day(m.date), _day(m.end_date)) if d)
     if not days:
         return None
     return Window((days[0] - dt.timedelta(days=1)).isoformat(), days[-1].isoformat(), "")
@@ -492,7 +520,7 @@ _AT_THE_MEETING = re.compile(r"(?<![大全])会上|会议上")  # 国常会上, 
 _ASKED_WHEN = re.compile(r"哪一?[天年月日]|几月几[日号]|头一回|第一回")
 # the words of how a question asks, not of what it asks about
 _FRAME = re.compile(
-    r"资料|报道|播发|分别|专门|什么|召开|举行|开会|会上|闭幕|开幕|为准|先后|时间|时候|以前|以后|以来|之后|重点|方面|题目|内容|问题"
+    r"资料|报道|播发|分别|专门|什么|召开|举行|开会|会上|闭幕|开幕|为准|先后|时间|时候|以前|以后|以来|之后|期间|重点|方面|题目|内容|问题"
     r"|提到|提及|谈到|讲到|写入|写进|出现|会议|届|次"  # what the reports must say; meetings, terms, sessions
 )
 
@@ -630,7 +658,7 @@ def select(
     terms = _terms(of_kind, meetings) if intent.term is not None else {}
     span = intent.window
     if intent.during is not None:
-        span = _days_of(intent.during, meetings)
+        span = _days_of(intent.during, meetings, span)
         if span is None:
             return []  # a meeting no record reports: nothing was held in its days
     out = [
@@ -673,8 +701,8 @@ def _described(intent: Intent, groups: list[list[Meeting]], corpus: Corpus) -> l
     telling = {
         w: n for w, n in written.items() if n <= _TELLING * len(groups) and corpus.texts_writing(w, common) <= common
     }
-    if intent.kind is None and any(n == 0 and corpus.texts_writing(w, common) > 0 for w, n in telling.items()):
-        return []  # 韩正…出席世界和平论坛开幕式: none of 韩正's meetings is that (a word other reports write)
+    if intent.kind is None and any(n == 0 and len(corpus.heads_writing(w, 1)) > 1 for w, n in telling.items()):
+        return []  # 韩正…出席世界和平论坛开幕式: none of 韩正's meetings is that (the heads of other reports say it)
     weight = {w: math.log(len(groups) / n) for w, n in telling.items() if n > 0}
     if not weight:
         return groups
@@ -794,7 +822,11 @@ def _decisions(intent: Intent, m: Meeting) -> list[Decision]:
 
 def _amends_law(d: Decision) -> bool:
     """关于修改…法的决定, 刑法修正案: decisions that change a law count as laws."""
-    return d.kind == "修正案" or (d.kind == "决定" and re.search(r"修改[^，。《》〈〉]*法的决定", d.text) is not None)
+    return d.kind == "修正案" or (d.kind == "决定" and _AMENDS.search(d.text) is not None)
+
+
+# 关于修改会计法的决定, 关于修改《中华人民共和国会计法》的决定, 关于修改部分法律的决定; not a treaty's protocol
+_AMENDS = re.compile(r"修改(?:《[^》]*法》|[^，。《》〈〉]*法律?)的决定")
 
 
 def _scope(intent: Intent) -> str:
@@ -824,7 +856,10 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def compose(
-    intent: Intent, meetings: Sequence[Meeting], documents: Mapping[str, Document], corpus: Corpus | None = None
+    intent: Intent,
+    meetings: Sequence[Meeting],
+    documents: Mapping[str, Document],
+    corpus_of: Callable[[], Corpus] | None = None,
 ) -> Answer:
     """The answer to a many-meeting question from the facts: every item cited by the sentence that
     states it."""
@@ -835,7 +870,7 @@ def compose(
     if word := about_other_reports(intent, chosen, documents):
         return Answer(text=f"资料中{scope}的报道没有写到“{word}”。", found=False, answerer="facts")
     if intent.description and not intent.object_kind:
-        chosen = _described(intent, chosen, corpus if corpus is not None else Corpus(documents))
+        chosen = _described(intent, chosen, corpus_of() if corpus_of is not None else Corpus(documents))
         if not chosen:
             return Answer(text=f"资料中没有找到{scope}的记录。", found=False, answerer="facts")
     passages: dict[tuple[str, int, int], int] = {}
@@ -997,6 +1032,9 @@ def _verb_text(intent: Intent) -> str:
 _HEAD_CHARS = 200  # the title and this much of the text: where a report says what it reports
 
 
+_KEPT = 4096  # counts of words kept per Corpus
+
+
 class Corpus:
     """The documents a question may read, for counting quickly which of them write a word: the dated
     reports' heads (title and lead, without punctuation) joined in one string. Made once per index and
@@ -1016,14 +1054,17 @@ class Corpus:
     def texts_writing(self, word: str, limit: int) -> int:
         """How many of all the documents write ``word``, counted up to one past ``limit`` (kept: the
         same words come back in questions)."""
-        if (word, limit) not in self._written:
+        key = (word, limit)
+        if key not in self._written:
+            if len(self._written) >= _KEPT:
+                self._written.clear()  # a long-running server asks of ever new words
             n = 0
             for d in self.documents.values():
                 n += word in d.text
                 if n > limit:
                     break
-            self._written[word, limit] = n
-        return self._written[word, limit]
+            self._written[key] = n
+        return self._written[key]
 
 
 class _Joined:
@@ -1047,6 +1088,8 @@ class _Joined:
 _RARE = 0.02  # of the dated reports, at most this share writes the question's most specific word
 _RARE_LEAST = 5  # or this many, in a small collection
 _ONE_MEETING = re.compile(r"那次|这次|该次|本次")
+# the bodies that hold meetings (a question about them may be about their events: 全国人大常委会启动…执法检查)
+_BODY = re.compile(r"常委会|委员会|政协|人大|政府|政治局|国务院|党组|中共中央|党中央|民主党派")
 _OCCURRENCES = re.compile(r"哪几次|哪几场|哪些次|历次|各次|每次|几次|几场|哪天|哪一天")
 # the word after the asking word names what is listed, which the reports need not write: 哪几部法律的执法检查
 _LISTED_NOUN = re.compile(rf"(?<=哪些|哪几|什么)[部项个份篇件位]?{_OBJECT.pattern}(?=的|[，。？?]|$)")
@@ -1057,7 +1100,7 @@ def reports(
     documents: Mapping[str, Document],
     people: AbstractSet[str],
     today: dt.date,
-    corpus: Corpus | None = None,
+    corpus_of: Callable[[], Corpus] | None = None,
 ) -> Answer | None:
     """The reports of a recurring event a question asks about many times of (lists, counts, first /
     latest, timelines), found by the question's words in the reports' titles and leads: one line per
@@ -1070,20 +1113,23 @@ def reports(
         return None
     if aggregate == "list" and span is None and not _OCCURRENCES.search(q):
         return None  # 会议指出要加强哪些方面: the content of one meeting
-    asked_for = _LISTED_NOUN.sub(" ", _EXCLUDED.sub("", q))
+    asked_for = _LISTED_NOUN.sub(" ", _left_out(q)[0])
     names = _named(asked_for, people)
-    corpus = corpus if corpus is not None else Corpus(documents)
+    if not (names or mentions(asked_for) or _BODY.search(asked_for)):
+        return None  # 2024年发射了几次卫星: not about meetings, people in them or the bodies that hold them
+    corpus = corpus_of() if corpus_of is not None else Corpus(documents)
     words = (*names, *_other_words(asked_for, [*names, span.text if span else None], None))
     what = [w for w in words if w not in names]  # who is there does not say what the event is
     rare = int(max(_RARE_LEAST, _RARE * len(corpus.dated)))
     writing = [corpus.heads_writing(w, rare) for w in what]
     if not writing or min(len(x) for x in writing) > rare:
         return None  # 赵乐际主持、中央政治局: words of too many reports to tell one event from another
+    until = span.end if span and span.end < today.isoformat() else today.isoformat()  # not after today
     found = [
         corpus.dated[i]
         for i in min(writing, key=len)
         if all(w in corpus.heads[i] for w in words)
-        and (span is None or within(corpus.dated[i].date, span.start, span.end))
+        and within(corpus.dated[i].date, span.start if span else "0001-01-01", until)
     ]
     events = _events(found, words)
     if len(events) < 2:  # one report is not a recurring event
@@ -1120,8 +1166,8 @@ def _events(found: Sequence[Document], words: Sequence[str]) -> list[_Event]:
     for d in sorted(found, key=lambda d: (d.date or "", d.doc_id)):
         head = d.text[: _HEAD_CHARS * 2]
         at = lead_start(head)  # 央视网消息（新闻联播）： is not the report's words
-        spans = [m.span() for m in re.finditer(r"[^。！？\n]+[。！？]?", head) if m.end() > at] or [(0, 0)]
-        spans = [(max(s, at), e) for s, e in spans]
+        spans = [(max(m.start(), at), m.end()) for m in re.finditer(r"[^。！？\n]+[。！？]?", head) if m.end() > at]
+        spans = spans or [(0, len(head))]  # a report of its title alone
         lead = max(spans, key=lambda s: sum(w in _bare(head[s[0] : s[1]]) for w in words))
         date = meeting_dates(head[lead[0] : lead[1]], d.date)[0] or d.date or ""
         if events and events[-1].date == date and _share(events[-1].doc.title, d.title) >= 0.5:

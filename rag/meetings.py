@@ -22,9 +22,10 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "39"
+EXTRACTOR_VERSION = "41"
 
-_NUM = "一二三四五六七八九十百零〇两\\d"
+NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
+_NUM = NUMERALS
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
 GATHERINGS = "务虚会|推进会|调度会|动员会|部署会|汇报会|协调会|研讨会|交流会|报告会|民主生活会|峰会|年会|论坛"
 # Meeting nouns, longest first. Generic vocabulary of Chinese meeting records, not meeting names.
@@ -385,6 +386,7 @@ def _people(text: str, lo: int, hi: int, known: tuple[Person, ...]) -> tuple[Per
     return tuple(out)
 
 
+_NOT_A_NAME = re.compile(r"[会议团委]")  # characters of bodies and meetings, not of people's names
 # a report or speech given under its title, anywhere in a report: 李希代表…常务委员会作题为《…》的工作报告
 _TITLED_ADDRESS = re.compile(r"(?:作|发表)(?:了)?题为《[^》]{1,160}》的[\u4e00-\u9fff]{0,8}?(报告|讲话|演讲|致辞)")
 
@@ -395,7 +397,8 @@ def _titled_speakers(text: str, known: tuple[Person, ...]) -> tuple[Person, ...]
     out: list[Person] = []
     for m in _TITLED_ADDRESS.finditer(text):
         lo = max(text.rfind("。", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
-        spans = person_spans(text[lo : m.start()])
+        # the last person named before 作 / 发表, not one whose words are read out (宣读习近平的贺信，并发表…)
+        spans = [(a, b) for a, b in person_spans(text[lo : m.start()]) if text[lo + b : lo + b + 1] != "的"]
         role = "reported" if m.group(1) == "报告" else "spoke"
         if spans and not any(
             p.name == text[lo + spans[-1][0] : lo + spans[-1][1]] and p.role == role for p in (*known, *out)
@@ -596,6 +599,7 @@ def extract(doc: Document) -> Meeting | None:
     later = [e for s, e in sentences if s >= lead[1]][:3]  # who attended is often said a few sentences on
     people += _people(text, lead[0], max([window_hi, *later]), people)
     people += _titled_speakers(text, people)
+    people = tuple(p for p in people if not _NOT_A_NAME.search(p.name))  # 团会议, 黄卫常委: a tagger's slip
     decisions = list(_decisions(text, lead[0], window_hi))
     for m in _LATER_DECISION.finditer(text, window_hi):  # 会议审议通过了《…》 further down the report
         decisions += _decisions(text, m.start(), m.end())
