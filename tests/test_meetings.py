@@ -1353,3 +1353,37 @@ def test_the_titles_of_the_speeches_given_at_each_meeting():
     assert asked is not None and asked.titles and not asked.topic
     lines = compose(asked, meetings, {d.doc_id: d for d in said}).text.splitlines()
     assert "讲话：《坚守初心 团结合作》" in lines[1] and "讲话：《共担时代责任 共促亚太发展》" in lines[2]
+
+
+def test_what_a_review_found_stays_mended():
+    from rag.many import _amends_law, _left_out, reports, select
+    from rag.meetings import Decision, Meeting
+
+    # what is left out: after a comma it stops; the meeting it is part of stays; 不包括 gives no words
+    assert _left_out("2024年中央政治局会议中集体学习不算的话有几次？") == (
+        "2024年中央政治局会议中的话有几次？",
+        ("集体学习",),
+    )
+    assert _left_out("不包括修改决定，2024年通过了哪些法律？") == ("，2024年通过了哪些法律？", ("修改", "决定"))
+    # an amending decision names its law in 《》 or amends several
+    assert _amends_law(Decision("通过", "关于修改《中华人民共和国会计法》的决定", "决定", 0, 1))
+    assert _amends_law(Decision("通过", "关于修改部分法律的决定", "决定", 0, 1))
+    # …期间 with no session named: the latest session, and the person before it stays
+    session, presidium = "全国人大会议", "全国人大会议主席团会议"
+    meetings = [
+        Meeting("a", session, "十四届全国人大二次会议", "2024-03-05", "2024-03-11", term=14, session=2),
+        Meeting("b", presidium, "第一次会议", "2024-03-04", term=14, session=1),
+        Meeting("e", session, "十四届全国人大三次会议", "2025-03-05", "2025-03-11", term=14, session=3),
+        Meeting("d", presidium, "第一次会议", "2025-03-04", term=14, session=1),
+    ]
+    known = {session: 2, presidium: 2}
+    latest = parse("全国人大会议期间，大会主席团一共开了几次会？", known, set(), TODAY)
+    assert latest is not None and [[m.doc_id for m in g] for g in select(latest, meetings)] == [["d"]]
+    person = parse("赵乐际在十四届全国人大二次会议期间主持了几次主席团会议？", known, {"赵乐际"}, TODAY)
+    assert person is not None and person.person == "赵乐际" and person.during == (session, 14, 2)
+    # events that are not meetings, people in them or bodies that hold them are not listed from reports
+    launches = {
+        f"s{i}": report(f"s{i}", date, "我国成功发射卫星", f"今天，我国在西昌卫星发射中心成功发射一颗卫星（{date}）。")
+        for i, date in enumerate(("2024-01-09", "2024-03-20", "2024-06-25"))
+    }
+    assert reports("2024年一共发射了几次卫星？", launches, set(), dt.date(2025, 6, 1)) is None
