@@ -128,7 +128,19 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
         parts = [k for k, c in canon.items() if len(c) > len(b) and (
             (c.startswith(b) and _SUFFIX_NOUN.sub("", c) in cq) or (c.endswith(b) and c[: -len(b)] in cq)
         )]  # fmt: skip
-        return max(parts, key=lambda k: (len(canon[k]), kinds[k])) if parts else best, None, frozenset()
+        if parts:
+            return max(parts, key=lambda k: (len(canon[k]), kinds[k])), None, frozenset()
+        # 各民主党派中央全会: each of several holders, of the kinds that write one before it (民革…, 九三学社…)
+        at = cq.find(b)
+        holders = [k for k, c in canon.items() if len(c) > len(b) and c.endswith(b) and kinds[k] >= 2]
+        clause = re.split(r"[，。？?！；]", cq[:at])[-1]
+        if len(holders) >= 2 and "各" in clause:
+            each = re.split(r"分别|召开|举行|开了|开过|一共|总共|都|的", clause[clause.index("各") :])[
+                0
+            ]  # 各民主党派中央
+            shared = next((n for n in range(min(len(each), len(b)), 0, -1) if each.endswith(b[:n])), 0)
+            return max(holders, key=lambda k: kinds[k]), each + b[shared:], frozenset(holders)
+        return best, None, frozenset()
     written = [_clean(m.name) for m in mentions(q)]
     written = [w for w in written if len(w) >= 3 and not _ASKING.search(w)]
     if not written and (held := _HOLDER.search(q)):  # 中央全面依法治国委员会2024年召开的会议

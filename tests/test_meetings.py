@@ -1048,6 +1048,11 @@ def test_the_plenums_of_other_parties_are_kinds_of_their_own():
     assert theirs is not None and theirs.kind == "民革中央委员会全体会议"
     ours = parse("2024年中央全会开了几次？", known, set(), TODAY)
     assert ours is not None and ours.kind == "中国共产党中央委员会全体会议"  # 中央全会 alone is the 中共's
+    # 各…: each of the holders that the kinds write before it, not the 中共 plenum
+    parties = {"中国共产党中央委员会全体会议": 5, "民革中央委员会全体会议": 4, "九三学社中央委员会全体会议": 4}
+    each = parse("2024年各民主党派中央分别召开了哪些中央全会？", parties, set(), TODAY)
+    assert each is not None and each.family == {"民革中央委员会全体会议", "九三学社中央委员会全体会议"}
+    assert each.asked_kind == "各民主党派中央委员会全体会议"
 
 
 def test_laws_passed_after_commas_and_what_the_question_leaves_out():
