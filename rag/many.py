@@ -56,6 +56,13 @@ _VERBS = (("决定召开", re.compile(r"决定(?:召开|举行)")), ("通过", r
 _OBJECT = re.compile(
     r"(行政法规|条例|法律|法规|法|规划|纲要|意见|方案|报告|决定|决议|办法|规定|计划|条约|项目|举措|文件)"
 )
+
+
+def _aggregate(q: str) -> str | None:
+    """What a question asks of many meetings (count, list, first, latest, timeline), or None."""
+    return next((name for name, pattern in _AGGREGATES if pattern.search(q)), None)
+
+
 _TOPIC_ASKED = re.compile(r"议题|主题|围绕什么|题目")
 _TITLES_ASKED = re.compile(r"(?:讲话|演讲|报告|致辞)[^，。？?]{0,4}(?:题目|标题)")
 _OBJECT_ALIASES = {"行政法规": "条例", "法律": "法", "法规": "条例"}
@@ -135,9 +142,7 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
         holders = [k for k, c in canon.items() if len(c) > len(b) and c.endswith(b) and kinds[k] >= 2]
         clause = re.split(r"[，。？?！；]", cq[:at])[-1]
         if len(holders) >= 2 and "各" in clause:
-            each = re.split(r"分别|召开|举行|开了|开过|一共|总共|都|的", clause[clause.index("各") :])[
-                0
-            ]  # 各民主党派中央
+            each = _EACH_END.split(clause[clause.index("各") :])[0]  # 各民主党派中央
             shared = next((n for n in range(min(len(each), len(b)), 0, -1) if each.endswith(b[:n])), 0)
             return max(holders, key=lambda k: kinds[k]), each + b[shared:], frozenset(holders)
         return best, None, frozenset()
@@ -189,6 +194,7 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
     return None, (written[0] if written else None), frozenset()
 
 
+_EACH_END = re.compile(r"分别|召开|举行|开了|开过|一共|总共|都|的")  # where 各… (the holders) ends
 _ORGAN = re.compile(r"(?:常委会|委员会|政协|人大|政府|政治局)$")
 _LEVEL = re.compile(r"^(?:全国|中央|国家)")  # the level of a national body, often left out
 
@@ -270,9 +276,9 @@ _TERM_BEFORE_HOLDER = re.compile(
     r"(?<![\d一二三四五六七八九十])([一二三四五六七八九十]{1,3}|\d{1,2})届(?=全国|中共|中央|人大|政协|国务院)"
 )
 # what a question leaves out is not what it asks about: 不算常委会会议、集体学习
-_NOT_WORDS = re.compile(r"不算|不含|不包括|除去|除了|不计|除外|资料|会议")
-_EXCLUDED = re.compile(r"(?:不算|不含|不包括|除去|除了|不计)[^，。？?！]*|[^，。？?！（(]{2,20}(?:不算|不计|除外)")
 _LEAVING_OUT = re.compile(r"不算|不含|不包括|除去|除了|不计|除外")
+_EXCLUDED = re.compile(r"(?:不算|不含|不包括|除去|除了|不计)[^，。？?！]*|[^，。？?！（(]{2,20}(?:不算|不计|除外)")
+_NOT_WORDS = re.compile(r"资料|会议")  # of how a question asks, in what it leaves out
 # where what is left out before 不算 starts: after the meeting it is part of (政治局会议中集体学习不算)
 _WITHIN = re.compile(r".*会议?(?:中|里|当中)(?![心央国])")
 
@@ -363,7 +369,7 @@ def asked_window(question: str, today: dt.date) -> Window | None:
     """The time window of a question about several meetings (去年…座谈了几次, 2024年…哪些), or None: the
     passages that answer it when the facts do not are those of that window."""
     q = normalize(question)
-    if not any(pattern.search(q) for _, pattern in _AGGREGATES):
+    if _aggregate(q) is None:
         return None
     return window(q, today)
 
@@ -371,7 +377,7 @@ def asked_window(question: str, today: dt.date) -> Window | None:
 def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], today: dt.date) -> Intent | None:
     """The intent of a many-meeting question, or None for any other question."""
     q = normalize(question)
-    aggregate = next((name for name, pattern in _AGGREGATES if pattern.search(q)), None)
+    aggregate = _aggregate(q)
     if aggregate is None:
         return None
     asked_for, excluded = _left_out(q)
@@ -439,7 +445,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     if aggregate == "list" and not (obj or span or person or mentioned or re.search(r"都|各次|历次", q)):
         return None  # 会议指出要加强哪些方面: a question about one meeting's content
     several = span is not None or re.search(r"都|历次|各次", q) is not None  # 2023年…国常会上，都听取了哪些
-    if re.search(r"那次|这次|该次|本次", q) or (not several and re.search(r"(?<![大全])会上", q)):
+    if _ONE_MEETING.search(q) or (not several and re.search(r"(?<![大全])会上", q)):
         return None  # at one meeting
     if _AT_THE_MEETING.search(q) and aggregate == "list" and not re.search(r"哪些|哪几|都|历次|各次|列出", q):
         return None  # 2023年初…国常会上，“米袋子”和“菜篮子”分别要落实什么: 分别 of the things one meeting said
@@ -476,7 +482,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     )  # fmt: skip
 
 
-# a meeting whose days bound the question's window: 十四届全国人大二次会议期间, 全国两会召开期间
+# a meeting whose days bound the question's window: 十四届全国人大二次会议期间 (of a kind the index knows)
 _DURING = re.compile(r"([^，。？?、]{3,30}?)(?:召开|举行)?期间[，,]?")
 
 
@@ -526,6 +532,7 @@ def _days_of(
     return Window((days[0] - dt.timedelta(days=1)).isoformat(), days[-1].isoformat(), "")
 
 
+_ONE_MEETING = re.compile(r"那次|这次|该次|本次")  # 那次会议…: about one meeting
 _AT_THE_MEETING = re.compile(r"(?<![大全])会上|会议上")  # 国常会上, 常务会议上: what was said at one
 
 # how a question asks for a day or an order, which the segmenter would join to the next word
@@ -696,7 +703,7 @@ _HALF = 0.5  # of the best-described meeting's weight of telling words, what a m
 _COMMON = 0.1  # a word in more than this share of all the reports tells nothing
 
 
-def _described(intent: Intent, groups: list[list[Meeting]], corpus: Corpus) -> list[list[Meeting]]:
+def _described(intent: Intent, groups: list[list[Meeting]], corpus_of: Callable[[], Corpus]) -> list[list[Meeting]]:
     """The meetings that did what the question describes (国常会…讨论确定国务院年度重点工作分工, 政治局会议
     听取中央纪委国家监委工作汇报): words of the description that the reports of a few of the meetings write
     (`_TELLING`) single them out, and the meetings whose reports write the most of them are kept. All of
@@ -705,6 +712,7 @@ def _described(intent: Intent, groups: list[list[Meeting]], corpus: Corpus) -> l
     weight of the best-described one (建议提案办理情况 for …办理全国人大代表建议和全国政协提案工作情况)."""
     if intent.object_kind or not intent.description:
         return groups
+    corpus = corpus_of()
     documents = corpus.documents
     texts = ["".join(documents[m.doc_id].text for m in g if m.doc_id in documents) for g in groups]
     written = {w: sum(w in t for t in texts) for w in intent.description}
@@ -881,10 +889,9 @@ def compose(
         return Answer(text=f"资料中没有找到{scope}的记录。", found=False, answerer="facts")
     if word := about_other_reports(intent, chosen, documents):
         return Answer(text=f"资料中{scope}的报道没有写到“{word}”。", found=False, answerer="facts")
-    if intent.description and not intent.object_kind:
-        chosen = _described(intent, chosen, corpus_of() if corpus_of is not None else Corpus(documents))
-        if not chosen:
-            return Answer(text=f"资料中没有找到{scope}的记录。", found=False, answerer="facts")
+    chosen = _described(intent, chosen, corpus_of or (lambda: Corpus(documents)))
+    if not chosen:
+        return Answer(text=f"资料中没有找到{scope}的记录。", found=False, answerer="facts")
     passages: dict[tuple[str, int, int], int] = {}
     quotes: list[Quote] = []
 
@@ -1042,8 +1049,6 @@ def _verb_text(intent: Intent) -> str:
 # enough to say what the question is about, and each report dated, so that passages of a reference
 # work (undated) or common words (会议, 工作) never make a list.
 _HEAD_CHARS = 200  # the title and this much of the text: where a report says what it reports
-
-
 _KEPT = 4096  # counts of words kept per Corpus
 
 
@@ -1055,9 +1060,12 @@ class Corpus:
     def __init__(self, documents: Mapping[str, Document]) -> None:
         self.documents = documents
         self.dated = [d for d in documents.values() if d.date]
-        self.heads = [_bare(f"{d.title}{d.text[:_HEAD_CHARS]}") for d in self.dated]
-        self._heads = _Joined(self.heads)
+        self._heads = _Joined([_bare(f"{d.title}{d.text[:_HEAD_CHARS]}") for d in self.dated])
         self._written: dict[tuple[str, int], int] = {}
+
+    def head(self, i: int) -> str:
+        """The head of the dated report ``i``."""
+        return self._heads.part(i)
 
     def heads_writing(self, word: str, limit: int | None = None) -> list[int]:
         """The dated reports (by index in ``dated``) whose heads write ``word``; stops past ``limit``."""
@@ -1086,6 +1094,10 @@ class _Joined:
         self.text = "\x00".join(parts)
         self.starts = list(itertools.accumulate((len(p) + 1 for p in parts[:-1]), initial=0))
 
+    def part(self, i: int) -> str:
+        end = self.starts[i + 1] - 1 if i + 1 < len(self.starts) else len(self.text)
+        return self.text[self.starts[i] : end]
+
     def having(self, word: str, limit: int | None = None) -> list[int]:
         out: list[int] = []
         for m in re.finditer(re.escape(word), self.text):
@@ -1099,7 +1111,6 @@ class _Joined:
 
 _RARE = 0.02  # of the dated reports, at most this share writes the question's most specific word
 _RARE_LEAST = 5  # or this many, in a small collection
-_ONE_MEETING = re.compile(r"那次|这次|该次|本次")
 # the bodies that hold meetings (a question about them may be about their events: 全国人大常委会启动…执法检查)
 _BODY = re.compile(r"常委会|委员会|政协|人大|政府|政治局|国务院|党组|中共中央|党中央|民主党派")
 _OCCURRENCES = re.compile(r"哪几次|哪几场|哪些次|历次|各次|每次|几次|几场|哪天|哪一天")
@@ -1119,7 +1130,7 @@ def reports(
     event, dated by its lead, cited there. None when the question is not of these kinds, about one
     meeting, or its words are common or written in fewer reports than the answer needs."""
     q = expand_aliases(normalize(question))
-    aggregate = next((name for name, pattern in _AGGREGATES if pattern.search(q)), None)
+    aggregate = _aggregate(q)
     span = window(q, today)
     if aggregate is None or _ONE_MEETING.search(q) or any(h.day is not None for h in date_hints(q)):
         return None
@@ -1140,7 +1151,7 @@ def reports(
     found = [
         corpus.dated[i]
         for i in min(writing, key=len)
-        if all(w in corpus.heads[i] for w in words)
+        if all(w in corpus.head(i) for w in words)
         and within(corpus.dated[i].date, span.start if span else "0001-01-01", until)
     ]
     events = _events(found, words)

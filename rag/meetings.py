@@ -25,7 +25,6 @@ from .types import Document
 EXTRACTOR_VERSION = "41"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
-_NUM = NUMERALS
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
 GATHERINGS = "务虚会|推进会|调度会|动员会|部署会|汇报会|协调会|研讨会|交流会|报告会|民主生活会|峰会|年会|论坛"
 # Meeting nouns, longest first. Generic vocabulary of Chinese meeting records, not meeting names.
@@ -35,7 +34,7 @@ _SUFFIX = re.compile(
     r"(?![堂厅场室]|成员|精神)"  # 人民大会堂 is a place, 主席会议成员务虚会 another meeting, 会议精神 not one
 )
 # What may stand inside a meeting's name: Chinese characters, numerals, quotes.
-_NAME_CHAR = re.compile(rf"[\u4e00-\u9fff{_NUM[:-2]}0-9“”]")
+_NAME_CHAR = re.compile(rf"[\u4e00-\u9fff{NUMERALS[:-2]}0-9“”]")
 # Words that end a name when walking back from its meeting noun.
 _BOUNDARY = re.compile(
     r"(?:召开|举行|主持|出席|参加|进行|祝贺|直播|就|在|于|并|暨|(?<!党)的|将|以|对|为|是|时|日|上午|下午|晚)$"
@@ -58,9 +57,9 @@ _HELD_AFTER = re.compile(
     r"^[，,]?于?(?:\d{4}年)?(?:\d{1,2}月)?(?:\d{1,2}日)?(?:至(?:\d{1,2}月)?\d{1,2}日)?(?:上午|下午|晚)?"
     r"(?:在[\u4e00-\u9fff]{1,8}?)?(?:召开|举行|闭幕|开幕|时|表决|审议通过)"
 )
-_TERM = re.compile(rf"(?:第)?([{_NUM}]+)届")
-_SESSION = re.compile(rf"第([{_NUM}]+)次")
-_BARE_SESSION = re.compile(rf"([{_NUM}]+)次(?=会议|全会|全体会议)")
+_TERM = re.compile(rf"(?:第)?([{NUMERALS}]+)届")
+_SESSION = re.compile(rf"第([{NUMERALS}]+)次")
+_BARE_SESSION = re.compile(rf"([{NUMERALS}]+)次(?=会议|全会|全体会议)")
 _ORG_END = re.compile(
     r"(?:政协|人大|常委会|国务院|政治局|中央|委员会|政府|党组|部|院|总局|办公厅|中共中央|领导小组|中心组|主席团)$"
 )
@@ -242,8 +241,8 @@ def _subject(text: str, start: int) -> str:
 _PLENUM = re.compile(r"([一二三四五六七八九十])中全会$")
 # The formal names of the national bodies, as their short ones: 政协第十四届全国委员会 is 全国政协十四届
 _FORMAL = (
-    (re.compile(rf"(?:中国人民政治协商会议|政协)第?([{_NUM}]+)届全国委员会"), r"全国政协\1届"),
-    (re.compile(rf"第?([{_NUM}]+)届全国人民代表大会常务委员会"), r"\1届全国人大常委会"),
+    (re.compile(rf"(?:中国人民政治协商会议|政协)第?([{NUMERALS}]+)届全国委员会"), r"全国政协\1届"),
+    (re.compile(rf"第?([{NUMERALS}]+)届全国人民代表大会常务委员会"), r"\1届全国人大常委会"),
     (re.compile(r"全国人民代表大会常务委员会"), "全国人大常委会"),
 )
 
@@ -399,12 +398,12 @@ def _titled_speakers(text: str, known: tuple[Person, ...]) -> tuple[Person, ...]
         lo = max(text.rfind("。", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
         # the last person named before 作 / 发表, not one whose words are read out (宣读习近平的贺信，并发表…)
         spans = [(a, b) for a, b in person_spans(text[lo : m.start()]) if text[lo + b : lo + b + 1] != "的"]
-        role = "reported" if m.group(1) == "报告" else "spoke"
-        if spans and not any(
-            p.name == text[lo + spans[-1][0] : lo + spans[-1][1]] and p.role == role for p in (*known, *out)
-        ):
-            a, b = spans[-1]
-            out.append(Person(text[lo + a : lo + b], role, lo + a, lo + b))
+        if not spans:
+            continue
+        a, b = lo + spans[-1][0], lo + spans[-1][1]
+        said = Person(text[a:b], "reported" if m.group(1) == "报告" else "spoke", a, b)
+        if not any(p.name == said.name and p.role == said.role for p in (*known, *out)):
+            out.append(said)
     return tuple(out)
 
 
@@ -585,7 +584,7 @@ def extract(doc: Document) -> Meeting | None:
     if len(kind) < 3:  # a bare 会议 with no holder named is not a kind
         return None
     if term is None and len(kind) >= 6:  # 二十届中共中央政治局10月25日下午就…进行第一次集体学习
-        written = re.search(rf"([{_NUM}]+)届{re.escape(kind[:4])}", text[lead[0] : lead[1]])
+        written = re.search(rf"([{NUMERALS}]+)届{re.escape(kind[:4])}", text[lead[0] : lead[1]])
         term = cn_number(written.group(1)) if written else None
     date, end_date = meeting_dates(text[lead[0] : lead[1]], doc.date)
     window_hi = lead[1]
