@@ -24,6 +24,7 @@ from functools import lru_cache
 
 from .dates import Window, cn_number, date_hints, format_cn, window, within
 from .meetings import (
+    ASIDES,
     GATHERINGS,
     NUMERALS,
     PASSED_VERBS,
@@ -106,6 +107,7 @@ def _canon(text: str) -> str:
     """Abbreviations written out (国常会 → 国务院常务会议, 三中全会 → 中央委员会第三次全体会议) and
     中国共产党 written 中共, for matching."""
     text = re.sub(r"([一二三四五六七八九])中全会", r"中央委员会第\1次全体会议", expand_aliases(written_out(text)))
+    text = ASIDES.sub("", text)  # 政府首脑（总理）理事会 and 政府首脑理事会 are one
     text = text.replace("党代会", "中国共产党全国代表大会")
     text = text.replace("中央全会", "中央委员会全体会议").replace("全国性", "全国")  # 全国性部长会议
     return text.replace("中国共产党", "中共").replace("中共中央", "中央")  # 中央政治局 is 中共中央政治局
@@ -586,7 +588,7 @@ def _other_words(q: str, said: Sequence[str | None], kind: str | None) -> tuple[
 
 
 def _grouped(meetings: list[Meeting]) -> list[list[Meeting]]:
-    """The reports of each meeting, first report first: the reports of one session (its opening and
+    """The reports of each meeting, first report first (of those written after it was held): the reports of one session (its opening and
     its closing) are one meeting, with the date of the first; so are reports of one kind whose days
     follow the meeting's within `_FOLLOW_UP` (a conference reported on its last day and again the
     next); a kind written with a purpose before it (传达学习…精神全国政协常委会会议) is that kind."""
@@ -609,6 +611,8 @@ def _grouped(meetings: list[Meeting]) -> list[list[Meeting]]:
         if not m.session and end:
             last[kind] = (max(end, earlier[0]) if earlier and earlier[1] == key else end, key)
         groups.setdefault(key, []).append(m)
+    for g in groups.values():
+        g.sort(key=lambda m: m.ahead)  # a report of the meeting held gives its days, not its announcement
     if all(g[0].date for g in groups.values()):
         return sorted(groups.values(), key=lambda g: g[0].date or "")
     # some undated (reports that name their congress, not its day): numbered sessions are in order

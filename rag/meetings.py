@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "41"
+EXTRACTOR_VERSION = "44"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -41,6 +41,9 @@ _BOUNDARY = re.compile(
 )
 # Words that begin with a boundary character but belong to the name (青年就业创业工作会议, 对口支援).
 _NOT_BOUNDARY = ("就业", "对口", "对外")
+# a word or two in brackets inside a name, after a name character: 政府首脑（总理）理事会, 党组（扩大）会议
+_ASIDE = re.compile(r"(?<=[\u4e00-\u9fff])（[\u4e00-\u9fff]{1,4}）$")
+ASIDES = re.compile(r"（[\u4e00-\u9fff]{1,4}）")
 # A name held by a verb (召开…会议, 在…会议上) may hold words that elsewhere end one (以, 为, 对): from the verb,
 # over name characters only, to where the walk back stopped at such a word
 _ANCHOR = re.compile(r"(?:召开|举行|在)([\u4e00-\u9fff]{1,28})$")
@@ -129,6 +132,7 @@ class Meeting:
     people: tuple[Person, ...] = ()
     decisions: tuple[Decision, ...] = field(default=())
     topic: Decision | None = None  # what it discussed: 围绕“…”协商议政, 就…进行集体学习, 以“…”为议题
+    ahead: bool = False  # reported before it was held (李强将于…出席…): its days as announced
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -145,6 +149,7 @@ class Meeting:
             "people": [vars(p) for p in self.people],
             "decisions": [vars(d) for d in self.decisions],
             "topic": vars(self.topic) if self.topic else None,
+            "ahead": self.ahead,
         }
 
     @classmethod
@@ -163,6 +168,7 @@ class Meeting:
             people=tuple(Person(**p) for p in d["people"]),
             decisions=tuple(Decision(**x) for x in d["decisions"]),
             topic=Decision(**d["topic"]) if d.get("topic") else None,
+            ahead=bool(d.get("ahead")),
         )
 
 
@@ -190,7 +196,12 @@ def mentions(text: str, title: bool = False) -> list[Mention]:
         if m.start() < pos or any(lo < m.start() < hi for lo, hi in quoted):
             continue
         i = m.start()
-        while i > pos and _NAME_CHAR.match(text[i - 1]):
+        while i > pos:
+            if (aside := _ASIDE.search(text, max(pos, i - 8), i)) and i - len(aside.group(0)) > pos:
+                i -= len(aside.group(0))  # 政府首脑（总理）理事会, 党组（扩大）会议: a word aside within the name
+                continue
+            if not _NAME_CHAR.match(text[i - 1]):
+                break
             if _BOUNDARY.search(text[max(0, i - 2) : i]) and text[i - 1 : i + 1] not in _NOT_BOUNDARY:
                 break
             i -= 1
@@ -268,7 +279,8 @@ def normalize_kind(name: str) -> tuple[str, int | None, int | None]:
     kind = _BARE_SESSION.sub("", kind)
     # 2025年度 / 2024年上半年宏观经济形势分析座谈会: one kind, whatever period it reviews
     kind = re.sub(r"\d{4}年(?:度|[上下]半年|第?[一二三四]季度)?|\d+|“[^”]*”", "", kind)
-    kind = re.sub(r"(?:电视电话|视频)(?=会议$)", "", kind)  # one meeting, however it is connected
+    kind = re.sub(r"(?:电视电话|视频)(?=会议$|峰会$)", "", kind)  # one meeting, however it is connected
+    kind = ASIDES.sub("", kind)  # 党组（扩大）会议 is a 党组会议; 政府首脑（总理）理事会, one written either way
     return kind, term, session
 
 
@@ -289,6 +301,8 @@ def _resolve(year: int, month: int, day: int, reported: dt.date, ahead: bool = F
 
 
 _AHEAD = re.compile(r"将于|将在|定于|拟于")  # a meeting announced, to be held after the report
+# …and the report says so, or that someone arrived or left to attend it (乘包机抵达…，出席…峰会)
+_WILL = re.compile(r"将(?:于|在|赴|出席|参加|举行|召开|主持)|定于|拟于|即将|抵达|启程|前往|离京")
 
 
 def _next(r: dt.date, ahead: bool) -> int:
@@ -565,6 +579,12 @@ def extract(doc: Document) -> Meeting | None:
                 at = text.index(chosen.name, s)
                 chosen, lead = Mention(chosen.name, at, at + len(chosen.name), True), (s, e)
                 break
+    if title_mentions and chosen is not None and title_mentions[0].name not in text[lead[0] : lead[1]]:
+        # the lead names a meeting in passing (出席论坛) after a sentence that names the title's, with its days
+        for s, e in sentences[: sentences.index(lead)]:
+            if (at := text.find(title_mentions[0].name, s, e)) >= 0:
+                chosen, lead = Mention(title_mentions[0].name, at, at + len(title_mentions[0].name), True), (s, e)
+                break
     if title_mentions:
         name, subject = title_mentions[0].name, _subject(title, title_mentions[0].start)
     elif chosen is not None:
@@ -587,6 +607,8 @@ def extract(doc: Document) -> Meeting | None:
         written = re.search(rf"([{NUMERALS}]+)届{re.escape(kind[:4])}", text[lead[0] : lead[1]])
         term = cn_number(written.group(1)) if written else None
     date, end_date = meeting_dates(text[lead[0] : lead[1]], doc.date)
+    said_before = text[lead[0] : chosen.start if chosen is not None and chosen.start >= 0 else lead[1]]
+    ahead = _WILL.search(said_before) is not None or bool(date and doc.date and len(doc.date) == 10 and date > doc.date)
     window_hi = lead[1]
     for s, e in sentences[1:4]:  # the decisions often follow in the next sentences (会议表决通过了…)
         if s >= lead[1] and text[s:e].startswith(("会议", "常委会会议", "会上")):
@@ -619,6 +641,7 @@ def extract(doc: Document) -> Meeting | None:
         people,
         tuple(decisions),
         topic,
+        ahead,
     )
 
 

@@ -1392,3 +1392,56 @@ def test_what_a_review_found_stays_mended():
         for i, date in enumerate(("2024-01-09", "2024-03-20", "2024-06-25"))
     }
     assert reports("2024年一共发射了几次卫星？", launches, set(), dt.date(2025, 6, 1)) is None
+
+
+def test_announced_and_arrival_reports_do_not_date_a_meeting_and_asides_stay_in_names():
+    from rag.many import _grouped
+
+    announced = report(
+        "f1",
+        "2026-06-20",
+        "总理将出席第九届海滨经济论坛",
+        "央视网消息（新闻联播）：国务院总理王一将于6月23日至24日出席在青岛举行的第九届海滨经济论坛。"
+        "其间，王一总理将出席开幕式并致辞，会见出席论坛的外方嘉宾。",
+    )
+    held = report(
+        "f2",
+        "2026-06-24",
+        "王一出席2026年海滨经济论坛开幕式并致辞",
+        "央视网消息（新闻联播）：6月24日上午，国务院总理王一在青岛出席2026年海滨经济论坛开幕式并致辞。",
+    )
+    arrived = report(
+        "f3",
+        "2025-10-15",
+        "王一抵达伊斯兰堡",
+        "央视网消息（新闻联播）：当地时间10月14日晚，国务院总理王一乘包机抵达伊斯兰堡，"
+        "出席上海合作组织成员国政府首脑（总理）理事会第二十三次会议。",
+    )
+    council = report(
+        "f4",
+        "2025-10-17",
+        "王一出席上海合作组织成员国政府首脑（总理）理事会第二十三次会议",
+        "央视网消息（新闻联播）：当地时间16日，国务院总理王一在伊斯兰堡出席上海合作组织成员国政府首脑（总理）理事会第二十三次会议。",
+    )
+    enlarged = report(
+        "f5",
+        "2024-09-21",
+        "全国政协党组召开（扩大）会议",
+        "央视网消息（新闻联播）：中共全国政协党组20日召开（扩大）会议，传达学习有关精神。",
+    )
+    forum = extract(announced)
+    assert forum is not None and forum.name == "第九届海滨经济论坛" and forum.ahead
+    assert (forum.date, forum.end_date) == ("2026-06-23", "2026-06-24")  # the sentence that names it, not 出席论坛
+    ms = [m for d in (announced, held, arrived, council, enlarged) if (m := extract(d)) is not None]
+    by_id = {m.doc_id: m for m in ms}
+    assert by_id["f3"].ahead and not by_id["f4"].ahead and not by_id["f2"].ahead
+    assert by_id["f4"].name == "上海合作组织成员国政府首脑（总理）理事会第二十三次会议"
+    assert by_id["f3"].kind == by_id["f4"].kind == "上海合作组织成员国政府首脑理事会会议"
+    assert by_id["f5"].kind == "全国政协党组会议"  # （扩大） is not another kind
+    # a meeting's days are those of a report written after it was held
+    firsts = {g[0].doc_id: g[0].date for g in _grouped(ms)}
+    assert firsts["f4"] == "2025-10-16" and "f3" not in firsts
+    assert firsts["f2"] == "2026-06-24" and "f1" not in firsts
+    # the kinds of questions write the aside or leave it out
+    parsed = parse("王一出席过几次上海合作组织成员国政府首脑理事会会议？", kinds(ms), {"王一"}, dt.date(2026, 7, 1))
+    assert parsed is not None and parsed.kind == "上海合作组织成员国政府首脑理事会会议"
