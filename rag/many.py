@@ -612,7 +612,7 @@ def _grouped(meetings: list[Meeting]) -> list[list[Meeting]]:
             last[kind] = (max(end, earlier[0]) if earlier and earlier[1] == key else end, key)
         groups.setdefault(key, []).append(m)
     for g in groups.values():
-        g.sort(key=lambda m: m.ahead)  # a report of the meeting held gives its days, not its announcement
+        g.sort(key=lambda m: m.indirect)  # a report of the meeting held gives its days, not an announcement
     if all(g[0].date for g in groups.values()):
         return sorted(groups.values(), key=lambda g: g[0].date or "")
     # some undated (reports that name their congress, not its day): numbered sessions are in order

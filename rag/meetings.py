@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "44"
+EXTRACTOR_VERSION = "45"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -132,7 +132,9 @@ class Meeting:
     people: tuple[Person, ...] = ()
     decisions: tuple[Decision, ...] = field(default=())
     topic: Decision | None = None  # what it discussed: 围绕“…”协商议政, 就…进行集体学习, 以“…”为议题
-    ahead: bool = False  # reported before it was held (李强将于…出席…): its days as announced
+    # reported before it was held or as a stop of a journey (将于…出席, 抵达…出席, 对…进行访问…出席):
+    # the days written are the announcement's or the journey's, not the meeting's own
+    indirect: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -149,7 +151,7 @@ class Meeting:
             "people": [vars(p) for p in self.people],
             "decisions": [vars(d) for d in self.decisions],
             "topic": vars(self.topic) if self.topic else None,
-            "ahead": self.ahead,
+            "indirect": self.indirect,
         }
 
     @classmethod
@@ -168,7 +170,7 @@ class Meeting:
             people=tuple(Person(**p) for p in d["people"]),
             decisions=tuple(Decision(**x) for x in d["decisions"]),
             topic=Decision(**d["topic"]) if d.get("topic") else None,
-            ahead=bool(d.get("ahead")),
+            indirect=bool(d.get("indirect")),
         )
 
 
@@ -301,8 +303,8 @@ def _resolve(year: int, month: int, day: int, reported: dt.date, ahead: bool = F
 
 
 _AHEAD = re.compile(r"将于|将在|定于|拟于")  # a meeting announced, to be held after the report
-# …and the report says so, or that someone arrived or left to attend it (乘包机抵达…，出席…峰会)
-_WILL = re.compile(r"将(?:于|在|赴|出席|参加|举行|召开|主持)|定于|拟于|即将|抵达|启程|前往|离京")
+# a meeting announced, or attended on a journey (乘包机抵达…，出席…峰会; 赴美国…，同时出席…; 对…进行访问)
+_INDIRECT = re.compile(r"将(?:于|在|赴|出席|参加|举行|召开|主持)|定于|拟于|即将|抵达|启程|前往|离京|离开|赴|访问")
 
 
 def _next(r: dt.date, ahead: bool) -> int:
@@ -608,7 +610,11 @@ def extract(doc: Document) -> Meeting | None:
         term = cn_number(written.group(1)) if written else None
     date, end_date = meeting_dates(text[lead[0] : lead[1]], doc.date)
     said_before = text[lead[0] : chosen.start if chosen is not None and chosen.start >= 0 else lead[1]]
-    ahead = _WILL.search(said_before) is not None or bool(date and doc.date and len(doc.date) == 10 and date > doc.date)
+    indirect = (
+        _INDIRECT.search(said_before) is not None
+        or bool(title_mentions and _INDIRECT.search(title[: title_mentions[0].start]))
+        or bool(date and doc.date and len(doc.date) == 10 and date > doc.date)
+    )
     window_hi = lead[1]
     for s, e in sentences[1:4]:  # the decisions often follow in the next sentences (会议表决通过了…)
         if s >= lead[1] and text[s:e].startswith(("会议", "常委会会议", "会上")):
@@ -641,7 +647,7 @@ def extract(doc: Document) -> Meeting | None:
         people,
         tuple(decisions),
         topic,
-        ahead,
+        indirect,
     )
 
 

@@ -1430,11 +1430,24 @@ def test_announced_and_arrival_reports_do_not_date_a_meeting_and_asides_stay_in_
         "央视网消息（新闻联播）：中共全国政协党组20日召开（扩大）会议，传达学习有关精神。",
     )
     forum = extract(announced)
-    assert forum is not None and forum.name == "第九届海滨经济论坛" and forum.ahead
+    assert forum is not None and forum.name == "第九届海滨经济论坛" and forum.indirect
     assert (forum.date, forum.end_date) == ("2026-06-23", "2026-06-24")  # the sentence that names it, not 出席论坛
-    ms = [m for d in (announced, held, arrived, council, enlarged) if (m := extract(d)) is not None]
+    journey = report(
+        "f6",
+        "2024-07-14",
+        "赵一结束对俄罗斯的正式友好访问",
+        "央视网消息（新闻联播）：全国人大常委会委员长赵一于7月9日至13日对俄罗斯进行正式友好访问，"
+        "在莫斯科与俄方共同主持中俄议会合作委员会第九次会议。",
+    )
+    session = report(
+        "f7",
+        "2024-07-11",
+        "赵一出席中俄议会合作委员会第九次会议",
+        "央视网消息（新闻联播）：当地时间7月10日，赵一在莫斯科出席中俄议会合作委员会第九次会议并讲话。",
+    )
+    ms = [m for d in (announced, held, arrived, council, enlarged, journey, session) if (m := extract(d)) is not None]
     by_id = {m.doc_id: m for m in ms}
-    assert by_id["f3"].ahead and not by_id["f4"].ahead and not by_id["f2"].ahead
+    assert by_id["f3"].indirect and not by_id["f4"].indirect and not by_id["f2"].indirect
     assert by_id["f4"].name == "上海合作组织成员国政府首脑（总理）理事会第二十三次会议"
     assert by_id["f3"].kind == by_id["f4"].kind == "上海合作组织成员国政府首脑理事会会议"
     assert by_id["f5"].kind == "全国政协党组会议"  # （扩大） is not another kind
@@ -1442,6 +1455,7 @@ def test_announced_and_arrival_reports_do_not_date_a_meeting_and_asides_stay_in_
     firsts = {g[0].doc_id: g[0].date for g in _grouped(ms)}
     assert firsts["f4"] == "2025-10-16" and "f3" not in firsts
     assert firsts["f2"] == "2026-06-24" and "f1" not in firsts
+    assert firsts["f7"] == "2024-07-10" and "f6" not in firsts  # not the days of the journey
     # the kinds of questions write the aside or leave it out
     parsed = parse("王一出席过几次上海合作组织成员国政府首脑理事会会议？", kinds(ms), {"王一"}, dt.date(2026, 7, 1))
     assert parsed is not None and parsed.kind == "上海合作组织成员国政府首脑理事会会议"
