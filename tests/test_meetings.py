@@ -11,7 +11,7 @@ import pytest
 from rag import Assistant, Document
 from rag.dates import cn_number, window
 from rag.many import parse
-from rag.meetings import extract, extract_all, kinds
+from rag.meetings import extract, extract_all, kinds, mentions
 
 from .conftest import DATA
 
@@ -1456,6 +1456,17 @@ def test_announced_and_arrival_reports_do_not_date_a_meeting_and_asides_stay_in_
     assert firsts["f4"] == "2025-10-16" and "f3" not in firsts
     assert firsts["f2"] == "2026-06-24" and "f1" not in firsts
     assert firsts["f7"] == "2024-07-10" and "f6" not in firsts  # not the days of the journey
+    # a title that announces a meeting to come, over a report of the one held (宣布将在…举办下一次)
+    handover = report(
+        "f8",
+        "2025-11-01",
+        "主席宣布中方将在深圳举办第三十三次海湾合作论坛",
+        "央视网消息（新闻联播）：当地时间11月1日上午，国家主席王二出席第三十二次海湾合作论坛东道主交接环节，"
+        "宣布中方将于明年11月在深圳举办第三十三次海湾合作论坛。",
+    )
+    held_32 = extract(handover)
+    assert held_32 is not None and (held_32.session, held_32.date) == (32, "2025-11-01")
+    assert [m.name for m in mentions("30年前，各方召开了首次海湾合作论坛。")] == ["海湾合作论坛"]
     # the kinds of questions write the aside or leave it out
     parsed = parse("王一出席过几次上海合作组织成员国政府首脑理事会会议？", kinds(ms), {"王一"}, dt.date(2026, 7, 1))
     assert parsed is not None and parsed.kind == "上海合作组织成员国政府首脑理事会会议"
