@@ -96,6 +96,7 @@ class Intent:
     excluded: tuple[str, ...] = ()  # words of what the question leaves out: 修订的和修改决定不算
     description: tuple[str, ...] = ()  # words that describe what the meetings did: 讨论确定…重点工作分工
     titles: bool = False  # asks the titles of the speeches or reports given: 讲话题目是什么
+    phrases: tuple[str, ...] = ()  # description words written together: 重点工作分工
 
     @property
     def people(self) -> tuple[str, ...]:
@@ -480,8 +481,14 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         topic=topic, closing=closing, role=role, mentioned=mentioned, family=family, medium=medium,
         others=tuple(names[1:]) if role else (), words=_other_words(asked_for, said_of, kind),
         during=during, during_text=bound, excluded=excluded, titles=titles,
-        description=_description(asked_for, said_of, kind),
+        description=(described := _description(asked_for, said_of, kind)), phrases=_phrases_of(described, asked_for),
     )  # fmt: skip
+
+
+def _phrases_of(words: Sequence[str], q: str) -> tuple[str, ...]:
+    """Runs of two or more of ``words`` that ``q`` writes together, of four characters or more, longest first."""
+    runs = {"".join(words[i:j]) for i in range(len(words)) for j in range(i + 2, len(words) + 1)}
+    return tuple(sorted((r for r in runs if len(r) >= 4 and r in q), key=len, reverse=True))
 
 
 # a meeting whose days bound the question's window: 十四届全国人大二次会议期间 (of a kind the index knows)
@@ -727,7 +734,9 @@ def _described(intent: Intent, groups: list[list[Meeting]], corpus_of: Callable[
     }
     if intent.kind is None and any(n == 0 and len(corpus.heads_writing(w, 1)) > 1 for w, n in telling.items()):
         return []  # 韩正…出席世界和平论坛开幕式: none of 韩正's meetings is that (the heads of other reports say it)
-    weight = {w: math.log(len(groups) / n) for w, n in telling.items() if n > 0}
+    # words written together in the question and in a few reports weigh as much again (工作分工)
+    together = {p: n for p in intent.phrases if 0 < (n := sum(p in t for t in texts)) <= _TELLING * len(groups)}
+    weight = {w: math.log(len(groups) / n) for w, n in (telling | together).items() if n > 0}
     if not weight:
         return groups
     score = [sum(x for w, x in weight.items() if w in t) for t in texts]

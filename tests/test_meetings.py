@@ -1161,6 +1161,34 @@ def test_the_meetings_that_did_what_the_question_describes():
     assert compose(every, meetings, docs).text.count("\n") == 5
 
 
+def test_description_words_written_together_weigh_more_than_apart():
+    from rag.many import compose
+
+    agenda = [
+        ("2024-03-12", "讨论《国务院2024年重点工作分工方案》，研究粮食产能提升"),
+        ("2024-04-26", "研究重点领域工作，部署安全生产"),
+        ("2024-06-21", "研究推进重点工作的举措，明确责任分工"),
+        ("2024-09-20", "部署防汛抗旱工作"),
+        ("2025-03-12", "讨论《国务院2025年重点工作分工方案》"),
+        ("2025-05-16", "研究稳就业政策"),
+        ("2025-07-18", "研究提振消费举措"),
+        ("2025-09-19", "研究外贸政策"),
+        ("2025-11-21", "研究冬季供暖"),
+    ]
+    reports_ = [
+        report(f"w{i}", date, "李强主持召开国务院常务会议",
+               f"央视网消息（新闻联播）：国务院总理李强{int(date[-2:])}日主持召开国务院常务会议，{what}。")
+        for i, (date, what) in enumerate(agenda)
+    ]  # fmt: skip
+    docs = {d.doc_id: d for d in reports_}
+    meetings = extract_all(reports_)
+    q = "李强主持的国常会每年都要讨论确定国务院年度重点工作分工，资料里分别是哪几次会议？"
+    asked = parse(q, kinds(meetings), {"李强"}, TODAY)
+    assert asked is not None and "工作分工" in asked.phrases
+    # 工作 and 分工 apart in one report (推进重点工作…责任分工), together in two
+    assert [c.doc_id for c in compose(asked, meetings, docs).citations] == ["w0", "w4"]
+
+
 def test_a_democratic_life_meeting_and_the_first_one_of_a_year():
     life = report(
         "d1",
