@@ -734,13 +734,21 @@ def _described(intent: Intent, groups: list[list[Meeting]], corpus_of: Callable[
     }
     if intent.kind is None and any(n == 0 and len(corpus.heads_writing(w, 1)) > 1 for w, n in telling.items()):
         return []  # 韩正…出席世界和平论坛开幕式: none of 韩正's meetings is that (the heads of other reports say it)
-    # words written together in the question and in a few reports weigh as much again (工作分工)
-    together = {p: n for p in intent.phrases if 0 < (n := sum(p in t for t in texts)) <= _TELLING * len(groups)}
-    weight = {w: math.log(len(groups) / n) for w, n in (telling | together).items() if n > 0}
+    weight = {w: math.log(len(groups) / n) for w, n in telling.items() if n > 0}
     if not weight:
         return groups
+    # words written together in the question and in fewer reports than its rarest word tell more than
+    # that word: they count as one more (工作分工 in 4 reports, 分工 in 8: 推进重点工作…责任分工 tells less)
+    together = [
+        p
+        for p in intent.phrases
+        if (k := sum(p in t for t in texts)) > 0 and k < min(n for w, n in written.items() if w in p)
+    ]
     score = [sum(x for w, x in weight.items() if w in t) for t in texts]
-    return [g for g, x in zip(groups, score, strict=True) if x >= _HALF * max(score)]
+    # one telling word alone is not enough where others write two (分工 alone, where 确定…工作分工)
+    items = [sum(w in t for w in weight) + any(p in t for p in together) for t in texts]
+    least = min(2, max(items))
+    return [g for g, x, k in zip(groups, score, items, strict=True) if x >= _HALF * max(score) and k >= least]
 
 
 # other reports that name the meeting and write a word of the question: enough to say it is about them

@@ -1125,6 +1125,15 @@ def test_meetings_a_meeting_decided_to_hold():
     assert "第三次会议6月26日至28日" in lines[2]  # the meeting that only heard a report is not listed
 
 
+def state_council(prefix: str, agenda: list[tuple[str, str]]) -> list[Document]:
+    """Reports of 国务院常务会议 on the given days, each doing what is given."""
+    return [
+        report(f"{prefix}{i}", date, "李强主持召开国务院常务会议",
+               f"央视网消息（新闻联播）：国务院总理李强{int(date[-2:])}日主持召开国务院常务会议，{what}。")
+        for i, (date, what) in enumerate(agenda)
+    ]  # fmt: skip
+
+
 def test_the_meetings_that_did_what_the_question_describes():
     from rag.many import compose
 
@@ -1138,11 +1147,7 @@ def test_the_meetings_that_did_what_the_question_describes():
         ("2025-03-14", "研究提振消费专项行动"),
         ("2025-04-18", "研究稳就业稳经济推动高质量发展的政策举措"),
     ]
-    reports_ = [
-        report(f"g{i}", date, "李强主持召开国务院常务会议",
-               f"央视网消息（新闻联播）：国务院总理李强{int(date[-2:])}日主持召开国务院常务会议，{what}。")
-        for i, (date, what) in enumerate(agenda)
-    ]  # fmt: skip
+    reports_ = state_council("g", agenda)
     docs = {d.doc_id: d for d in reports_}
     meetings = extract_all(reports_)
     asked = parse(
@@ -1175,11 +1180,7 @@ def test_description_words_written_together_weigh_more_than_apart():
         ("2025-09-19", "研究外贸政策"),
         ("2025-11-21", "研究冬季供暖"),
     ]
-    reports_ = [
-        report(f"w{i}", date, "李强主持召开国务院常务会议",
-               f"央视网消息（新闻联播）：国务院总理李强{int(date[-2:])}日主持召开国务院常务会议，{what}。")
-        for i, (date, what) in enumerate(agenda)
-    ]  # fmt: skip
+    reports_ = state_council("w", agenda)
     docs = {d.doc_id: d for d in reports_}
     meetings = extract_all(reports_)
     q = "李强主持的国常会每年都要讨论确定国务院年度重点工作分工，资料里分别是哪几次会议？"
