@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "46"
+EXTRACTOR_VERSION = "47"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -257,6 +257,8 @@ _FORMAL = (
     (re.compile(rf"(?:中国人民政治协商会议|政协)第?([{NUMERALS}]+)届全国委员会"), r"全国政协\1届"),
     (re.compile(rf"第?([{NUMERALS}]+)届全国人民代表大会常务委员会"), r"\1届全国人大常委会"),
     (re.compile(r"全国人民代表大会常务委员会"), "全国人大常委会"),
+    (re.compile(r"(?:中国共产党|中共)?(第?[一二三四五六七八九十]+届)?中央纪律检查委员会"), r"\1中央纪委"),
+    (re.compile(r"中央纪委([一二三四五六七八九十]+次)?全会"), r"中央纪委\1全体会议"),
 )
 
 
