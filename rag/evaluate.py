@@ -318,20 +318,38 @@ def _answer_lines(answer: Answer) -> list[str]:
 
 
 def _item_in(item: ManyItem, text: str, cited: set[str]) -> bool:
-    """A gold item is in ``text`` when its words are, or when its report is cited there on its date."""
+    """A gold item is in ``text`` when its words are, or when its report is cited there on its day
+    (written, or within days written: 1月9日至11日)."""
     key = answer_key(item.text)
     if key and key in answer_key(text):
         return True
     if not item.doc_id or normalize(item.doc_id) not in cited:
         return False
     if item.date:
-        return format_cn(item.date) in text or item.date in text
+        return _names_day(text, item.date)
     return True  # an undated record: the record itself, cited
+
+
+_RANGE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日至(?:(\d{4})年)?(?:(\d{1,2})月)?(\d{1,2})日")
+
+
+def _names_day(text: str, iso: str) -> bool:
+    """Whether ``text`` writes the day ``iso`` (2023-01-10): itself, or a range that holds it
+    (2023年1月9日至11日)."""
+    if format_cn(iso) in text or iso in text:
+        return True
+    for m in _RANGE.finditer(text):
+        y, mo, d, y2, mo2, d2 = m.groups()
+        start = f"{int(y):04d}-{int(mo):02d}-{int(d):02d}"
+        end = f"{int(y2 or y):04d}-{int(mo2 or mo):02d}-{int(d2):02d}"
+        if start <= iso <= end:
+            return True
+    return False
 
 
 def score_many(q: ManyQuestion, answer: Answer) -> dict[str, float]:
     """The measures one question contributes to: ``abstention`` (unanswerable: found is False),
-    ``false_abstention`` (answerable), ``first_latest`` (the gold date in the first line; for an
+    ``false_abstention`` (answerable), ``first_latest`` (the gold day in the first line, or days that hold it; for an
     undated record, its citation there), ``count_exact`` (the number after 共), ``list_recall`` and ``list_precision`` (gold items found
     in the answer; numbered lines, or sentences, that hold a gold item) for lists, timelines and counts."""
     if q.unanswerable:
@@ -347,7 +365,7 @@ def score_many(q: ManyQuestion, answer: Answer) -> dict[str, float]:
         gold = q.items[0] if q.items else None
         first_line = answer.text.split("\n")[0]
         right = gold is not None and (
-            format_cn(gold.date) in first_line if gold.date else normalize(gold.doc_id or "") in cited(first_line)
+            _names_day(first_line, gold.date) if gold.date else normalize(gold.doc_id or "") in cited(first_line)
         )  # an undated record: the first line cites it
         out["first_latest"] = float(answer.found and right)
         return out

@@ -534,6 +534,16 @@ def test_undated_gold_items_are_matched_by_the_cited_record():
     assert score_many(other, answer)["first_latest"] == 0.0
 
 
+def test_a_gold_day_within_the_days_an_answer_gives_is_found():
+    from rag.evaluate import _names_day
+
+    assert _names_day("1. 2023年1月9日至11日 二十届中央纪委二次全会[1]", "2023-01-10")
+    assert _names_day("2024年12月30日至2025年1月2日 某会议", "2025-01-01")
+    assert _names_day("2024年6月28日至7月2日 某会议", "2024-07-01")
+    assert not _names_day("1. 2023年1月9日至11日 二十届中央纪委二次全会[1]", "2023-01-12")
+    assert not _names_day("2023年1月9日 会议", "2023-01-10")
+
+
 def test_people_who_attended_spoke_or_reported_are_facts_with_their_spans():
     doc = report(
         "r1",
