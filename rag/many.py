@@ -33,6 +33,7 @@ from .meetings import (
     TITLE,
     Decision,
     Meeting,
+    Person,
     lead_start,
     meeting_dates,
     mentions,
@@ -97,6 +98,9 @@ class Intent:
     description: tuple[str, ...] = ()  # words that describe what the meetings did: 讨论确定…重点工作分工
     titles: bool = False  # asks the titles of the speeches or reports given: 讲话题目是什么
     phrases: tuple[str, ...] = ()  # description words written together: 重点工作分工
+    who: str | None = None  # the role whose people the question asks for: 分别是谁主持的 (presided)
+    who_only: bool = False  # only meetings that had someone in that role: 哪些领导同志作过报告
+    besides: tuple[str, ...] = ()  # people the question sets aside: 除了丁薛祥，还有哪些…作过报告
 
     @property
     def people(self) -> tuple[str, ...]:
@@ -402,7 +406,10 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     if kind is None and asked is not None and _DESCRIBED.search(asked):
         return None  # 就政府工作报告征求意见稿开的座谈会: named by what it discussed; the passages may tell
     names = _named(q, people)
+    besides = tuple(n for n in names if re.search(_BESIDES + re.escape(n), q))
+    names = [n for n in names if n not in besides]
     person = names[0] if names else None
+    who, who_only = _asks_who(q)
     if asked is not None and person is not None and person in asked:
         return None  # 赵乐际同列席常委会会议的代表座谈: not the name of a meeting; the passages may tell
     if kind is None and asked is None and person is None:
@@ -413,6 +420,8 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     m = re.search(r"(?:哪些|哪几(?!次)[项部个]?)([^，。？?、]{0,12}?)" + _OBJECT.pattern, q) or re.search(
         after_verb + r"([^，。？?、]{0,24}?)" + _OBJECT.pattern, q
     )
+    if m and who and _WHO.search(m.group(0)):
+        m = None  # 哪些领导同志作过报告: the people are asked for, not the reports
     if m and re.match(r"的[\u4e00-\u9fff]{2}", q[m.end() :]):
         return None  # 哪几部法律的执法检查: the laws are not what is asked for; the passages may tell
     if named := re.search(r"(?:叫|名为|名称为|称为)[“\"](" + _OBJECT.pattern[1:-1] + r")[”\"]", q):
@@ -445,7 +454,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         mentioned = title.group(1)  # 讨论《政府工作报告》稿的会议有几次: the reports that name it
     if kind and obj and _DOCUMENT_NOUN.search(kind) and kind.endswith(obj):
         obj = qualifier = None  # 哪几年的政府工作报告: the documents of the series are asked for, not their objects
-    if aggregate == "list" and not (obj or span or person or mentioned or re.search(r"都|各次|历次", q)):
+    if aggregate == "list" and not (obj or span or person or mentioned or who_only or re.search(r"都|各次|历次", q)):
         return None  # 会议指出要加强哪些方面: a question about one meeting's content
     several = span is not None or re.search(r"都|历次|各次", q) is not None  # 2023年…国常会上，都听取了哪些
     if _ONE_MEETING.search(q) or (not several and re.search(r"(?<![大全])会上", q)):
@@ -478,11 +487,28 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     said_of = [*names, mentioned, qualifier, span.text if span else None]
     return Intent(
         aggregate, kind, span, person, verb, obj, asked_kind=asked, term=term, session=session, qualifier=qualifier,
-        topic=topic, closing=closing, role=role, mentioned=mentioned, family=family, medium=medium,
+        topic=topic, closing=closing, role=role, mentioned=mentioned, family=family, medium=medium, who=who,
+        who_only=who_only, besides=besides,
         others=tuple(names[1:]) if role else (), words=_other_words(asked_for, said_of, kind),
         during=during, during_text=bound, excluded=excluded, titles=titles,
-        description=(described := _description(asked_for, said_of, kind)), phrases=_phrases_of(described, asked_for),
+        description=(described := _description(_WHO_CLAUSE.sub(" ", asked_for) if who else asked_for, said_of, kind)),
+        phrases=_phrases_of(described, asked_for),
     )  # fmt: skip
+
+
+# asking who: 谁, 哪位, 哪些领导同志 (the set of people: only meetings that had someone so)
+_WHO = re.compile(r"谁|哪一?位|(哪些|哪几位)[^，。？?]{0,6}?(?:领导|同志|人士|负责人)")
+_BESIDES = r"除了?|除去"
+_WHO_CLAUSE = re.compile(r"[^，,。？?；;]*(?:谁|哪一?位|哪些|哪几位)[^，,。？?；;]*")  # described by the role asked
+
+
+def _asks_who(q: str) -> tuple[str | None, bool]:
+    """The role whose people ``q`` asks for (分别是谁主持的: presided; 哪些领导同志作过报告: reported,
+    only meetings that had one), from the role verb in the clause that asks who."""
+    for clause in re.split(r"[，,。？?；;]", q):
+        if (who := _WHO.search(clause)) and (role := next((r for r, v in ROLE_VERBS if v.search(clause)), None)):
+            return role, who.group(1) is not None
+    return None, False
 
 
 def _phrases_of(words: Sequence[str], q: str) -> tuple[str, ...]:
@@ -701,7 +727,21 @@ def select(
         and (intent.mentioned is None or (documents is not None and intent.mentioned in documents[m.doc_id].text))
         and (intent.medium is None or re.search(intent.medium, m.name) is not None)
     ]
-    return _grouped(out)
+    groups = _grouped(out)
+    if intent.who_only:  # 哪些领导同志作过报告: the meetings that had someone so (besides those set aside)
+        groups = [g for g in groups if _in_role(intent, g)]
+    return groups
+
+
+def _in_role(intent: Intent, group: Sequence[Meeting]) -> list[tuple[Meeting, Person]]:
+    """The people of a meeting's reports in the role the question asks who had, each once, with the
+    report that says it; not those the question sets aside."""
+    found: dict[str, tuple[Meeting, Person]] = {}
+    for m in group:
+        for p in m.people:
+            if p.role == intent.who and p.name not in intent.besides:
+                found.setdefault(p.name, (m, p))
+    return list(found.values())
 
 
 # words that say who took part or how a question asks, not what a meeting did
@@ -940,7 +980,10 @@ def compose(
         when = _when(group, intent.closing)
         held = "" if intent.closing or _DOCUMENT_NOUN.search(m.kind) else "召开"  # a document is not held
         when = "" if when == _UNDATED else when + held + "的"
-        lines.append(f"资料中{scope}{which}是{when}{_shown(m)}{cite(m, name_span(m))}。{_about(m, cite)}")
+        marker = cite(m, name_span(m))
+        lines.append(
+            f"资料中{scope}{which}是{when}{_shown(m)}{marker}{_whose(intent, group, cite, marker)}。{_about(m, cite)}"
+        )
     elif intent.object_kind or (intent.verb and intent.aggregate == "list"):
         items: dict[str, tuple[list[Meeting], Meeting, Decision]] = {}  # by text: the meeting and the report
         for g in chosen:
@@ -1027,8 +1070,13 @@ def _about(m: Meeting, cite: Callable[[Meeting, tuple[int, int] | None], str], l
 def _whose(
     intent: Intent, group: Sequence[Meeting], cite: Callable[[Meeting, tuple[int, int] | None], str], marker: str
 ) -> str:
-    """Which of the question's people the meeting had in their role (李克强主持), when it names several;
-    cited unless the line's ``marker`` already cites the sentence."""
+    """Which of the question's people the meeting had in their role (李克强主持), when it names several,
+    or who had the role it asks about (主持：李强); cited unless the line's ``marker`` already cites the
+    sentence."""
+    if intent.who:
+        had = _in_role(intent, group)
+        said = "、".join(p.name + ("" if (c := cite(m, (p.start, p.end))) == marker else c) for m, p in had)
+        return f"（{_ROLE_WORDS[intent.who]}：{said}）" if said else ""
     if len(intent.people) < 2:
         return ""
     found = {p.name: (m, p) for m in group for p in m.people if p.name in intent.people and p.role == intent.role}

@@ -1513,3 +1513,38 @@ def test_announced_and_arrival_reports_do_not_date_a_meeting_and_asides_stay_in_
     # the kinds of questions write the aside or leave it out
     parsed = parse("王一出席过几次上海合作组织成员国政府首脑理事会会议？", kinds(ms), {"王一"}, dt.date(2026, 7, 1))
     assert parsed is not None and parsed.kind == "上海合作组织成员国政府首脑理事会会议"
+
+
+def test_who_had_a_role_is_shown_and_people_set_aside_are_left_out():
+    from rag.many import compose
+
+    sessions = [
+        ("2024-06-04", "第七次", "丁一"),
+        ("2024-07-23", "第八次", "蔡二"),
+        ("2024-09-10", "第九次", None),
+        ("2024-10-09", "第十次", "李三"),
+    ]
+    reports_ = [
+        report(
+            f"p{i}",
+            date,
+            f"全国政协十四届常委会{n}会议开幕",
+            f"央视网消息（新闻联播）：全国政协十四届常委会{n}会议{int(date[-2:])}日上午在京开幕，王沪宁主持。"
+            + (f"中共中央政治局委员{who}应邀出席会议并作报告。" if who else "会议听取了有关工作报告。"),
+        )
+        for i, (date, n, who) in enumerate(sessions)
+    ]
+    docs = {d.doc_id: d for d in reports_}
+    meetings = extract_all(reports_)
+    people = {p.name for m in meetings for p in m.people}
+    q = "十四届全国政协常委会会议上，除了丁一，还有哪些领导同志应邀作过报告？"
+    asked = parse(q, kinds(meetings), people, TODAY)
+    assert asked is not None and (asked.who, asked.who_only, asked.besides) == ("reported", True, ("丁一",))
+    assert asked.object_kind is None and asked.person is None  # the people are asked for, not reports
+    lines = compose(asked, meetings, docs).text.splitlines()
+    assert len(lines) == 3 and "（作报告：蔡二" in lines[1] and "（作报告：李三" in lines[2]  # not 丁一's, not 9th
+    # 分别是谁主持的: every meeting, each with who presided
+    every = parse("2024年全国政协常委会会议分别是谁主持的？", kinds(meetings), people, TODAY)
+    assert every is not None and (every.who, every.who_only) == ("presided", False)
+    shown = compose(every, meetings, docs).text.splitlines()
+    assert len(shown) == 5 and all("（主持：王沪宁）" in x for x in shown[1:])
