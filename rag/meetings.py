@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "47"
+EXTRACTOR_VERSION = "48"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -37,7 +37,7 @@ _SUFFIX = re.compile(
 _NAME_CHAR = re.compile(rf"[\u4e00-\u9fff{NUMERALS[:-2]}0-9“”]")
 # Words that end a name when walking back from its meeting noun.
 _BOUNDARY = re.compile(
-    r"(?:召开|举行|举办|主持|出席|参加|进行|祝贺|直播|就|在|于|并|暨|(?<!党)的|将|以|对|为|是|时|日|了|首次|上午|下午|晚)$"
+    r"(?:召开|举行|举办|主持|出席|参加|进行|祝贺|直播|会见|就|在|于|并|暨|(?<!党)的|将|以|对|为|是|时|日|了|首次|上午|下午|晚)$"
 )
 # Words that begin with a boundary character but belong to the name (青年就业创业工作会议, 对口支援).
 _NOT_BOUNDARY = ("就业", "对口", "对外")
@@ -306,8 +306,9 @@ def _resolve(year: int, month: int, day: int, reported: dt.date, ahead: bool = F
 
 _AHEAD = re.compile(r"将于|将在|定于|拟于")  # a meeting announced, to be held after the report
 _ANNOUNCED = re.compile(r"将(?:于|在|赴|出席|参加|举行|举办|召开|主持)")
-# a meeting announced, or attended on a journey (乘包机抵达…，出席…峰会; 赴美国…，同时出席…; 对…进行访问)
-_INDIRECT = re.compile(r"将(?:于|在|赴|出席|参加|举行|召开|主持)|定于|拟于|即将|抵达|启程|前往|离京|离开|赴|访问")
+# a meeting announced, attended on a journey (乘包机抵达…，出席…峰会; 赴美国…，同时出席…; 对…进行访问), or
+# the setting of a meeting with its guests (会见出席…论坛的外方代表)
+_INDIRECT = re.compile(r"将(?:于|在|赴|出席|参加|举行|召开|主持)|定于|拟于|即将|抵达|启程|前往|离京|离开|赴|访问|会见")
 
 
 def _next(r: dt.date, ahead: bool) -> int:

@@ -1510,6 +1510,14 @@ def test_announced_and_arrival_reports_do_not_date_a_meeting_and_asides_stay_in_
     held_32 = extract(handover)
     assert held_32 is not None and (held_32.session, held_32.date) == (32, "2025-11-01")
     assert [m.name for m in mentions("30年前，各方召开了首次海湾合作论坛。")] == ["海湾合作论坛"]
+    # meeting the guests of a forum is not the forum held: its day is the forum's report's
+    guests = report("f10", "2026-03-25", "王一会见出席海湾合作论坛2026年年会的外方代表",
+                    "央视网消息（新闻联播）：国务院总理王一25日在青岛会见出席海湾合作论坛2026年年会的外方代表。")  # fmt: skip
+    opening = report("f11", "2026-03-26", "王一出席海湾合作论坛2026年年会开幕式",
+                     "央视网消息（新闻联播）：国务院总理王一26日上午在青岛出席海湾合作论坛2026年年会开幕式并发表主旨演讲。")  # fmt: skip
+    met, opened = extract(guests), extract(opening)
+    assert met is not None and met.indirect and not met.name.startswith("会见")
+    assert opened is not None and [g[0].date for g in _grouped([met, opened])] == ["2026-03-26"]
     # the kinds of questions write the aside or leave it out
     parsed = parse("王一出席过几次上海合作组织成员国政府首脑理事会会议？", kinds(ms), {"王一"}, dt.date(2026, 7, 1))
     assert parsed is not None and parsed.kind == "上海合作组织成员国政府首脑理事会会议"
