@@ -132,6 +132,10 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
         family = [k for k, c in canon.items() if pattern.fullmatch(c)]
         best = max(family, key=lambda k: (kinds[k], len(k))) if family else None
         return best, wild.group(0), frozenset(family)
+    if (cls := _class_named(q)) is not None:  # 纪念老同志诞辰座谈会: the kinds that name someone there
+        pattern = re.compile(re.escape(_canon(cls[0])) + ".{1,12}?" + re.escape(_canon(cls[1])) + "$")
+        if len(family := [k for k, c in canon.items() if pattern.search(c)]) >= 2:
+            return max(family, key=lambda k: (kinds[k], len(k))), cls[2], frozenset(family)
     # written whole (国务院常务会议): a specific kind written whole is the question's subject
     whole = [k for k, c in canon.items() if c in cq]
     if specific := [k for k in whole if len(k) >= 5]:
@@ -199,6 +203,26 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
     if inside:
         return max(inside, key=lambda k: (len(k), kinds[k])), None, frozenset()
     return None, (written[0] if written else None), frozenset()
+
+
+# a class of people where a meeting's name has someone's name (纪念老同志诞辰100周年座谈会: 纪念…同志诞辰…)
+_CLASS_WORD = re.compile(r"(?:老一辈|党和国家)?(?:领导)?(?:人物|老同志|同志|领导人|先生)")
+_CLASS_BEFORE = re.compile(r"[\u4e00-\u9fff]{1,4}$")
+_CLASS_AFTER = re.compile(rf"(?:的)?([\u4e00-\u9fff0-9]{{1,14}}?(?:座谈会|纪念会|大会|会议|{GATHERINGS}))")
+
+
+def _class_named(q: str) -> tuple[str, str, str] | None:
+    """The words before and after a class of people that stands for a name in a meeting's name, and
+    the phrase as written (纪念, 诞辰周年座谈会, 纪念老同志诞辰100周年座谈会); None when there is none."""
+    for word in _CLASS_WORD.finditer(q):
+        before = _CLASS_BEFORE.search(
+            re.split(r"哪些|哪几次|哪几|出席过?|参加过?|主持过?|召开过?|举行过?|的|了|过", q[: word.start()])[-1]
+        )
+        after = _CLASS_AFTER.match(q, word.end())
+        if before and after and not re.search(r"出席|参加|主持|召开|举行|讲话|会见", after.group(1)):
+            rest = re.sub(r"\d+|的", "", after.group(1))
+            return before.group(0), rest, q[word.start() - len(before.group(0)) : after.end()]
+    return None
 
 
 _EACH_END = re.compile(r"分别|召开|举行|开了|开过|一共|总共|都|的")  # where 各… (the holders) ends
@@ -482,6 +506,8 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     role = None
     if person is not None and (after := re.search(re.escape(person) + r"[^，。？]{0,24}", q)):
         role = next((name for name, verbs in ROLE_VERBS if verbs.search(after.group(0))), None)
+        if re.search(r"(?:出席|参加)(?:或|或者|和|、)主持|主持(?:或|或者|和|、)(?:出席|参加)", after.group(0)):
+            role = "attended"  # 出席或主持的: either (who presided attended)
         if role is None and (later := re.search(r"[，,]([^，。？]{0,6}?)主持", q[after.end() :])):
             role = "presided" if not _ASKING.search(later.group(1)) else None  # 王沪宁当主席后，头一回主持…
     said_of = [*names, mentioned, qualifier, span.text if span else None]

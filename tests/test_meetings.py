@@ -1556,3 +1556,32 @@ def test_who_had_a_role_is_shown_and_people_set_aside_are_left_out():
     assert every is not None and (every.who, every.who_only) == ("presided", False)
     shown = compose(every, meetings, docs).text.splitlines()
     assert len(shown) == 5 and all("（主持：王沪宁）" in x for x in shown[1:])
+
+
+def test_a_class_of_people_stands_for_the_name_in_a_meetings_name():
+    from rag.many import _class_named
+
+    honoured = [("2023-05-10", "霍英东先生"), ("2024-11-01", "叶选平同志"), ("2025-08-05", "任建新同志")]
+    reports_ = [
+        report(f"c{i}", date, f"纪念{who}诞辰100周年座谈会在京举行",
+               f"央视网消息（新闻联播）：纪念{who}诞辰100周年座谈会{int(date[-2:])}日在京举行。王沪宁出席座谈会。")
+        for i, (date, who) in enumerate(honoured)
+    ]  # fmt: skip
+    reports_.append(
+        report(
+            "c9", "2025-06-01", "某工作座谈会在京召开", "央视网消息（新闻联播）：某工作座谈会1日在京召开。王沪宁出席。"
+        )
+    )
+    meetings = extract_all(reports_)
+    assert _class_named("王沪宁出席过哪些纪念人物诞辰100周年的座谈会？") == (
+        "纪念", "诞辰周年座谈会", "纪念人物诞辰100周年的座谈会"
+    )  # fmt: skip
+    assert _class_named("习近平同志出席的座谈会有哪些？") is None  # a name, not a class: 同志 after it
+    asked = parse("王沪宁出席过哪些纪念人物诞辰100周年的座谈会？", kinds(meetings), {"王沪宁"}, dt.date(2026, 1, 1))
+    assert asked is not None and len(asked.family) == 3
+    from rag.many import select
+
+    assert [g[0].doc_id for g in select(asked, meetings)] == ["c0", "c1", "c2"]
+    # 出席或主持: either role
+    either = parse("王沪宁出席或主持的纪念老同志诞辰100周年座谈会一共有几次？", kinds(meetings), {"王沪宁"}, TODAY)
+    assert either is not None and either.role == "attended"
