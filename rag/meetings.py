@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "48"
+EXTRACTOR_VERSION = "49"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -516,7 +516,7 @@ def _titled(body: str, verb: re.Match[str], title: re.Match[str], offset: int) -
 
 
 _LATER_DECISION = re.compile(
-    r"(?:^|\n)会议(?:还|同时)?(?:审议通过|原则通过|表决通过|审议|通过|决定核准|决定批准)[^。\n]*[。\n]"
+    r"(?:^|\n)会议(?:还|同时)?(?:(?:讨论|研究)并)?(?:审议通过|原则通过|表决通过|审议|通过|决定核准|决定批准)[^。\n]*[。\n]"
 )
 # a meeting it decided to hold: 会议决定，十四届全国人大常委会第二次会议4月24日至26日在北京举行
 _SCHEDULED = re.compile(r"(?:决定|同意)[，,]?([^。；\n]{0,40}?(?:召开|举行)[^。；\n]{0,50}?)(?=[。；\n])")

@@ -1585,3 +1585,19 @@ def test_a_class_of_people_stands_for_the_name_in_a_meetings_name():
     # 出席或主持: either role
     either = parse("王沪宁出席或主持的纪念老同志诞辰100周年座谈会一共有几次？", kinds(meetings), {"王沪宁"}, TODAY)
     assert either is not None and either.role == "attended"
+
+
+def test_a_draft_discussed_and_passed_in_principle_further_down_is_a_decision():
+    doc = report(
+        "d1",
+        "2025-07-31",
+        "李强主持召开国务院常务会议",
+        "央视网消息（新闻联播）：国务院总理李强7月31日主持召开国务院常务会议，研究经济形势。\n"
+        "会议强调，要巩固拓展经济回升向好势头。\n"
+        "会议讨论并原则通过《中华人民共和国耕地保护法（草案）》，决定将草案提请全国人大常委会审议。",
+    )
+    m = extract(doc)
+    assert m is not None
+    assert [(d.verb, d.text, d.kind) for d in m.decisions] == [
+        ("原则通过", "《中华人民共和国耕地保护法（草案）》", "法")
+    ]
