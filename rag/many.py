@@ -99,6 +99,7 @@ class Intent:
     titles: bool = False  # asks the titles of the speeches or reports given: 讲话题目是什么
     phrases: tuple[str, ...] = ()  # description words written together: 重点工作分工
     who: str | None = None  # the role whose people the question asks for: 分别是谁主持的 (presided)
+    in_person: bool = False  # 亲自到场, 到现场, 线下: not the meetings attended by video
     who_only: bool = False  # only meetings that had someone in that role: 哪些领导同志作过报告
     besides: tuple[str, ...] = ()  # people the question sets aside: 除了丁薛祥，还有哪些…作过报告
 
@@ -373,6 +374,8 @@ _DESCRIBED = re.compile(r"报告|稿|草案|纲要|《")
 # meetings held by video or telephone: their kinds leave this out (one series however it is held), their
 # names keep it; asked for by name, it is a filter of its own
 _MEDIUM = re.compile(r"视频会议|电视电话会议")
+_IN_PERSON = re.compile(r"亲自(?:到场|到会|出席)|到现场|现场出席|线下|实地出席")
+_BY_VIDEO = re.compile(r"以视频方式|通过视频|视频连线|线上|云上|视频会议|视频峰会")  # in the lead: not in person
 _ROLE_WORDS = {"presided": "主持", "reported": "作报告", "spoke": "讲话", "attended": "出席"}
 _MENTIONED = re.compile(
     r"(?:提到|提及|谈到|讲到|写入|写进|出现)(?:了|过)?(?:[“\"]([^”\"]{1,20})[”\"]|([\u4e00-\u9fff]{2,12}?)(?:的|[？?，,]|$))"
@@ -514,7 +517,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     return Intent(
         aggregate, kind, span, person, verb, obj, asked_kind=asked, term=term, session=session, qualifier=qualifier,
         topic=topic, closing=closing, role=role, mentioned=mentioned, family=family, medium=medium, who=who,
-        who_only=who_only, besides=besides,
+        who_only=who_only, besides=besides, in_person=_IN_PERSON.search(q) is not None,
         others=tuple(names[1:]) if role else (), words=_other_words(asked_for, said_of, kind),
         during=during, during_text=bound, excluded=excluded, titles=titles,
         description=(described := _description(_WHO_CLAUSE.sub(" ", asked_for) if who else asked_for, said_of, kind)),
@@ -754,9 +757,17 @@ def select(
         and (intent.medium is None or re.search(intent.medium, m.name) is not None)
     ]
     groups = _grouped(out)
+    if intent.in_person and documents is not None:  # 亲自到场: not those whose every report says by video
+        groups = [g for g in groups if not all(_by_video(m, documents) for m in g)]
     if intent.who_only:  # 哪些领导同志作过报告: the meetings that had someone so (besides those set aside)
         groups = [g for g in groups if _in_role(intent, g)]
     return groups
+
+
+def _by_video(m: Meeting, documents: Mapping[str, Document]) -> bool:
+    """Whether the report's lead says the meeting was attended or held by video (以视频方式出席)."""
+    text = documents[m.doc_id].text if m.doc_id in documents else ""
+    return _BY_VIDEO.search(m.name) is not None or _BY_VIDEO.search(text[m.lead[0] : m.lead[1]]) is not None
 
 
 def _in_role(intent: Intent, group: Sequence[Meeting]) -> list[tuple[Meeting, Person]]:

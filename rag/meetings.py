@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "49"
+EXTRACTOR_VERSION = "53"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -39,6 +39,7 @@ _NAME_CHAR = re.compile(rf"[\u4e00-\u9fff{NUMERALS[:-2]}0-9“”]")
 _BOUNDARY = re.compile(
     r"(?:召开|举行|举办|主持|出席|参加|进行|祝贺|直播|会见|就|在|于|并|暨|(?<!党)的|将|以|对|为|是|时|日|了|首次|上午|下午|晚)$"
 )
+_YEARLY = re.compile(r"(?:\d{1,4}(?:周年|年))?年会|大会")  # after a forum's name: its yearly meeting
 # Words that begin with a boundary character but belong to the name (青年就业创业工作会议, 对口支援).
 _NOT_BOUNDARY = ("就业", "对口", "对外")
 # a word or two in brackets inside a name, after a name character: 政府首脑（总理）理事会, 党组（扩大）会议
@@ -208,10 +209,14 @@ def mentions(text: str, title: bool = False) -> list[Mention]:
                 break
             i -= 1
         i = _anchored(text, max(pos, i - 30), i)
+        held_before = False
+        if out and i == pos == out[-1].end and _YEARLY.fullmatch(text[pos : m.end()]):
+            held_before = out[-1].held  # 两岸企业家峰会10周年年会, 博鳌亚洲论坛2024年年会: a forum's yearly meeting
+            i = out.pop().start
         name = text[i : m.end()]
         before, after = text[max(0, i - 6) : i], text[m.end() : m.end() + 40]
         held = bool(_HELD_BEFORE.search(before) or _HELD_AFTER.match(after))
-        held = held and (not _SPOKEN_AT.match(after) or (title and _the_speech(text, i, after)))
+        held = held_before or (held and (not _SPOKEN_AT.match(after) or (title and _the_speech(text, i, after))))
         out.append(Mention(name, i, m.end(), held))
         pos = m.end()
     return out
@@ -282,9 +287,10 @@ def normalize_kind(name: str) -> tuple[str, int | None, int | None]:
     kind = _SESSION.sub("", kind)
     kind = _BARE_SESSION.sub("", kind)
     # 2025年度 / 2024年上半年宏观经济形势分析座谈会: one kind, whatever period it reviews
-    kind = re.sub(r"\d{4}年(?:度|[上下]半年|第?[一二三四]季度)?|\d+|“[^”]*”", "", kind)
+    kind = re.sub(r"\d{4}年(?:度|[上下]半年|第?[一二三四]季度)?|\d+(?:周年(?=年会))?|“[^”]*”", "", kind)
     kind = re.sub(r"(?:电视电话|视频)(?=会议$|峰会$)", "", kind)  # one meeting, however it is connected
-    kind = ASIDES.sub("", kind)  # 党组（扩大）会议 is a 党组会议; 政府首脑（总理）理事会, one written either way
+    # 党组（扩大）会议 is a 党组会议 (政府首脑（总理）理事会, written either way); a forum's yearly meeting is the forum
+    kind = re.sub(r"(?<=论坛|峰会)(?:年会|大会)$", "", ASIDES.sub("", kind))
     return kind, term, session
 
 
@@ -405,7 +411,7 @@ def _people(text: str, lo: int, hi: int, known: tuple[Person, ...]) -> tuple[Per
     return tuple(out)
 
 
-_NOT_A_NAME = re.compile(r"[会议团委]")  # characters of bodies and meetings, not of people's names
+_NOT_A_NAME = re.compile(r"[会议团委]|亲自|新区")  # characters of bodies and meetings, words a tagger took for names
 # a report or speech given under its title, anywhere in a report: 李希代表…常务委员会作题为《…》的工作报告
 _TITLED_ADDRESS = re.compile(r"(?:作|发表)(?:了)?题为《[^》]{1,160}》的[\u4e00-\u9fff]{0,8}?(报告|讲话|演讲|致辞)")
 

@@ -11,7 +11,7 @@ import pytest
 from rag import Assistant, Document
 from rag.dates import cn_number, window
 from rag.many import parse
-from rag.meetings import extract, extract_all, kinds, mentions
+from rag.meetings import extract, extract_all, kinds, mentions, normalize_kind
 
 from .conftest import DATA
 
@@ -1600,3 +1600,27 @@ def test_a_draft_discussed_and_passed_in_principle_further_down_is_a_decision():
     assert m is not None
     passed = ("原则通过", "《中华人民共和国耕地保护法（草案）》", "法")
     assert passed in [(d.verb, d.text, d.kind) for d in m.decisions]
+
+
+def test_a_forums_yearly_meeting_is_the_forum_and_in_person_leaves_out_video():
+    from rag.many import select
+
+    assert [m.name for m in mentions("2023海湾企业家峰会10周年年会开幕式14日在南京举行。")] == [
+        "2023海湾企业家峰会10周年年会"
+    ]
+    assert normalize_kind("2023海湾企业家峰会10周年年会")[0] == "海湾企业家峰会"
+    assert normalize_kind("海湾亚洲论坛2024年年会")[0] == "海湾亚洲论坛"
+    summits = [
+        report("v1", "2023-07-04", "王一以视频方式出席海湾合作组织成员国元首理事会第二十三次会议",
+               "央视网消息（新闻联播）：国家主席王一4日在北京以视频方式出席海湾合作组织成员国元首理事会第二十三次会议。"),
+        report("v2", "2024-07-04", "王一出席海湾合作组织成员国元首理事会第二十四次会议",
+               "央视网消息（新闻联播）：当地时间7月4日，国家主席王一在阿斯塔纳出席海湾合作组织成员国元首理事会第二十四次会议。"),
+    ]  # fmt: skip
+    docs = {d.doc_id: d for d in summits}
+    meetings = extract_all(summits)
+    q = "王一头一回亲自到场出席海湾合作组织成员国元首理事会会议是哪天？"
+    asked = parse(q, kinds(meetings), {"王一"}, dt.date(2025, 1, 1))
+    assert asked is not None and asked.in_person and asked.others == ()
+    assert [g[0].doc_id for g in select(asked, meetings, docs)] == ["v2"]
+    every = parse("王一出席过几次海湾合作组织成员国元首理事会会议？", kinds(meetings), {"王一"}, dt.date(2025, 1, 1))
+    assert every is not None and len(select(every, meetings, docs)) == 2
