@@ -449,13 +449,15 @@ class Assistant:
         if facts.not_found is None or facts.kind is None:
             yield from parts
             return
-        # about a kind of meeting the facts hold none of then: an answer that never names it is not one, and
-        # the model's pieces wait for that check (not shown, then taken back)
+        # about a kind of meeting the facts hold none of then (or none with the question's person): an
+        # answer that never names it (or that person) is not one, and the model's pieces wait for that check
         pieces: list[str] = []
         for part in parts:
             if not isinstance(part, Answer):
                 pieces.append(part)
-            elif part.found and not many.names_kind(part.text, facts.kind):
+            elif part.found and (
+                not many.names_kind(part.text, facts.kind) or (facts.person and facts.person not in part.text)
+            ):
                 yield facts.not_found
             else:
                 yield from pieces
@@ -490,7 +492,7 @@ class Assistant:
             return _Facts(listed)
         if intent.aggregate == "count":  # passages hold no count: 今年…开了几次 a kind the facts hold none of then
             return _Facts(composed)
-        return _Facts(None, composed, intent.kind)
+        return _Facts(None, composed, intent.kind, intent.person if intent.role else None)
 
     def standalone(self, question: str, history: Sequence[str]) -> str:
         """``question`` as it is searched in a conversation whose earlier questions are ``history``:
@@ -577,11 +579,12 @@ class Assistant:
 class _Facts:
     """What the meeting facts say of a question: its ``answer``, or None for the passages to answer
     it; then, for a ``kind`` of meeting the facts hold none of in its window, the ``not_found`` answer
-    to give when the passages' answer does not name that kind."""
+    to give when the passages' answer does not name that kind (or the ``person`` asked about)."""
 
     answer: Answer | None
     not_found: Answer | None = None
     kind: str | None = None
+    person: str | None = None  # the person the question names in a role, whom the answer must name too
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -419,6 +420,19 @@ def test_a_presider_who_never_presided_that_kind_is_not_found_and_an_attendee_is
     named = parse("提到李强的国务院常务会议有哪几次？", archive._live.kinds, {"李强"}, TODAY)
     assert named is not None
     assert named.role is None
+
+
+def test_a_passage_answer_that_names_the_kind_but_not_the_person_asked_about_is_not_found(archive, monkeypatch):
+    from rag.types import Answer
+
+    class Quoting:  # the passages' answer: the meetings, with someone else
+        def answer(self, question, hits):
+            return Answer(text="李强主持召开国务院常务会议，部署冬季安全生产工作。[1]", found=True)
+
+    monkeypatch.setattr(archive, "_live", dataclasses.replace(archive._live, answerer=Quoting()))
+    ans = archive.ask("赵乐际出席过哪几次国务院常务会议？")  # an attendee of none of them
+    assert not ans.found and ans.citations == ()
+    assert archive.ask("提到部署冬季安全生产工作的国务院常务会议有哪几次？").found  # no person: as before
 
 
 def test_names_periods_and_connections_do_not_split_a_series():
