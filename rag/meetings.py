@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "53"
+EXTRACTOR_VERSION = "55"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -379,7 +379,7 @@ def _presider(text: str, lo: int, hi: int) -> Person | None:
 
 
 _REPORTED = r"(?<![工合协操动写创制])作[^，。；？]{0,30}?(?:报告|说明|汇报)"
-_SPOKE = rf"讲话|发言|致辞|致词|致贺词|{_REPORTED}"
+_SPOKE = rf"讲话|发言|致辞|致词|致贺词|演讲|{_REPORTED}"
 # the words after a person's name that give the role; who reported spoke, and who spoke attended
 ROLE_VERBS = (
     ("presided", re.compile(r"主持")),
@@ -404,13 +404,15 @@ def _people(text: str, lo: int, hi: int, known: tuple[Person, ...]) -> tuple[Per
             while last + 1 < len(spans) and re.fullmatch(r"[、和及]?", sent[spans[last][1] : spans[last + 1][0]]):
                 last += 1  # a row of names shares what follows it
             stop = spans[last + 1][0] if last + 1 < len(spans) else len(sent)
-            after = re.split(r"[，；]", sent[spans[last][1] : stop], maxsplit=1)[0]
+            said = _SAME_SUBJECT.match(sent, spans[last][1], stop)  # …出席开幕式，并发表主旨演讲: the same person
+            after = said.group(0) if said else ""
             for role, verbs in ROLE_VERBS[1:]:  # who presided: `_presider`
                 if verbs.search(after) and not any(p.name == sent[a:b] and p.role == role for p in (*known, *out)):
                     out.append(Person(sent[a:b], role, at + a, at + b))
     return tuple(out)
 
 
+_SAME_SUBJECT = re.compile(r"[^，；]*(?:[，；](?:并|还|同时)[^，；]*)*")
 _NOT_A_NAME = re.compile(r"[会议团委]|亲自|新区")  # characters of bodies and meetings, words a tagger took for names
 # a report or speech given under its title, anywhere in a report: 李希代表…常务委员会作题为《…》的工作报告
 _TITLED_ADDRESS = re.compile(r"(?:作|发表)(?:了)?题为《[^》]{1,160}》的[\u4e00-\u9fff]{0,8}?(报告|讲话|演讲|致辞)")

@@ -1638,3 +1638,15 @@ def test_a_forums_yearly_meeting_is_the_forum_and_in_person_leaves_out_video():
     assert [g[0].doc_id for g in select(asked, meetings, docs)] == ["v2"]
     every = parse("王一出席过几次海湾合作组织成员国元首理事会会议？", kinds(meetings), {"王一"}, dt.date(2025, 1, 1))
     assert every is not None and len(select(every, meetings, docs)) == 2
+
+
+def test_a_keynote_after_a_comma_with_bing_is_the_same_persons():
+    doc = report(
+        "k1",
+        "2024-03-24",
+        "王一出席海湾发展论坛2024年年会开幕式并发表主旨演讲",
+        "央视网消息（新闻联播）：国务院总理王一24日在京出席海湾发展论坛2024年年会开幕式，并发表主旨演讲。\n"
+        "王一表示，要坚定信心。",
+    )
+    m = extract(doc)
+    assert m is not None and {(p.name, p.role) for p in m.people} >= {("王一", "attended"), ("王一", "spoke")}
