@@ -65,7 +65,7 @@ def _aggregate(q: str) -> str | None:
     return next((name for name, pattern in _AGGREGATES if pattern.search(q)), None)
 
 
-_TOPIC_ASKED = re.compile(r"议题|主题|围绕什么|题目")
+_TOPIC_ASKED = re.compile(r"议题|主题|围绕什么|题目|就什么|就哪些")
 _TITLES_ASKED = re.compile(r"(?:讲话|演讲|报告|致辞)[^，。？?]{0,4}(?:题目|标题)")
 _OBJECT_ALIASES = {"行政法规": "条例", "法律": "法", "法规": "条例"}
 
@@ -86,6 +86,7 @@ class Intent:
     qualifier: str | None = None  # what the object is about: “十五五” in 哪些“十五五”规划
     topic: bool = False  # asks what each meeting was about: 分别围绕什么议题
     closing: bool = False  # asks the day it closed: 哪天闭幕
+    opening: bool = False  # and the day it opened: 哪天开幕、哪天闭幕
     role: str | None = "presided"  # of the person: 李强主持的, 丁薛祥出席的 (attended), 讲话 (spoke); None: named
     mentioned: str | None = None  # words the reports must contain: 哪几次提到了“一国两制”
     family: frozenset[str] = frozenset()  # the kinds a phrase names together (对口支援工作会议), with ``kind``
@@ -449,6 +450,8 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     )
     if m and who and _WHO.search(m.group(0)):
         m = None  # 哪些领导同志作过报告: the people are asked for, not the reports
+    if m and m.group(2) == "意见" and re.search(r"就(?:什么|哪些)[^，。？?]{0,6}(?:听取|征求)", q):
+        m = None  # 就什么听取意见: what they were consulted on, not documents called 意见
     if m and re.match(r"的[\u4e00-\u9fff]{2}", q[m.end() :]):
         return None  # 哪几部法律的执法检查: the laws are not what is asked for; the passages may tell
     if named := re.search(r"(?:叫|名为|名称为|称为)[“\"](" + _OBJECT.pattern[1:-1] + r")[”\"]", q):
@@ -506,6 +509,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     titles = _TITLES_ASKED.search(q) is not None  # 讲话题目是什么: the titles of what was said, not a topic
     topic = obj is None and not titles and _TOPIC_ASKED.search(q) is not None
     closing = re.search(r"闭幕|闭会|结束", q) is not None
+    opening = closing and re.search(r"开幕|开始", q) is not None
     role = None
     if person is not None and (after := re.search(re.escape(person) + r"[^，。？]{0,24}", q)):
         role = next((name for name, verbs in ROLE_VERBS if verbs.search(after.group(0))), None)
@@ -516,7 +520,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     said_of = [*names, mentioned, qualifier, span.text if span else None]
     return Intent(
         aggregate, kind, span, person, verb, obj, asked_kind=asked, term=term, session=session, qualifier=qualifier,
-        topic=topic, closing=closing, role=role, mentioned=mentioned, family=family, medium=medium, who=who,
+        topic=topic, closing=closing, opening=opening, role=role, mentioned=mentioned, family=family, medium=medium, who=who,
         who_only=who_only, besides=besides, in_person=_IN_PERSON.search(q) is not None,
         others=tuple(names[1:]) if role else (), words=_other_words(asked_for, said_of, kind),
         during=during, during_text=bound, excluded=excluded, titles=titles,
@@ -1014,7 +1018,7 @@ def compose(
         group = chosen[0] if intent.aggregate == "first" else chosen[-1]
         m = group[0]
         which = "第一次" if intent.aggregate == "first" else "最近一次"
-        when = _when(group, intent.closing)
+        when = _when(group, intent.closing, intent.opening)
         held = "" if intent.closing or _DOCUMENT_NOUN.search(m.kind) else "召开"  # a document is not held
         when = "" if when == _UNDATED else when + held + "的"
         marker = cite(m, name_span(m))
@@ -1032,7 +1036,7 @@ def compose(
             return Answer(text=f"资料中{scope}共{len(chosen)}次，未找到{what}的记录。", found=False, answerer="facts")
         lines.append(f"资料中{scope}{what}有{len(items)}项：")
         for i, (g, r, d) in enumerate(items.values(), 1):
-            lines.append(f"{i}. {d.text}（{_when(g, intent.closing)}）{cite(r, (d.start, d.end))}")
+            lines.append(f"{i}. {d.text}（{_when(g, intent.closing, intent.opening)}）{cite(r, (d.start, d.end))}")
     else:
         counted = intent.aggregate == "count"
         untold = [g for g in chosen if not any(x.topic for x in g)] if intent.topic and not counted else []
@@ -1042,7 +1046,7 @@ def compose(
         for i, g in enumerate([g for g in chosen if g not in untold], 1):
             m = g[0]
             about = next((x for x in g if x.topic), None) or next((x for x in g if x.decisions), m)
-            when = _when(g, intent.closing)
+            when = _when(g, intent.closing, intent.opening)
             when = "" if when == _UNDATED else f"{when} "  # reports that name no day: not one line in each
             said = (
                 next(((r, t) for r in g if (t := _titled(intent, r, documents))), None)
@@ -1059,7 +1063,8 @@ def compose(
             lines.append(f"{i}. {when}{_shown(m)}{marker}{who}{told or _about(about, cite, line=True)}")
         if untold:
             named = "、".join(
-                f"{_when(g, intent.closing)}的{_shown(g[0])}{cite(g[0], name_span(g[0]))}" for g in untold
+                f"{_when(g, intent.closing, intent.opening)}的{_shown(g[0])}{cite(g[0], name_span(g[0]))}"
+                for g in untold
             )
             lines.append(f"另有{len(untold)}次会议的报道没有写明议题：{named}。")
     citations = [
@@ -1072,22 +1077,31 @@ def compose(
 _UNDATED = "日期不详"
 
 
-def _when(group: Sequence[Meeting], closing: bool = False) -> str:
-    """A meeting's days (2023年2月26日至28日), or the day it closed when that is asked (2023年2月28日闭幕)."""
+def _when(group: Sequence[Meeting], closing: bool = False, opening: bool = False) -> str:
+    """A meeting's days (2023年2月26日至28日), or the day it closed when that is asked (2023年2月28日闭幕),
+    or both days it opened and closed (2024年2月26日开幕，27日闭幕)."""
     days = sorted({d for m in group for d in (m.date, m.end_date) if d})
     if not days:
         return _UNDATED
+    if closing and opening:
+        start = group[0].date or days[0]
+        return f"{format_cn(start)}开幕，{_short_after(start, days[-1])}闭幕" if days[-1] != start else format_cn(start)
     if closing:
         return f"{format_cn(days[-1])}闭幕"
     start, end = group[0].date or days[0], group[0].end_date
     if not end or end == start:
         return format_cn(start)
+    return f"{format_cn(start)}至{_short_after(start, end)}"
+
+
+def _short_after(start: str, end: str) -> str:
+    """``end`` written after ``start`` without what they share: 28日, 3月2日, 2025年1月2日."""
     tail = format_cn(end)
     if end[:4] == start[:4]:
         tail = tail.split("年", 1)[1]
         if end[5:7] == start[5:7]:
             tail = tail.split("月", 1)[1]
-    return f"{format_cn(start)}至{tail}"
+    return tail
 
 
 def _about(m: Meeting, cite: Callable[[Meeting, tuple[int, int] | None], str], line: bool = False) -> str:

@@ -1153,6 +1153,11 @@ def test_meetings_a_meeting_decided_to_hold():
     assert "第三次会议6月26日至28日" in lines[2]  # the meeting that only heard a report is not listed
 
 
+def facts_of(reports_: list[Document]) -> tuple[dict[str, Document], list]:
+    """The reports by id, and their meeting facts."""
+    return {d.doc_id: d for d in reports_}, extract_all(reports_)
+
+
 def state_council(prefix: str, agenda: list[tuple[str, str]]) -> list[Document]:
     """Reports of 国务院常务会议 on the given days, each doing what is given."""
     return [
@@ -1176,8 +1181,7 @@ def test_the_meetings_that_did_what_the_question_describes():
         ("2025-04-18", "研究稳就业稳经济推动高质量发展的政策举措"),
     ]
     reports_ = state_council("g", agenda)
-    docs = {d.doc_id: d for d in reports_}
-    meetings = extract_all(reports_)
+    docs, meetings = facts_of(reports_)
     asked = parse(
         "国常会专门听取国务院部门办理全国人大代表建议和全国政协提案工作情况的汇报，资料里一共有几次？",
         kinds(meetings),
@@ -1209,8 +1213,7 @@ def test_description_words_written_together_weigh_more_than_apart():
         ("2025-11-21", "研究冬季供暖"),
     ]
     reports_ = state_council("w", agenda)
-    docs = {d.doc_id: d for d in reports_}
-    meetings = extract_all(reports_)
+    docs, meetings = facts_of(reports_)
     q = "李强主持的国常会每年都要讨论确定国务院年度重点工作分工，资料里分别是哪几次会议？"
     asked = parse(q, kinds(meetings), {"李强"}, TODAY)
     assert asked is not None and "工作分工" in asked.phrases
@@ -1556,8 +1559,7 @@ def test_who_had_a_role_is_shown_and_people_set_aside_are_left_out():
         )
         for i, (date, n, who) in enumerate(sessions)
     ]
-    docs = {d.doc_id: d for d in reports_}
-    meetings = extract_all(reports_)
+    docs, meetings = facts_of(reports_)
     people = {p.name for m in meetings for p in m.people}
     q = "十四届全国政协常委会会议上，除了丁一，还有哪些领导同志应邀作过报告？"
     asked = parse(q, kinds(meetings), people, TODAY)
@@ -1630,8 +1632,7 @@ def test_a_forums_yearly_meeting_is_the_forum_and_in_person_leaves_out_video():
         report("v2", "2024-07-04", "王一出席海湾合作组织成员国元首理事会第二十四次会议",
                "央视网消息（新闻联播）：当地时间7月4日，国家主席王一在阿斯塔纳出席海湾合作组织成员国元首理事会第二十四次会议。"),
     ]  # fmt: skip
-    docs = {d.doc_id: d for d in summits}
-    meetings = extract_all(summits)
+    docs, meetings = facts_of(summits)
     q = "王一头一回亲自到场出席海湾合作组织成员国元首理事会会议是哪天？"
     asked = parse(q, kinds(meetings), {"王一"}, dt.date(2025, 1, 1))
     assert asked is not None and asked.in_person and asked.others == ()
@@ -1650,3 +1651,32 @@ def test_a_keynote_after_a_comma_with_bing_is_the_same_persons():
     )
     m = extract(doc)
     assert m is not None and {(p.name, p.role) for p in m.people} >= {("王一", "attended"), ("王一", "spoke")}
+
+
+def test_what_a_consultation_heard_views_on_and_the_days_a_session_opened_and_closed():
+    from rag.many import compose
+
+    consulted = [
+        report("q1", "2025-07-30", "中共中央召开党外人士座谈会",
+               "央视网消息（新闻联播）：中共中央7月23日在中南海召开党外人士座谈会，就当前经济形势和下半年经济工作听取各民主党派中央、"
+               "全国工商联负责人和无党派人士代表的意见和建议。"),
+        report("q2", "2025-12-08", "中共中央召开党外人士座谈会",
+               "央视网消息（新闻联播）：中共中央12月3日在中南海召开党外人士座谈会，就今年经济形势和明年经济工作听取意见建议。"),
+    ]  # fmt: skip
+    docs, meetings = facts_of(consulted)
+    assert [m.topic.text for m in meetings if m.topic] == ["当前经济形势和下半年经济工作", "今年经济形势和明年经济工作"]
+    asked = parse("2025年中共中央开了几次党外人士座谈会？分别是哪天、就什么听取意见？", kinds(meetings), set(), TODAY)
+    assert asked is not None and asked.object_kind is None and asked.topic  # not documents called 意见
+    assert "当前经济形势和下半年经济工作" in compose(asked, meetings, docs).text
+    sessions = [
+        report("o1", "2024-02-26", "十四届全国人大常委会第八次会议在京举行",
+               "央视网消息（新闻联播）：十四届全国人大常委会第八次会议26日在北京开幕。赵乐际委员长主持。"),
+        report("o2", "2024-02-27", "十四届全国人大常委会第八次会议在京闭幕",
+               "央视网消息（新闻联播）：十四届全国人大常委会第八次会议27日在北京闭幕。赵乐际委员长主持。"),
+    ]  # fmt: skip
+    docs, meetings = facts_of(sessions)
+    both = parse("2024年人大常委会各次会议分别是哪天开幕、哪天闭幕的？", kinds(meetings), set(), TODAY)
+    assert both is not None and both.closing and both.opening
+    assert "2024年2月26日开幕，27日闭幕" in compose(both, meetings, docs).text
+    closed = parse("2024年人大常委会各次会议分别是哪天闭幕的？", kinds(meetings), set(), TODAY)
+    assert closed is not None and "2024年2月27日闭幕" in compose(closed, meetings, docs).text
