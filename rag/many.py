@@ -68,6 +68,8 @@ def _aggregate(q: str) -> str | None:
 _TOPIC_ASKED = re.compile(r"议题|主题|围绕什么|题目|就什么|就哪些")
 _TITLES_ASKED = re.compile(r"(?:讲话|演讲|报告|致辞)[^，。？?]{0,4}(?:题目|标题)")
 _OBJECT_ALIASES = {"行政法规": "条例", "法律": "法", "法规": "条例"}
+_JOINED_RUN = re.compile(r"(?:(?:和|及|与|、|以及)" + _OBJECT.pattern + ")*")
+_JOINED_OBJECTS = re.compile(r"(?:和|及|与|、|以及)" + _OBJECT.pattern)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class Intent:
     topic: bool = False  # asks what each meeting was about: 分别围绕什么议题
     closing: bool = False  # asks the day it closed: 哪天闭幕
     opening: bool = False  # and the day it opened: 哪天开幕、哪天闭幕
+    also_kinds: tuple[str, ...] = ()  # more kinds of object asked for with ``object_kind``: 条例和规定
     role: str | None = "presided"  # of the person: 李强主持的, 丁薛祥出席的 (attended), 讲话 (spoke); None: named
     mentioned: str | None = None  # words the reports must contain: 哪几次提到了“一国两制”
     family: frozenset[str] = frozenset()  # the kinds a phrase names together (对口支援工作会议), with ``kind``
@@ -444,6 +447,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         return None
     verb = next((name for name, pattern in _VERBS if pattern.search(q)), None)
     obj = qualifier = None
+    also: tuple[str, ...] = ()
     after_verb = r"(?:审议通过|原则通过|表决通过|通过|审议|部署|研究|听取|核准|批准)[了过]?(?:哪些|哪几[项部个]?)?"
     m = re.search(r"(?:哪些|哪几(?!次)[项部个]?)([^，。？?、]{0,12}?)" + _OBJECT.pattern, q) or re.search(
         after_verb + r"([^，。？?、]{0,24}?)" + _OBJECT.pattern, q
@@ -458,7 +462,12 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         obj = named.group(1)  # 名称叫“规定”的: documents so named, whatever the question calls them
     elif m:
         obj = _OBJECT_ALIASES.get(m.group(2), m.group(2))
+        # 哪些条例和规定: more kinds of object joined to it
+        joined = _JOINED_RUN.match(q, m.end())  # matches, if only the empty run
+        also = tuple(_OBJECT_ALIASES.get(k, k) for k in _JOINED_OBJECTS.findall(joined.group(0) if joined else ""))
         written = m.group(1) if m.group(1).strip('“”"') else ""  # 哪些“意见”: the object word in quotes
+        if m.group(0).startswith("哪") and "的" in written.strip("的") and "“" not in written:
+            written = written.rsplit("的", 1)[1]  # 哪些国家的引渡条约: whose they are is asked, 引渡 is what they are
         quoted = re.search(r"[“\"]([^”\"]+)[”\"]", written)  # words in quotes are the titles' own words
         qualifier = quoted.group(1) if quoted else re.sub(r"^(?:的|了)|的$", "", written) or None
         if qualifier and "“" not in written and len(qualifier) < 4:
@@ -520,7 +529,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     said_of = [*names, mentioned, qualifier, span.text if span else None]
     return Intent(
         aggregate, kind, span, person, verb, obj, asked_kind=asked, term=term, session=session, qualifier=qualifier,
-        topic=topic, closing=closing, opening=opening, role=role, mentioned=mentioned, family=family, medium=medium, who=who,
+        topic=topic, closing=closing, opening=opening, also_kinds=also, role=role, mentioned=mentioned, family=family, medium=medium, who=who,
         who_only=who_only, besides=besides, in_person=_IN_PERSON.search(q) is not None,
         others=tuple(names[1:]) if role else (), words=_other_words(asked_for, said_of, kind),
         during=during, during_text=bound, excluded=excluded, titles=titles,
@@ -930,16 +939,27 @@ def _decisions(intent: Intent, m: Meeting) -> list[Decision]:
         for d in m.decisions
         if (
             intent.object_kind is None
-            or d.kind == intent.object_kind
+            or d.kind in (intent.object_kind, *intent.also_kinds)
+            or _ratifies(d, (intent.object_kind, *intent.also_kinds))  # 关于批准《…引渡条约》的决定: a 条约
             or (intent.object_kind == "文件" and d.text.startswith("《"))  # 哪些文件: any document by title
             or (intent.object_kind == "法" and _amends_law(d))
         )
-        and (intent.verb is None or intent.verb == "审议" or (intent.verb == "通过") == (d.verb in PASSED_VERBS))
-        and (intent.verb in (None, "通过", "审议") or d.verb == intent.verb)
+        and (
+            (intent.verb == "批准" and _ratifies(d))  # 批准了哪些条约: 表决通过…关于批准《…条约》的决定
+            or (
+                (intent.verb is None or intent.verb == "审议" or (intent.verb == "通过") == (d.verb in PASSED_VERBS))
+                and (intent.verb in (None, "通过", "审议") or d.verb == intent.verb)
+            )
+        )
         and (intent.qualifier is None or _share(intent.qualifier, d.text) >= 0.5)
         and not any(w in d.text for w in intent.excluded)
     ]
     return list({d.text: d for d in wanted}.values())
+
+
+def _ratifies(d: Decision, kinds: Sequence[str | None] = ("",)) -> bool:
+    """Whether ``d`` is a decision to ratify a document (of one of ``kinds``): 关于批准《…条约》的决定."""
+    return d.kind == "决定" and any(re.search(rf"批准《[^》]*{re.escape(k)}》", d.text) for k in kinds if k is not None)
 
 
 def _amends_law(d: Decision) -> bool:
@@ -1031,7 +1051,9 @@ def compose(
             for r in g:
                 for d in _decisions(intent, r):
                     items.setdefault(d.text, (g, r, d))
-        what = f"{_verb_text(intent)}的{intent.qualifier or ''}{intent.object_kind or '事项'}"
+        objects = "和".join((intent.object_kind, *intent.also_kinds)) if intent.object_kind else "事项"
+        qualifier = intent.qualifier or ""
+        what = f"{_verb_text(intent)}的{qualifier if qualifier.endswith(objects) else qualifier + objects}"
         if not items:
             return Answer(text=f"资料中{scope}共{len(chosen)}次，未找到{what}的记录。", found=False, answerer="facts")
         lines.append(f"资料中{scope}{what}有{len(items)}项：")

@@ -1680,3 +1680,28 @@ def test_what_a_consultation_heard_views_on_and_the_days_a_session_opened_and_cl
     assert "2024年2月26日开幕，27日闭幕" in compose(both, meetings, docs).text
     closed = parse("2024年人大常委会各次会议分别是哪天闭幕的？", kinds(meetings), set(), TODAY)
     assert closed is not None and "2024年2月27日闭幕" in compose(closed, meetings, docs).text
+
+
+def test_several_kinds_of_object_and_treaties_ratified_by_a_decision():
+    from rag.many import compose
+
+    politburo = report(
+        "r1", "2024-05-27", "中共中央政治局召开会议",
+        "央视网消息（新闻联播）：中共中央政治局5月27日召开会议，审议《防范化解金融风险问责规定（试行）》"
+        "和《中国共产党巡视工作条例》。中共中央总书记习近平主持会议。",
+    )  # fmt: skip
+    npc = report(
+        "r2", "2024-12-25", "十四届全国人大常委会第十三次会议在京闭幕",
+        "央视网消息（新闻联播）：十四届全国人大常委会第十三次会议25日在京闭幕。赵乐际委员长主持。\n"
+        "会议表决通过了全国人大常委会关于批准《中华人民共和国和津巴布韦共和国引渡条约》的决定、"
+        "关于批准《中华人民共和国和毛里求斯共和国关于刑事司法协助的条约》的决定。",
+    )  # fmt: skip
+    docs, meetings = facts_of([politburo, npc])
+    both = parse("2024年中央政治局开会审议了哪些条例和规定？", kinds(meetings), set(), TODAY)
+    assert both is not None and (both.object_kind, both.also_kinds) == ("条例", ("规定",))
+    listed = compose(both, meetings, docs).text
+    assert "规定（试行）》" in listed and "巡视工作条例》" in listed
+    treaties = parse("2024年人大常委会批准了跟哪些国家的引渡条约？", kinds(meetings), set(), TODAY)
+    assert treaties is not None and treaties.qualifier == "引渡条约"  # whose they are is what is asked
+    lines = compose(treaties, meetings, docs).text.splitlines()
+    assert len(lines) == 2 and "津巴布韦共和国引渡条约" in lines[1]  # not the 司法协助 treaty
