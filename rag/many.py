@@ -288,7 +288,7 @@ def _covers(kind: str, phrase: str) -> bool:
     if len(head) < 2 or head in kind:
         return True
     rest = iter(kind)
-    return _share(head, kind) >= 0.75 or (head[0] == kind[0] and all(c in rest for c in head))
+    return _share(head, kind) > 0.75 or (head[0] == kind[0] and all(c in rest for c in head))
 
 
 def _abbreviates(short: str, kind: str) -> bool:

@@ -627,6 +627,11 @@ def test_a_kind_that_leaves_out_what_the_question_names_is_another_meeting():
     # 国务院开的…会议, with no name of its kind, is not 国务院全体会议
     video = parse("2024年国务院开的会议，李强在哪几次上讲了话？", known, {"李强"}, TODAY)
     assert video is None or video.kind != "国务院全体会议"
+    # a part of a session (联组会议 of the 常委会会议): a quarter of the phrase's pairs left out is another meeting
+    joint = parse(
+        "十四届全国人大常委会联组会议开展专题询问，都是针对哪些报告？", {"全国人大常委会会议": 40}, set(), TODAY
+    )
+    assert joint is None or joint.kind != "全国人大常委会会议"
 
 
 def test_a_phrase_common_to_several_kinds_names_them_all():
