@@ -282,7 +282,7 @@ def _within(phrase: str, kind: str) -> bool:
 
 
 def _covers(kind: str, phrase: str) -> bool:
-    """Whether ``kind`` holds what ``phrase`` names besides the meeting noun: three quarters of its
+    """Whether ``kind`` holds what ``phrase`` names besides the meeting noun: more than three quarters of its
     character pairs, or its characters in order (an abbreviation: 首规委 for 首都规划建设委员会)."""
     head = _SUFFIX_NOUN.sub("", _canon(phrase))
     if len(head) < 2 or head in kind:
