@@ -603,7 +603,7 @@ class _Scope:
 
     @classmethod
     def of(cls, documents: Mapping[str, Document], meetings: Sequence[Meeting]) -> _Scope:
-        kept = [m for m in meetings if m.doc_id in documents]
+        kept = [x for m in meetings if m.doc_id in documents for x in (m, *m.also)]  # and those held besides
         records = [*kept, *many.document_series(documents)]
         people = frozenset(p.name for m in kept for p in m.people)
         return cls(documents, kept, records, meeting_kinds(kept), people, meeting_kinds(records))

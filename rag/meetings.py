@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "57"
+EXTRACTOR_VERSION = "60"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -136,6 +136,9 @@ class Meeting:
     # reported before it was held or as a stop of a journey (将于…出席, 抵达…出席, 对…进行访问…出席):
     # the days written are the announcement's or the journey's, not the meeting's own
     indirect: bool = False
+    # other numbered meetings the report says were held (会前，王沪宁主持召开第三十三次主席会议), each with its
+    # own facts; not in the index's table of one meeting per document, but read with it
+    also: tuple[Meeting, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -153,6 +156,7 @@ class Meeting:
             "decisions": [vars(d) for d in self.decisions],
             "topic": vars(self.topic) if self.topic else None,
             "indirect": self.indirect,
+            "also": [m.to_dict() for m in self.also],
         }
 
     @classmethod
@@ -172,6 +176,7 @@ class Meeting:
             decisions=tuple(Decision(**x) for x in d["decisions"]),
             topic=Decision(**d["topic"]) if d.get("topic") else None,
             indirect=bool(d.get("indirect")),
+            also=tuple(cls.from_dict(x) for x in d.get("also") or ()),
         )
 
 
@@ -650,6 +655,7 @@ def extract(doc: Document) -> Meeting | None:
     decisions = sorted([*decisions, *_scheduled(text, lead[0], min(len(text), 1500))], key=lambda d: d.start)
     topic = _topic(text, 0, min(len(text), 1500), title)
     start, end = (chosen.start, chosen.end) if chosen else (-1, -1)
+    also = _also_held(doc, lead[1], kind, term)
     return Meeting(
         doc.doc_id,
         kind,
@@ -665,7 +671,51 @@ def extract(doc: Document) -> Meeting | None:
         tuple(decisions),
         topic,
         indirect,
+        also,
     )
+
+
+# numbered meetings held besides the one reported: 主持召开第52次、第53次委员长会议; not announced (决定, 将)
+_ALSO_NUMBERED = re.compile(rf"((?:第[{NUMERALS}]+次、)*)第([{NUMERALS}]+)次")
+_HOLDER_WORD = re.compile(r"政协|人大|常委会|国务院|政治局|中央|委员会|政府|党组|领导小组")
+_SUFFIX_NOUN_END = re.compile(r"(?:全体会议|常务会议|会议|全会|座谈会)$")
+
+
+def _also_held(doc: Document, after: int, kind: str, term: int | None) -> tuple[Meeting, ...]:
+    """Other numbered meetings that ``doc`` says were held after its lead (``after``): 会前，王沪宁主持召开
+    政协第十四届全国委员会第三十三次主席会议; 赵乐际委员长分别主持召开第52次、第53次委员长会议. One
+    without a holder takes the holder of the report's meeting (全国人大常委会 of 全国人大常委会会议)."""
+    text, out = doc.text, []
+    for sentence in re.finditer(r"[^。！？\n]+", text[:3000]):
+        lo = sentence.start()
+        if lo < after or not _PRESIDED.search(sentence.group(0)):
+            continue
+        said = sentence.group(0)
+        for held in mentions(said):
+            name = held.name
+            other, t, session = normalize_kind(name)
+            # 主持召开第52次、第53次委员长会议: the verb before the first of a row of numbers
+            run = _ALSO_NUMBERED.search(said, max(0, held.start - 20), held.end)
+            run_at = run.start() if run and run.end() > held.start else held.start
+            if session is None or other == kind or len(other) < 4:
+                continue
+            if not (held.held or _HELD_BEFORE.search(said[max(0, run_at - 6) : run_at])):
+                continue
+            if re.search(r"决定|将|拟|表示|指出|强调|说", said[:run_at]):
+                continue  # 会议决定，…第二次会议…举行: one to come; 他表示，上周我们主持召开了…: recalled
+            if not _HOLDER_WORD.search(other):  # 委员长会议: the holder of the report's meeting, if a body
+                body = _SUFFIX_NOUN_END.sub("", kind)
+                if not _ORG_END.search(body):
+                    continue  # 中央农村工作会议…第一次全体会议: a sitting of the conference, not a meeting of its own
+                other = body + other
+            earlier = [cn_number(n) for n in re.findall(rf"第([{NUMERALS}]+)次、", run.group(1))] if run else []
+            date, end_date = meeting_dates(said, doc.date)
+            presider = _presider(text, lo, sentence.end())
+            a, b = lo + held.start, lo + held.end
+            for number in [*earlier, session]:
+                out.append(Meeting(doc.doc_id, other, name, date, end_date, t or term, number, a, b, sentence.span(),
+                                   (presider,) if presider else ()))  # fmt: skip
+    return tuple(out)
 
 
 def extract_all(documents: Iterable[Document]) -> list[Meeting]:

@@ -1710,3 +1710,45 @@ def test_several_kinds_of_object_and_treaties_ratified_by_a_decision():
     assert treaties is not None and treaties.qualifier == "引渡条约"  # whose they are is what is asked
     lines = compose(treaties, meetings, docs).text.splitlines()
     assert len(lines) == 2 and "津巴布韦共和国引渡条约" in lines[1]  # not the 司法协助 treaty
+
+
+def test_numbered_meetings_held_besides_the_one_reported_are_facts_too():
+    standing = report(
+        "h1", "2025-03-09", "全国政协十四届常委会第十一次会议举行 王沪宁主持",
+        "央视网消息（新闻联播）：全国政协十四届常委会第十一次会议9日在京举行，王沪宁主持会议。\n"
+        "会前，王沪宁主持召开政协第十四届全国委员会第三十三次主席会议，听取有关情况的综合汇报。",
+    )  # fmt: skip
+    npc = report(
+        "h2", "2025-10-24", "十四届全国人大常委会第十八次会议在京举行 赵乐际主持",
+        "央视网消息（新闻联播）：十四届全国人大常委会第十八次会议24日在北京举行。赵乐际委员长主持。\n"
+        "会议决定，十四届全国人大常委会第十九次会议12月下旬在北京举行。\n"
+        "24日下午，赵乐际委员长分别主持召开第52次、第53次委员长会议，审议有关决定草案。",
+    )  # fmt: skip
+    conference = report(
+        "h3", "2024-12-18", "中央农村工作会议在京召开",
+        "央视网消息（新闻联播）：中央农村工作会议17日至18日在北京召开。\n国务院秘书长吴政隆主持第一次全体会议。",
+    )  # fmt: skip
+    recalled = report(
+        "h4", "2025-03-27", "丁一会见外宾",
+        "央视网消息（新闻联播）：国务院副总理丁一27日在京会见外宾。\n丁一表示，上周我们主持召开了中哈合作委员会第十二次会议。",
+    )  # fmt: skip
+    also = {
+        d.doc_id: [(x.kind, x.term, x.session, x.date, [p.name for p in x.people]) for x in m.also]
+        for d in (standing, npc, conference, recalled)
+        if (m := extract(d)) is not None
+    }
+    assert also["h1"] == [("全国政协主席会议", 14, 33, "2025-03-09", ["王沪宁"])]
+    assert also["h2"] == [  # not the 第十九次会议 it decided to hold; the holder is the report's body
+        ("全国人大常委会委员长会议", 14, 52, "2025-10-24", ["赵乐际"]),
+        ("全国人大常委会委员长会议", 14, 53, "2025-10-24", ["赵乐际"]),
+    ]
+    assert also.get("h3", []) == [] and also.get("h4", []) == []  # a sitting of a conference; a meeting recalled
+    # they are counted with the others, once each
+    titled = report("h5", "2025-02-17", "赵乐际主持召开十四届全国人大常委会第五十二次委员长会议",
+                    "央视网消息（新闻联播）：十四届全国人大常委会第五十二次委员长会议17日在京举行。赵乐际委员长主持。")  # fmt: skip
+    a_docs, meetings = facts_of([npc, titled])
+    flat = [x for m in meetings for x in (m, *m.also)]
+    count = parse("2025年赵乐际主持了几次委员长会议？", kinds(flat), {"赵乐际"}, dt.date(2025, 12, 31))
+    from rag.many import compose
+
+    assert count is not None and "共有2次" in compose(count, flat, a_docs).text
