@@ -378,6 +378,8 @@ _DESCRIBED = re.compile(r"报告|稿|草案|纲要|《")
 # meetings held by video or telephone: their kinds leave this out (one series however it is held), their
 # names keep it; asked for by name, it is a filter of its own
 _MEDIUM = re.compile(r"视频会议|电视电话会议")
+# a meeting that documents are sent to (提请中央全会审议), not the one that sends them
+_TARGET = re.compile(r"(?:提请|提交|报请|提请给)[^，。？?]{2,16}?(?:审议|审批|讨论|批准)")
 _IN_PERSON = re.compile(r"亲自(?:到场|到会|出席)|到现场|现场出席|线下|实地出席")
 _BY_VIDEO = re.compile(r"以视频方式|通过视频|视频连线|线上|云上|视频会议|视频峰会")  # in the lead: not in person
 _ROLE_WORDS = {"presided": "主持", "reported": "作报告", "spoke": "讲话", "attended": "出席"}
@@ -431,7 +433,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         medium = "|".join(dict.fromkeys(m.removesuffix("会议") for m in media))
         kind, asked, family = None, "、".join(dict.fromkeys(media)), frozenset[str]()
     else:
-        kind, asked, family = _match_kind(asked_for, kinds)
+        kind, asked, family = _match_kind(_TARGET.sub(" ", asked_for), kinds)
     if during is not None and kind in (None, during[0]) and (part := _part_of(during[0], asked_for, kinds)):
         kind, asked, family = part, None, frozenset()  # 大会主席团 of 全国人大会议: 全国人大会议主席团会议
     if kind is None and asked is not None and _DESCRIBED.search(asked):
@@ -811,7 +813,7 @@ def _described(intent: Intent, groups: list[list[Meeting]], corpus_of: Callable[
     them when no word tells them apart, or when the question lists objects (the decisions filter those).
     A word weighs the more the fewer meetings write it (log N / n); a meeting is kept with half the
     weight of the best-described one (建议提案办理情况 for …办理全国人大代表建议和全国政协提案工作情况)."""
-    if intent.object_kind or not intent.description:
+    if (intent.object_kind and (intent.object_kind != "文件" or intent.qualifier)) or not intent.description:
         return groups
     corpus = corpus_of()
     documents = corpus.documents

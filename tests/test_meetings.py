@@ -1752,3 +1752,28 @@ def test_numbered_meetings_held_besides_the_one_reported_are_facts_too():
     from rag.many import compose
 
     assert count is not None and "共有2次" in compose(count, flat, a_docs).text
+
+
+def test_the_meeting_documents_are_sent_to_is_not_the_subject_and_documents_are_described():
+    from rag.many import compose
+
+    reports_ = [
+        report("t1", "2024-06-27", "中共中央政治局召开会议",
+               "央视网消息（新闻联播）：中共中央政治局6月27日召开会议，讨论《关于进一步全面深化改革的决定》稿，"
+               "决定根据这次会议讨论的意见进行修改后将文件稿提请二十届三中全会审议。中共中央总书记习近平主持会议。"),
+        report("t2", "2024-05-27", "中共中央政治局召开会议",
+               "央视网消息（新闻联播）：中共中央政治局5月27日召开会议，审议《新时代推动中部地区加快崛起的若干政策措施》。"
+               "中共中央总书记习近平主持会议。"),
+        report("t3", "2024-07-18", "中国共产党第二十届中央委员会第三次全体会议公报",
+               "央视网消息（新闻联播）：中国共产党第二十届中央委员会第三次全体会议，于2024年7月15日至18日在北京举行。"),
+        *[report(f"t{4 + i}", f"2024-{m:02d}-28", "中共中央政治局召开会议",
+                 f"央视网消息（新闻联播）：中共中央政治局{m}月28日召开会议，审议《{what}》。中共中央总书记习近平主持会议。")
+          for i, (m, what) in enumerate([(1, "关于加强基层治理的意见"), (2, "巡视工作条例"), (3, "关于教育强国的规划"),
+                                         (4, "关于区域发展的若干措施")])],
+    ]  # fmt: skip
+    docs, meetings = facts_of(reports_)
+    q = "中央政治局开会讨论准备提请中央全会审议的文件稿，资料里有哪几次？分别是什么文件？"
+    asked = parse(q, kinds(meetings), set(), TODAY)
+    assert asked is not None and asked.kind == "中共中央政治局会议"  # not the plenum the drafts go to
+    lines = compose(asked, meetings, docs).text.splitlines()
+    assert len(lines) == 2 and "全面深化改革的决定》" in lines[1]  # the meeting that says so, not every document
