@@ -59,6 +59,8 @@ SETS = {
     "dev 4": ROOT / "bench" / "questions_many_meetings_dev4.jsonl",
     "dev 5": ROOT / "bench" / "questions_many_meetings_dev5.jsonl",
     "dev 6": ROOT / "bench" / "questions_many_meetings_dev6.jsonl",
+    "dev 7": ROOT / "bench" / "questions_many_meetings_dev7.jsonl",
+    "dev 8": ROOT / "bench" / "questions_many_meetings_dev8.jsonl",
     "held-out": ROOT / "bench" / "questions_many_meetings_heldout.jsonl",
 }
 MEASURES = [
