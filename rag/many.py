@@ -1038,7 +1038,7 @@ def compose(
     lines: list[str] = []
     if intent.aggregate in ("first", "latest"):
         group = chosen[0] if intent.aggregate == "first" else chosen[-1]
-        m = group[0]
+        m = _closed_in(group) if intent.closing and not intent.opening else group[0]
         which = "第一次" if intent.aggregate == "first" else "最近一次"
         when = _when(group, intent.closing, intent.opening)
         held = "" if intent.closing or _DOCUMENT_NOUN.search(m.kind) else "召开"  # a document is not held
@@ -1068,7 +1068,7 @@ def compose(
             untold = []  # no report names its topic: list the meetings with what they did
         lines.append(f"资料中{scope}共有{len(chosen)}次的报道：" if counted else f"资料中{scope}有：")
         for i, g in enumerate([g for g in chosen if g not in untold], 1):
-            m = g[0]
+            m = _closed_in(g) if intent.closing and not intent.opening else g[0]
             about = next((x for x in g if x.topic), None) or next((x for x in g if x.decisions), m)
             when = _when(g, intent.closing, intent.opening)
             when = "" if when == _UNDATED else f"{when} "  # reports that name no day: not one line in each
@@ -1101,6 +1101,14 @@ def compose(
 _UNDATED = "日期不详"
 
 
+def _closed_in(group: Sequence[Meeting]) -> Meeting:
+    """The report of a meeting that gives the day it closed: one that writes its days (a communique: 于1月6日至
+    8日举行), else its last report (the closing), of those written after it was held."""
+    held = [m for m in group if not m.indirect] or list(group)
+    ranged = [m for m in held if m.end_date]
+    return max(ranged or held, key=lambda m: m.end_date or m.date or "")
+
+
 def _when(group: Sequence[Meeting], closing: bool = False, opening: bool = False) -> str:
     """A meeting's days (2023年2月26日至28日), or the day it closed when that is asked (2023年2月28日闭幕),
     or both days it opened and closed (2024年2月26日开幕，27日闭幕)."""
@@ -1111,7 +1119,8 @@ def _when(group: Sequence[Meeting], closing: bool = False, opening: bool = False
         start = group[0].date or days[0]
         return f"{format_cn(start)}开幕，{_short_after(start, days[-1])}闭幕" if days[-1] != start else format_cn(start)
     if closing:
-        return f"{format_cn(days[-1])}闭幕"
+        last = _closed_in(group)
+        return f"{format_cn(last.end_date or last.date or days[-1])}闭幕"
     start, end = group[0].date or days[0], group[0].end_date
     if not end or end == start:
         return format_cn(start)

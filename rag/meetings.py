@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "60"
+EXTRACTOR_VERSION = "61"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -250,7 +250,9 @@ def written_out(text: str) -> str:
 def _subject(text: str, start: int) -> str:
     """The organization that holds a meeting, written before its verb (``二十届中共中央政治局10月25日召开会议``)."""
     head = re.sub(r"(?:主持召开|召开|举行|进行)$", "", text[max(0, start - 30) : start])
-    head = re.sub(r"(?:\d{1,2}月)?\d{1,2}日(?:上午|下午|晚)?(?:在[\u4e00-\u9fff]{1,4})?$", "", head)
+    head = re.sub(
+        r"[，,]?于?(?:\d{4}年)?(?:\d{1,2}月)?\d{1,2}日(?:上午|下午|晚)?(?:在[\u4e00-\u9fff]{1,4})?$", "", head
+    )
     run = re.search(r"[\u4e00-\u9fff]+$", head)
     if run is None or not _ORG_END.search(run.group(0)):
         return ""
@@ -584,7 +586,8 @@ def extract(doc: Document) -> Meeting | None:
     lead_lo = lead_start(text)
     sentences = [m.span() for m in re.finditer(r"[^。！？\n]+[。！？]?", text[:1500]) if m.end() > lead_lo]
     title = written_out(doc.title)
-    title_mentions = [m for m in mentions(title, title=True) if m.held or not title[m.end :].strip(" ）)")]
+    # held, or ending the title (…第一次全体会议公报: the meeting's communique)
+    title_mentions = [m for m in mentions(title, title=True) if m.held or title[m.end :].strip(" ）)") in ("", "公报")]
     chosen: Mention | None = None
     lead = sentences[0] if sentences else (0, 0)
     for s, e in sentences[:3]:

@@ -1777,3 +1777,24 @@ def test_the_meeting_documents_are_sent_to_is_not_the_subject_and_documents_are_
     assert asked is not None and asked.kind == "中共中央政治局会议"  # not the plenum the drafts go to
     lines = compose(asked, meetings, docs).text.splitlines()
     assert len(lines) == 2 and "全面深化改革的决定》" in lines[1]  # the meeting that says so, not every document
+
+
+def test_the_day_a_meeting_closed_is_the_one_its_communique_writes_and_cited_there():
+    from rag.many import compose
+
+    plenum = [
+        report("p1", "2025-01-06", "二十届中央纪委四次全会在京开幕",
+               "央视网消息（新闻联播）：二十届中央纪委四次全会6日在北京开幕。"),
+        report("p2", "2025-01-08", "中国共产党第二十届中央纪律检查委员会第四次全体会议公报",
+               "央视网消息（新闻联播）：\n中国共产党第二十届中央纪律检查委员会第四次全体会议公报\n"
+               "中国共产党第二十届中央纪律检查委员会第四次全体会议，于2025年1月6日至8日在北京举行。"),
+        report("p3", "2025-01-11", "二十届中央纪委四次全会精神在各地引起反响",
+               "央视网消息（新闻联播）：二十届中央纪委四次全会11日在北京举行分组讨论。"),
+    ]  # fmt: skip
+    docs, meetings = facts_of(plenum)
+    assert {m.kind for m in meetings} == {"中央纪委全体会议"}  # the communique's title names it
+    asked = parse("新闻联播播发过哪几次二十届中央纪委全体会议公报？各次全会在哪天闭幕？", kinds(meetings), set(), TODAY)
+    assert asked is not None and asked.closing and not asked.opening
+    answer = compose(asked, meetings, docs)
+    assert "2025年1月8日闭幕" in answer.text  # the communique's last day, not a later report's
+    assert [c.doc_id for c in answer.citations][:1] == ["p2"]
