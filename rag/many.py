@@ -68,8 +68,8 @@ def _aggregate(q: str) -> str | None:
 _TOPIC_ASKED = re.compile(r"议题|主题|围绕什么|题目|就什么|就哪些")
 _TITLES_ASKED = re.compile(r"(?:讲话|演讲|报告|致辞)[^，。？?]{0,4}(?:题目|标题)")
 _OBJECT_ALIASES = {"行政法规": "条例", "法律": "法", "法规": "条例"}
-_JOINED_RUN = re.compile(r"(?:(?:和|及|与|、|以及)" + _OBJECT.pattern + ")*")
-_JOINED_OBJECTS = re.compile(r"(?:和|及|与|、|以及)" + _OBJECT.pattern)
+_JOINED_RUN = re.compile(r"(?:(?:和|及|与|、|以及)[\u4e00-\u9fff]{0,4}?" + _OBJECT.pattern + ")*")
+_JOINED_OBJECTS = re.compile(r"(?:和|及|与|、|以及)[\u4e00-\u9fff]{0,4}?" + _OBJECT.pattern)
 
 
 @dataclass(frozen=True)
@@ -953,10 +953,16 @@ def _decisions(intent: Intent, m: Meeting) -> list[Decision]:
                 and (intent.verb in (None, "通过", "审议") or d.verb == intent.verb)
             )
         )
-        and (intent.qualifier is None or _share(intent.qualifier, d.text) >= 0.5)
+        and (intent.qualifier is None or _share(_qualifier_for(intent, d), d.text) >= 0.5)
         and not any(w in d.text for w in intent.excluded)
     ]
     return list({d.text: d for d in wanted}.values())
+
+
+def _qualifier_for(intent: Intent, d: Decision) -> str:
+    """The question's qualifier for ``d``'s kind of object: 行动方案 reads 行动计划 for a 计划 (哪些行动方案和行动计划)."""
+    q, kind = intent.qualifier or "", intent.object_kind or ""
+    return q[: -len(kind)] + d.kind if kind and d.kind in intent.also_kinds and q.endswith(kind) else q
 
 
 def _ratifies(d: Decision, kinds: Sequence[str | None] = ("",)) -> bool:

@@ -1706,6 +1706,21 @@ def test_several_kinds_of_object_and_treaties_ratified_by_a_decision():
     assert both is not None and (both.object_kind, both.also_kinds) == ("条例", ("规定",))
     listed = compose(both, meetings, docs).text
     assert "规定（试行）》" in listed and "巡视工作条例》" in listed
+    plans = parse("2024年国务院常务会议审议通过了哪些行动方案和行动计划？", {"国务院常务会议": 9}, set(), TODAY)
+    assert plans is not None and (plans.object_kind, plans.qualifier, plans.also_kinds) == (
+        "方案",
+        "行动方案",
+        ("计划",),
+    )
+    from rag.many import _decisions
+    from rag.meetings import Decision, Meeting
+
+    council = Meeting("x", "国务院常务会议", "国务院常务会议", "2024-08-25", decisions=(
+        Decision("审议通过", "《医药工业高质量发展行动计划（2023—2025年）》", "计划", 0, 1),
+        Decision("审议通过", "《全国农业普查方案》", "方案", 2, 3),
+        Decision("审议通过", "《空气质量持续改善行动计划》", "计划", 4, 5),
+    ))  # fmt: skip
+    assert [d.text[1:5] for d in _decisions(plans, council)] == ["医药工业", "空气质量"]  # 行动…, not 普查方案
     treaties = parse("2024年人大常委会批准了跟哪些国家的引渡条约？", kinds(meetings), set(), TODAY)
     assert treaties is not None and treaties.qualifier == "引渡条约"  # whose they are is what is asked
     lines = compose(treaties, meetings, docs).text.splitlines()
