@@ -495,7 +495,9 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         mentioned = title.group(1)  # 讨论《政府工作报告》稿的会议有几次: the reports that name it
     if kind and obj and _DOCUMENT_NOUN.search(kind) and kind.endswith(obj):
         obj = qualifier = None  # 哪几年的政府工作报告: the documents of the series are asked for, not their objects
-    if aggregate == "list" and not (obj or span or person or mentioned or who_only or re.search(r"都|各次|历次", q)):
+    if aggregate == "list" and not (
+        obj or span or person or mentioned or who_only or re.search(r"都|各次|历次|哪几次", q)
+    ):
         return None  # 会议指出要加强哪些方面: a question about one meeting's content
     several = span is not None or re.search(r"都|历次|各次", q) is not None  # 2023年…国常会上，都听取了哪些
     if _ONE_MEETING.search(q) or (not several and re.search(r"(?<![大全])会上", q)):
@@ -535,7 +537,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         who_only=who_only, besides=besides, in_person=_IN_PERSON.search(q) is not None,
         others=tuple(names[1:]) if role else (), words=_other_words(asked_for, said_of, kind),
         during=during, during_text=bound, excluded=excluded, titles=titles,
-        description=(described := _description(_WHO_CLAUSE.sub(" ", asked_for) if who else asked_for, said_of, kind)),
+        description=(described := _description(_ASIDE_WORDS.sub(" ", _WHO_CLAUSE.sub(" ", asked_for) if who else asked_for), said_of, kind)),
         phrases=_phrases_of(described, asked_for),
     )  # fmt: skip
 
@@ -543,6 +545,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
 # asking who: 谁, 哪位, 哪些领导同志 (the set of people: only meetings that had someone so)
 _WHO = re.compile(r"谁|哪一?位|(哪些|哪几位)[^，。？?]{0,6}?(?:领导|同志|人士|负责人)")
 _BESIDES = r"除了?|除去"
+_ASIDE_WORDS = re.compile(r"[（(][^）)]{1,12}[）)]")  # 督查（督查调研）: words in brackets, another way to say it
 _WHO_CLAUSE = re.compile(r"[^，,。？?；;]*(?:谁|哪一?位|哪些|哪几位)[^，,。？?；;]*")  # described by the role asked
 
 

@@ -1813,3 +1813,22 @@ def test_the_day_a_meeting_closed_is_the_one_its_communique_writes_and_cited_the
     answer = compose(asked, meetings, docs)
     assert "2025年1月8日闭幕" in answer.text  # the communique's last day, not a later report's
     assert [c.doc_id for c in answer.citations][:1] == ["p2"]
+
+
+def test_which_meetings_did_something_and_words_in_brackets_are_another_way_to_say_it():
+    from rag.many import compose
+
+    agenda = [
+        ("2023-09-20", "听取推动经济持续回升向好督查调研情况汇报"),
+        ("2023-12-01", "听取推动高质量发展综合督查情况汇报"),
+        ("2024-02-02", "研究优化营商环境有关工作"),
+        ("2024-03-01", "研究设备更新有关工作"),
+        ("2024-04-12", "研究新质生产力有关举措"),
+        ("2024-05-17", "研究稳定农业生产的政策措施"),
+        ("2024-06-21", "部署防汛抗旱工作"),
+    ]
+    docs, meetings = facts_of(state_council("u", agenda))
+    q = "国务院常务会议哪几次听取了督查（督查调研）情况的汇报？分别督查的是什么？"
+    asked = parse(q, kinds(meetings), set(), TODAY)
+    assert asked is not None and "调研" not in asked.description  # 哪几次: the meetings, whatever the window
+    assert [c.doc_id for c in compose(asked, meetings, docs).citations] == ["u0", "u1"]
