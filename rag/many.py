@@ -104,6 +104,7 @@ class Intent:
     phrases: tuple[str, ...] = ()  # description words written together: 重点工作分工
     who: str | None = None  # the role whose people the question asks for: 分别是谁主持的 (presided)
     in_person: bool = False  # 亲自到场, 到现场, 线下: not the meetings attended by video
+    anniversary: str | None = None  # 诞辰100周年, 成立80周年: what the meetings' names must write
     who_only: bool = False  # only meetings that had someone in that role: 哪些领导同志作过报告
     besides: tuple[str, ...] = ()  # people the question sets aside: 除了丁薛祥，还有哪些…作过报告
 
@@ -380,6 +381,7 @@ _DESCRIBED = re.compile(r"报告|稿|草案|纲要|《")
 _MEDIUM = re.compile(r"视频会议|电视电话会议")
 # a meeting that documents are sent to (提请中央全会审议), not the one that sends them
 _TARGET = re.compile(r"(?:提请|提交|报请|提请给)[^，。？?]{2,16}?(?:审议|审批|讨论|批准)")
+_ANNIVERSARY = re.compile(r"\d+周年")
 _IN_PERSON = re.compile(r"亲自(?:到场|到会|出席)|到现场|现场出席|线下|实地出席")
 _BY_VIDEO = re.compile(r"以视频方式|通过视频|视频连线|线上|云上|视频会议|视频峰会")  # in the lead: not in person
 _ROLE_WORDS = {"presided": "主持", "reported": "作报告", "spoke": "讲话", "attended": "出席"}
@@ -535,6 +537,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         aggregate, kind, span, person, verb, obj, asked_kind=asked, term=term, session=session, qualifier=qualifier,
         topic=topic, closing=closing, opening=opening, also_kinds=also, role=role, mentioned=mentioned, family=family, medium=medium, who=who,
         who_only=who_only, besides=besides, in_person=_IN_PERSON.search(q) is not None,
+        anniversary=(years.group(0) if (years := _ANNIVERSARY.search(q)) else None),
         others=tuple(names[1:]) if role else (), words=_other_words(asked_for, said_of, kind),
         during=during, during_text=bound, excluded=excluded, titles=titles,
         description=(described := _description(_ASIDE_WORDS.sub(" ", _WHO_CLAUSE.sub(" ", asked_for) if who else asked_for), said_of, kind)),
@@ -773,6 +776,7 @@ def select(
         and (intent.session is None or m.session == intent.session)
         and (intent.mentioned is None or (documents is not None and intent.mentioned in documents[m.doc_id].text))
         and (intent.medium is None or re.search(intent.medium, m.name) is not None)
+        and (intent.anniversary is None or intent.anniversary in m.name or m.name.count("周年") == 0)
     ]
     groups = _grouped(out)
     if intent.in_person and documents is not None:  # 亲自到场: not those whose every report says by video

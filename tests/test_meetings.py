@@ -1832,3 +1832,18 @@ def test_which_meetings_did_something_and_words_in_brackets_are_another_way_to_s
     asked = parse(q, kinds(meetings), set(), TODAY)
     assert asked is not None and "调研" not in asked.description  # 哪几次: the meetings, whatever the window
     assert [c.doc_id for c in compose(asked, meetings, docs).citations] == ["u0", "u1"]
+
+
+def test_an_anniversary_asked_is_one_the_meetings_name_writes():
+    from rag.many import select
+
+    honoured = [("2024-11-01", "叶选平同志", 100), ("2025-06-13", "陈云同志", 120), ("2025-08-05", "任建新同志", 100)]
+    reports_ = [
+        report(f"a{i}", date, f"纪念{who}诞辰{n}周年座谈会在京举行",
+               f"央视网消息（新闻联播）：纪念{who}诞辰{n}周年座谈会{int(date[-2:])}日在京举行。王沪宁出席座谈会。")
+        for i, (date, who, n) in enumerate(honoured)
+    ]  # fmt: skip
+    docs, meetings = facts_of(reports_)
+    asked = parse("王沪宁出席过哪些纪念人物诞辰100周年的座谈会？", kinds(meetings), {"王沪宁"}, dt.date(2026, 1, 1))
+    assert asked is not None and asked.anniversary == "100周年"
+    assert [g[0].doc_id for g in select(asked, meetings, docs)] == ["a0", "a2"]  # not the 120th
