@@ -25,6 +25,7 @@ from functools import lru_cache
 from .dates import Window, cn_number, date_hints, format_cn, window, within
 from .meetings import (
     ASIDES,
+    CONVEYED,
     GATHERINGS,
     NUMERALS,
     PASSED_VERBS,
@@ -384,6 +385,8 @@ _TARGET = re.compile(r"(?:提请|提交|报请|提请给)[^，。？?]{2,16}?(?:
 _ANNIVERSARY = re.compile(r"\d+周年")
 _IN_PERSON = re.compile(r"亲自(?:到场|到会|出席)|到现场|现场出席|线下|实地出席")
 _BY_VIDEO = re.compile(r"以视频方式|通过视频|视频连线|线上|云上|视频会议|视频峰会")  # in the lead: not in person
+_INSTRUCTED = r"[^，。；]{0,30}?重要(?:指示|批示)"  # 习近平近日就服务业发展作出重要指示: never given in person
+_CONVEYED_WITHIN = 400  # characters of a report where a speech studied at the meeting is said (会上传达了…)
 _ROLE_WORDS = {"presided": "主持", "reported": "作报告", "spoke": "讲话", "attended": "出席"}
 _MENTIONED = re.compile(
     r"(?:提到|提及|谈到|讲到|写入|写进|出现)(?:了|过)?(?:[“\"]([^”\"]{1,20})[”\"]|([\u4e00-\u9fff]{2,12}?)(?:的|[？?，,]|$))"
@@ -526,7 +529,9 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     closing = re.search(r"闭幕|闭会|结束", q) is not None
     opening = closing and re.search(r"开幕|开始", q) is not None
     role = None
-    if person is not None and (after := re.search(re.escape(person) + r"[^，。？]{0,24}", q)):
+    if person is not None and CONVEYED.match(q, q.find(person) + len(person)):
+        role = "conveyed"  # 学习贯彻习近平总书记重要讲话精神: a speech given elsewhere, studied at the meetings
+    elif person is not None and (after := re.search(re.escape(person) + r"[^，。？]{0,24}", q)):
         role = next((name for name, verbs in ROLE_VERBS if verbs.search(after.group(0))), None)
         if re.search(r"(?:出席|参加)(?:或|或者|和|、)主持|主持(?:或|或者|和|、)(?:出席|参加)", after.group(0)):
             role = "attended"  # 出席或主持的: either (who presided attended)
@@ -921,6 +926,9 @@ def _restarts(before: Meeting, m: Meeting) -> bool:
 
 
 def _with_person(intent: Intent, m: Meeting, documents: Mapping[str, Document] | None) -> bool:
+    if intent.role == "conveyed":  # the report's lead says the meeting studied the person's speech
+        text = documents[m.doc_id].text[: max(m.lead[1], _CONVEYED_WITHIN)] if documents is not None else ""
+        return any(re.search(re.escape(p) + f"(?:{CONVEYED.pattern}|{_INSTRUCTED})", text) for p in intent.people)
     if intent.role is not None or documents is None:  # who presided attended too
         roles = ("attended", "presided") if intent.role == "attended" else (intent.role,)
         if any(p.name in intent.people and p.role in roles for p in m.people):

@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "61"
+EXTRACTOR_VERSION = "63"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -413,12 +413,18 @@ def _people(text: str, lo: int, hi: int, known: tuple[Person, ...]) -> tuple[Per
             stop = spans[last + 1][0] if last + 1 < len(spans) else len(sent)
             said = _SAME_SUBJECT.match(sent, spans[last][1], stop)  # …出席开幕式，并发表主旨演讲: the same person
             after = said.group(0) if said else ""
+            if CONVEYED.match(after):
+                continue  # 传达学习习近平总书记重要讲话精神: a speech given elsewhere, conveyed here
             for role, verbs in ROLE_VERBS[1:]:  # who presided: `_presider`
                 if verbs.search(after) and not any(p.name == sent[a:b] and p.role == role for p in (*known, *out)):
                     out.append(Person(sent[a:b], role, at + a, at + b))
     return tuple(out)
 
 
+# a speech or instruction given elsewhere, conveyed or studied: 习近平总书记在…座谈会上的重要讲话, 关于…的重要指示
+CONVEYED = re.compile(
+    r"(?:同志)?(?:总书记|主席|总理)?(?:的|关于[^，。；]{0,30}的|在[^，。；]{0,40}?上的)?重要(?:讲话|指示|批示|论述|文章)"
+)
 _SAME_SUBJECT = re.compile(r"[^，；]*(?:[，；](?:并|还|同时)[^，；]*)*")
 _NOT_A_NAME = re.compile(r"[会议团委]|亲自|新区")  # characters of bodies and meetings, words a tagger took for names
 # a report or speech given under its title, anywhere in a report: 李希代表…常务委员会作题为《…》的工作报告

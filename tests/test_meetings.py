@@ -1847,3 +1847,29 @@ def test_an_anniversary_asked_is_one_the_meetings_name_writes():
     asked = parse("王沪宁出席过哪些纪念人物诞辰100周年的座谈会？", kinds(meetings), {"王沪宁"}, dt.date(2026, 1, 1))
     assert asked is not None and asked.anniversary == "100周年"
     assert [g[0].doc_id for g in select(asked, meetings, docs)] == ["a0", "a2"]  # not the 120th
+
+
+def test_a_speech_conveyed_at_a_meeting_is_not_given_there():
+    from rag.many import select
+
+    conveyed = report(
+        "w1", "2025-05-09", "李强主持召开国务院常务会议",
+        "央视网消息（新闻联播）：国务院总理李强5月9日主持召开国务院常务会议，学习贯彻习近平总书记在部分省区市座谈会上的重要讲话精神。",
+    )  # fmt: skip
+    instructed = report(
+        "w2", "2026-04-08", "李强出席全国服务业大会并讲话",
+        "央视网消息（新闻联播）：习近平近日就服务业发展作出重要指示。全国服务业大会4月7日至8日在京召开。会上传达了习近平重要指示。"
+        "李强出席会议并讲话。",
+    )  # fmt: skip
+    spoken = report(
+        "w3", "2024-12-12", "中央经济工作会议在北京举行",
+        "央视网消息（新闻联播）：中央经济工作会议12月11日至12日在北京举行。习近平出席会议并发表重要讲话。",
+    )  # fmt: skip
+    docs, meetings = facts_of([conveyed, instructed, spoken])
+    roles = {m.doc_id: {(p.name, p.role) for p in m.people} for m in meetings}
+    assert ("习近平", "spoke") not in roles["w1"] and ("习近平", "spoke") in roles["w3"]
+    assert ("李强", "spoke") in roles["w2"]
+    q = "2025年的国常会里，哪几次是专门学习贯彻习近平总书记重要讲话精神的？"
+    asked = parse(q, kinds(meetings), {"习近平", "李强"}, dt.date(2025, 12, 31))
+    assert asked is not None and asked.role == "conveyed"
+    assert [g[0].doc_id for g in select(asked, meetings, docs)] == ["w1"]
