@@ -1531,7 +1531,9 @@ def test_announced_and_arrival_reports_do_not_date_a_meeting_and_asides_stay_in_
     )
     held_32 = extract(handover)
     assert held_32 is not None and (held_32.session, held_32.date) == (32, "2025-11-01")
-    assert [m.name for m in mentions("30年前，各方召开了首次海湾合作论坛。")] == ["海湾合作论坛"]
+    assert [m.name for m in mentions("30年前，各方召开了首次海湾合作论坛。")] == ["首次海湾合作论坛"]  # not 了首次…
+    assert normalize_kind("首次海湾合作论坛")[0] == "海湾合作论坛"
+    assert normalize_kind("中美经贸磋商机制首次会议")[0] == "中美经贸磋商机制首次会议"  # a name of its own
     # meeting the guests of a forum is not the forum held: its day is the forum's report's
     guests = report("f10", "2026-03-25", "王一会见出席海湾合作论坛2026年年会的外方代表",
                     "央视网消息（新闻联播）：国务院总理王一25日在青岛会见出席海湾合作论坛2026年年会的外方代表。")  # fmt: skip
