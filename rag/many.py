@@ -505,7 +505,8 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     ):
         return None  # 会议指出要加强哪些方面: a question about one meeting's content
     several = span is not None or re.search(r"都|历次|各次", q) is not None  # 2023年…国常会上，都听取了哪些
-    if _ONE_MEETING.search(q) or (not several and re.search(r"(?<![大全])会上", q)):
+    at_one = aggregate == "list" and not several and re.search(r"(?<![大全年峰])会上", q)  # not 年会上: a series
+    if _ONE_MEETING.search(q) or at_one:
         return None  # at one meeting
     if _AT_THE_MEETING.search(q) and aggregate == "list" and not re.search(r"哪些|哪几|都|历次|各次|列出", q):
         return None  # 2023年初…国常会上，“米袋子”和“菜篮子”分别要落实什么: 分别 of the things one meeting said

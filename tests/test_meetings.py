@@ -1875,3 +1875,12 @@ def test_a_speech_conveyed_at_a_meeting_is_not_given_there():
     asked = parse(q, kinds(meetings), {"习近平", "李强"}, dt.date(2025, 12, 31))
     assert asked is not None and asked.role == "conveyed"
     assert [g[0].doc_id for g in select(asked, meetings, docs)] == ["w1"]
+
+
+def test_at_a_forums_yearly_meeting_is_a_series_not_one_meeting():
+    known = {"博鳌亚洲论坛": 8, "国务院常务会议": 90}
+    latest = parse("韩正最近一次在博鳌亚洲论坛年会上发表主旨演讲是哪天？", known, {"韩正"}, TODAY)
+    assert latest is not None and latest.aggregate == "latest" and latest.role == "spoke"
+    # 会上 with 分别 and no window is still one meeting's content
+    one = parse("李克强主持的国常会上，“米袋子”和“菜篮子”分别要落实什么负责制？", known, {"李克强"}, TODAY)
+    assert one is None
