@@ -43,7 +43,7 @@ from .meetings import (
     written_out,
 )
 from .normalize import normalize
-from .tokenize import expand_aliases, is_token, jieba_words
+from .tokenize import HOLDER_CLASSES, expand_aliases, is_token, jieba_words
 from .types import Answer, Citation, Document, Quote
 
 _AGGREGATES = (
@@ -164,6 +164,8 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
             shared = next((n for n in range(min(len(each), len(b)), 0, -1) if each.endswith(b[:n])), 0)
             return max(holders, key=lambda k: kinds[k]), each + b[shared:], frozenset(holders)
         return best, None, frozenset()
+    if members := _holders_named(q, canon):  # 各民主党派…全国代表大会: each member's
+        return max(members[1], key=lambda k: (kinds[k], len(k))), members[0], frozenset(members[1])
     written = [_clean(m.name) for m in mentions(q)]
     written = [w for w in written if len(w) >= 3 and not _ASKING.search(w)]
     if not written and (held := _HOLDER.search(q)):  # 中央全面依法治国委员会2024年召开的会议
@@ -216,6 +218,28 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
 _CLASS_WORD = re.compile(r"(?:老一辈|党和国家)?(?:领导)?(?:人物|老同志|同志|领导人|先生)")
 _CLASS_BEFORE = re.compile(r"[\u4e00-\u9fff]{1,4}$")
 _CLASS_AFTER = re.compile(rf"(?:的)?([\u4e00-\u9fff0-9]{{1,14}}?(?:座谈会|纪念会|大会|会议|{GATHERINGS}))")
+
+
+_CLASS_NOUN = re.compile(r"[^，。？?]{0,16}?(代表大会|代表会议|大会|中央全会|全会|座谈会|会议)")
+
+
+def _holders_named(q: str, canon: Mapping[str, str]) -> tuple[str, list[str]] | None:
+    """The kinds of the members of a class of holders that the question names before a meeting noun
+    (各民主党派开全国代表大会: 民革…, 民盟…, 九三学社…代表大会), with the phrase as written; None when none."""
+    for cls, members in HOLDER_CLASSES.items():
+        at = q.find(cls)
+        if at < 0 or (noun := _CLASS_NOUN.match(q, at + len(cls))) is None:
+            continue
+        said = _canon(noun.group(0))
+        end = "代表大会" if noun.group(1) == "代表大会" else _canon(noun.group(1))
+        wanted = [w for w in ("周年", "代表", "成立", "创建") if w in said]
+        family = [
+            k for k, c in canon.items()
+            if c.endswith(end) and any(m in c for m in members) and all(w in c for w in wanted if w != "成立" and w != "创建")
+        ]  # fmt: skip
+        if family:
+            return q[at : noun.end()], family
+    return None
 
 
 def _class_named(q: str) -> tuple[str, str, str] | None:

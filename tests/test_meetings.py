@@ -1884,3 +1884,25 @@ def test_at_a_forums_yearly_meeting_is_a_series_not_one_meeting():
     # 会上 with 分别 and no window is still one meeting's content
     one = parse("李克强主持的国常会上，“米袋子”和“菜篮子”分别要落实什么负责制？", known, {"李克强"}, TODAY)
     assert one is None
+
+
+def test_a_class_of_holders_names_each_members_meetings():
+    congresses = [
+        ("2022-12-07", "中国农工民主党第十七次全国代表大会", "李强"),
+        ("2022-12-08", "中国国民党革命委员会第十四次全国代表大会", "蔡奇"),
+        ("2022-12-19", "九三学社第十二次全国代表大会", "王沪宁"),
+        ("2022-12-11", "中国工商业联合会第十三次全国代表大会", "李强"),
+    ]
+    reports_ = [
+        report(f"m{i}", date, f"{name}在京开幕", f"央视网消息（新闻联播）：{name}{int(date[-2:])}日在京开幕。{who}代表中共中央致贺词。")
+        for i, (date, name, who) in enumerate(congresses)
+    ]  # fmt: skip
+    reports_.append(report("m9", "2022-10-16", "中国共产党第二十次全国代表大会开幕",
+                           "央视网消息（新闻联播）：中国共产党第二十次全国代表大会16日在京开幕。"))  # fmt: skip
+    docs, meetings = facts_of(reports_)
+    from rag.many import compose
+
+    asked = parse("2022年底各民主党派开全国代表大会，分别是哪天开幕的？", kinds(meetings), set(), TODAY)
+    assert asked is not None and len(asked.family) == 3  # the parties' congresses: not 工商联's, not the 中共's
+    cited = {c.doc_id for c in compose(asked, meetings, docs).citations}
+    assert cited == {"m0", "m1", "m2"}
