@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "64"
+EXTRACTOR_VERSION = "65"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -270,6 +270,19 @@ _FORMAL = (
     (re.compile(rf"第?([{NUMERALS}]+)届全国人民代表大会常务委员会"), r"\1届全国人大常委会"),
     (re.compile(r"全国人民代表大会常务委员会"), "全国人大常委会"),
     (re.compile(r"(?:中国共产党|中共)?(第?[一二三四五六七八九十]+届)?中央纪律检查委员会"), r"\1中央纪委"),
+    # the parties' formal names, as their short ones: 台湾民主自治同盟 is 台盟
+    *(
+        (re.compile(formal), short)
+        for formal, short in (
+            ("中国国民党革命委员会", "民革"),
+            ("中国民主同盟", "民盟"),
+            ("中国民主建国会", "民建"),
+            ("中国民主促进会", "民进"),
+            ("中国农工民主党", "农工党"),
+            ("中国致公党", "致公党"),
+            ("台湾民主自治同盟", "台盟"),
+        )
+    ),  # fmt: skip
     (re.compile(r"中央纪委([一二三四五六七八九十]+次)?全会"), r"中央纪委\1全体会议"),
 )
 

@@ -732,6 +732,8 @@ def test_formal_names_of_the_national_bodies_and_a_role_after_a_comma():
     assert normalize_kind("中国共产党第二十届中央纪律检查委员会第二次全体会议") == ("中央纪委全体会议", 20, 2)
     assert normalize_kind("二十届中央纪委三次全会") == ("中央纪委全体会议", 20, 3)
     assert normalize_kind("十九届中央纪委第七次全体会议") == ("中央纪委全体会议", 19, 7)
+    # a party's formal name and its short one: one series (台盟第十一次全盟代表大会)
+    assert normalize_kind("台湾民主自治同盟第十一次全盟代表大会") == normalize_kind("台盟第十一次全盟代表大会")
     first = parse("王沪宁当全国政协主席后，头一回主持主席会议是哪天？", {"全国政协主席会议": 30}, {"王沪宁"}, TODAY)
     assert first is not None and first.role == "presided" and first.aggregate == "first"
 
