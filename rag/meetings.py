@@ -264,25 +264,23 @@ def _subject(text: str, start: int) -> str:
 
 
 _PLENUM = re.compile(r"([一二三四五六七八九十])中全会$")
+# the parties' formal names, as their short ones: 台湾民主自治同盟 is 台盟
+_PARTIES = (
+    ("中国国民党革命委员会", "民革"),
+    ("中国民主同盟", "民盟"),
+    ("中国民主建国会", "民建"),
+    ("中国民主促进会", "民进"),
+    ("中国农工民主党", "农工党"),
+    ("中国致公党", "致公党"),
+    ("台湾民主自治同盟", "台盟"),
+)
 # The formal names of the national bodies, as their short ones: 政协第十四届全国委员会 is 全国政协十四届
 _FORMAL = (
     (re.compile(rf"(?:中国人民政治协商会议|政协)第?([{NUMERALS}]+)届全国委员会"), r"全国政协\1届"),
     (re.compile(rf"第?([{NUMERALS}]+)届全国人民代表大会常务委员会"), r"\1届全国人大常委会"),
     (re.compile(r"全国人民代表大会常务委员会"), "全国人大常委会"),
     (re.compile(r"(?:中国共产党|中共)?(第?[一二三四五六七八九十]+届)?中央纪律检查委员会"), r"\1中央纪委"),
-    # the parties' formal names, as their short ones: 台湾民主自治同盟 is 台盟
-    *(
-        (re.compile(formal), short)
-        for formal, short in (
-            ("中国国民党革命委员会", "民革"),
-            ("中国民主同盟", "民盟"),
-            ("中国民主建国会", "民建"),
-            ("中国民主促进会", "民进"),
-            ("中国农工民主党", "农工党"),
-            ("中国致公党", "致公党"),
-            ("台湾民主自治同盟", "台盟"),
-        )
-    ),  # fmt: skip
+    *((re.compile(formal), short) for formal, short in _PARTIES),
     (re.compile(r"中央纪委([一二三四五六七八九十]+次)?全会"), r"中央纪委\1全体会议"),
 )
 
