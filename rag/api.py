@@ -603,7 +603,8 @@ class _Scope:
 
     @classmethod
     def of(cls, documents: Mapping[str, Document], meetings: Sequence[Meeting]) -> _Scope:
-        kept = [x for m in meetings if m.doc_id in documents for x in (m, *m.also)]  # and those held besides
+        # each meeting once, those held besides the one a document reports in their own right
+        kept = [x for m in meetings if m.doc_id in documents for x in (replace(m, also=()), *m.also)]
         records = [*kept, *many.document_series(documents)]
         people = frozenset(p.name for m in kept for p in m.people)
         return cls(documents, kept, records, meeting_kinds(kept), people, meeting_kinds(records))

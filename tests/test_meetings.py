@@ -1773,6 +1773,23 @@ def test_numbered_meetings_held_besides_the_one_reported_are_facts_too():
     assert count is not None and "共有2次" in compose(count, flat, a_docs).text
 
 
+def test_meetings_held_besides_are_browsed_once_each(tmp_path, embedder):
+    npc = report(
+        "b1", "2025-10-24", "十四届全国人大常委会第十八次会议在京举行",
+        "央视网消息（新闻联播）：十四届全国人大常委会第十八次会议24日在北京举行。赵乐际委员长主持。\n"
+        "24日下午，赵乐际委员长分别主持召开第52次、第53次委员长会议，审议有关决定草案。",
+    )  # fmt: skip
+    line = {"id": npc.doc_id, "date": npc.date, "title": npc.title, "content": npc.text}
+    (tmp_path / "r.jsonl").write_text(json.dumps(line, ensure_ascii=False), encoding="utf-8")
+    a = Assistant.build([tmp_path / "r.jsonl"], tmp_path / "index", embedder=embedder)
+    found = a.meetings()
+    assert [(m.kind, m.session) for m in found] == [
+        ("全国人大常委会会议", 18), ("全国人大常委会委员长会议", 52), ("全国人大常委会委员长会议", 53)
+    ]  # fmt: skip
+    assert all(m.also == () for m in found)  # not again inside the report's own
+    assert [m.session for m in a.meetings("委员长会议", person="赵乐际")] == [52, 53]
+
+
 def test_the_meeting_documents_are_sent_to_is_not_the_subject_and_documents_are_described():
     from rag.many import compose
 
