@@ -476,7 +476,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         return None  # 赵乐际同列席常委会会议的代表座谈: not the name of a meeting; the passages may tell
     if kind is None and asked is None and person is None:
         return None
-    verb = next((name for name, pattern in _VERBS if pattern.search(q)), None)
+    verb = next((name for name, pattern in _VERBS if pattern.search(_TARGET.sub(" ", q))), None)  # not 提请…审议
     obj = qualifier = None
     also: tuple[str, ...] = ()
     after_verb = r"(?:审议通过|原则通过|表决通过|通过|审议|部署|研究|听取|核准|批准)[了过]?(?:哪些|哪几[项部个]?)?"
@@ -525,7 +525,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     if kind and obj and _DOCUMENT_NOUN.search(kind) and kind.endswith(obj):
         obj = qualifier = None  # 哪几年的政府工作报告: the documents of the series are asked for, not their objects
     if aggregate == "list" and not (
-        obj or span or person or mentioned or who_only or re.search(r"都|各次|历次|哪几次", q)
+        obj or span or person or mentioned or who_only or re.search(r"都|各次|历次|哪几[次批回]", q)
     ):
         return None  # 会议指出要加强哪些方面: a question about one meeting's content
     several = span is not None or re.search(r"都|历次|各次", q) is not None  # 2023年…国常会上，都听取了哪些

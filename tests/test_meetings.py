@@ -1811,6 +1811,10 @@ def test_the_meeting_documents_are_sent_to_is_not_the_subject_and_documents_are_
     q = "中央政治局开会讨论准备提请中央全会审议的文件稿，资料里有哪几次？分别是什么文件？"
     asked = parse(q, kinds(meetings), set(), TODAY)
     assert asked is not None and asked.kind == "中共中央政治局会议"  # not the plenum the drafts go to
+    sent = parse(
+        "人大常委会决定把法律草案提请全国人民代表大会审议的，资料里有哪几批？", {"全国人大常委会会议": 40}, set(), TODAY
+    )
+    assert sent is not None and sent.verb is None  # 提请…审议 is what the plenum is to do, not the meetings asked about
     lines = compose(asked, meetings, docs).text.splitlines()
     assert len(lines) == 2 and "全面深化改革的决定》" in lines[1]  # the meeting that says so, not every document
 
