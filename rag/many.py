@@ -405,13 +405,20 @@ _DESCRIBED = re.compile(r"报告|稿|草案|纲要|《")
 # names keep it; asked for by name, it is a filter of its own
 _MEDIUM = re.compile(r"视频会议|电视电话会议")
 # a meeting that documents are sent to (提请中央全会审议), not the one that sends them
-_TARGET = re.compile(r"(?:提请|提交|报请|提请给)[^，。？?]{2,16}?(?:审议|审批|讨论|批准)")
-_ANNIVERSARY = re.compile(r"\d+周年")
+_TARGET = re.compile(r"(?:提请|提交|报请)[^，。？?]{2,16}?(?:审议|审批|讨论|批准)")
+_ANNIVERSARY = re.compile(rf"([{NUMERALS}]+)周年")
 _IN_PERSON = re.compile(r"亲自(?:到场|到会|出席)|到现场|现场出席|线下|实地出席")
 _BY_VIDEO = re.compile(r"以视频方式|通过视频|视频连线|线上|云上|视频会议|视频峰会")  # in the lead: not in person
 _INSTRUCTED = r"[^，。；]{0,30}?重要(?:指示|批示)"  # 习近平近日就服务业发展作出重要指示: never given in person
-_CONVEYED_WITHIN = 400  # characters of a report where a speech studied at the meeting is said (会上传达了…)
-_ROLE_WORDS = {"presided": "主持", "reported": "作报告", "spoke": "讲话", "attended": "出席"}
+_STUDIED = r"(?:会议|会上)[^。]{0,12}(?:传达|学习|贯彻)[^。]{0,6}"  # at the meeting: not a speech given there
+_CONVEYED_WITHIN = 1000  # characters of a report where a speech studied at the meeting is said (会上传达了…)
+_ROLE_WORDS = {
+    "presided": "主持",
+    "reported": "作报告",
+    "spoke": "讲话",
+    "attended": "出席",
+    "conveyed": "重要讲话或指示精神",
+}
 _MENTIONED = re.compile(
     r"(?:提到|提及|谈到|讲到|写入|写进|出现)(?:了|过)?(?:[“\"]([^”\"]{1,20})[”\"]|([\u4e00-\u9fff]{2,12}?)(?:的|[？?，,]|$))"
 )
@@ -485,7 +492,8 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     )
     if m and who and _WHO.search(m.group(0)):
         m = None  # 哪些领导同志作过报告: the people are asked for, not the reports
-    if m and m.group(2) == "意见" and re.search(r"就(?:什么|哪些)[^，。？?]{0,6}(?:听取|征求)", q):
+    consulted = re.search(r"就(?:什么|哪些)[^，。？?]{0,6}(?:听取|征求)", q) is not None
+    if m and m.group(2) == "意见" and consulted:
         m = None  # 就什么听取意见: what they were consulted on, not documents called 意见
     if m and re.match(r"的[\u4e00-\u9fff]{2}", q[m.end() :]):
         return None  # 哪几部法律的执法检查: the laws are not what is asked for; the passages may tell
@@ -504,6 +512,8 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         if qualifier and "“" not in written and len(qualifier) < 4:
             # 哪些行动方案: the titles end so; 哪些党内法规 (read as 条例): a description, not their words
             qualifier = qualifier + m.group(2) if m.group(2) == obj and not written.endswith("的") else None
+    if consulted:
+        verb = None  # 分别就什么听取意见: the topics, not what was heard
     if verb == SCHEDULED:  # 委员长会议决定召开哪几次常委会会议: the meetings it decided to hold are the items
         obj, qualifier = "会议", None
     days = [h for h in date_hints(q) if h.day is not None and h.month is not None]
@@ -537,7 +547,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     if days and not obj:
         return None  # 12月27日的会议决定了哪些事: about that meeting's content
     term = session = None
-    for mention in mentions(q):
+    for mention in mentions(_TARGET.sub(" ", q)):  # not 提请四中全会审议: the session of another meeting
         _, t, s = normalize_kind(_QUESTION_WORDS.sub("", mention.name))  # 最近一次 is not session 1
         term, session = term or t, session or s
     written_term = _TERM_BEFORE_HOLDER.search(q)  # 十三届全国人大常委会…哪些法律, not 二十届中央巡视…
@@ -567,7 +577,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         aggregate, kind, span, person, verb, obj, asked_kind=asked, term=term, session=session, qualifier=qualifier,
         topic=topic, closing=closing, opening=opening, also_kinds=also, role=role, mentioned=mentioned, family=family, medium=medium, who=who,
         who_only=who_only, besides=besides, in_person=_IN_PERSON.search(q) is not None,
-        anniversary=(years.group(0) if (years := _ANNIVERSARY.search(q)) else None),
+        anniversary=(str(cn_number(years.group(1))) if (years := _ANNIVERSARY.search(q)) else None),
         others=tuple(names[1:]) if role else (), words=_other_words(asked_for, said_of, kind),
         during=during, during_text=bound, excluded=excluded, titles=titles,
         description=(described := _description(_ASIDE_WORDS.sub(" ", _WHO_CLAUSE.sub(" ", asked_for) if who else asked_for), said_of, kind)),
@@ -666,7 +676,8 @@ _ASKS_WHAT = re.compile(r"[^，,。？?；]*(?:什么|谁|哪(?![几些])|怎么
 def _description(q: str, said: Sequence[str | None], kind: str | None) -> tuple[str, ...]:
     """The words of ``q`` that describe what the meetings it asks about did, outside the clauses that
     ask what they did or how many: 确定、工作、分工 in 国常会每年都要讨论确定国务院年度重点工作分工，分别是哪几次会议."""
-    return tuple(w for w in _other_words(_ASKS_WHAT.sub(" ", q), said, kind) if not _NOT_CONTENT.search(w))
+    q = _IN_PERSON.sub(" ", _ASKS_WHAT.sub(" ", q))  # 亲自出席: how, not what (亲自部署 is not it)
+    return tuple(w for w in _other_words(q, said, kind) if not _NOT_CONTENT.search(w))
 
 
 def _other_words(q: str, said: Sequence[str | None], kind: str | None) -> tuple[str, ...]:
@@ -806,7 +817,7 @@ def select(
         and (intent.session is None or m.session == intent.session)
         and (intent.mentioned is None or (documents is not None and intent.mentioned in documents[m.doc_id].text))
         and (intent.medium is None or re.search(intent.medium, m.name) is not None)
-        and (intent.anniversary is None or intent.anniversary in m.name or m.name.count("周年") == 0)
+        and (intent.anniversary is None or _anniversary(m.name) in (None, intent.anniversary))
     ]
     groups = _grouped(out)
     if intent.in_person and documents is not None:  # 亲自到场: not those whose every report says by video
@@ -820,6 +831,12 @@ def _by_video(m: Meeting, documents: Mapping[str, Document]) -> bool:
     """Whether the report's lead says the meeting was attended or held by video (以视频方式出席)."""
     text = documents[m.doc_id].text if m.doc_id in documents else ""
     return _BY_VIDEO.search(m.name) is not None or _BY_VIDEO.search(text[m.lead[0] : m.lead[1]]) is not None
+
+
+def _anniversary(name: str) -> str | None:
+    """The anniversary a meeting's name writes (诞辰一百周年, 100周年: "100"), or None."""
+    years = _ANNIVERSARY.search(name)
+    return str(cn_number(years.group(1))) if years else None
 
 
 def _in_role(intent: Intent, group: Sequence[Meeting]) -> list[tuple[Meeting, Person]]:
@@ -953,7 +970,9 @@ def _restarts(before: Meeting, m: Meeting) -> bool:
 def _with_person(intent: Intent, m: Meeting, documents: Mapping[str, Document] | None) -> bool:
     if intent.role == "conveyed":  # the report's lead says the meeting studied the person's speech
         text = documents[m.doc_id].text[: max(m.lead[1], _CONVEYED_WITHIN)] if documents is not None else ""
-        return any(re.search(re.escape(p) + f"(?:{CONVEYED.pattern}|{_INSTRUCTED})", text) for p in intent.people)
+        return any(
+            re.search(_STUDIED + re.escape(p) + f"(?:{CONVEYED.pattern}|{_INSTRUCTED})", text) for p in intent.people
+        )
     if intent.role is not None or documents is None:  # who presided attended too
         roles = ("attended", "presided") if intent.role == "attended" else (intent.role,)
         if any(p.name in intent.people and p.role in roles for p in m.people):
@@ -1162,8 +1181,9 @@ def _when(group: Sequence[Meeting], closing: bool = False, opening: bool = False
     if not days:
         return _UNDATED
     if closing and opening:
-        start = group[0].date or days[0]
-        return f"{format_cn(start)}开幕，{_short_after(start, days[-1])}闭幕" if days[-1] != start else format_cn(start)
+        opened, last = group[0].date or days[0], _closed_in(group)
+        closed = last.end_date or last.date or opened  # the communique's last day, not a later piece's
+        return f"{format_cn(opened)}开幕，{_short_after(opened, closed)}闭幕" if closed > opened else format_cn(opened)
     if closing:
         last = _closed_in(group)
         return f"{format_cn(last.end_date or last.date or days[-1])}闭幕"

@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "65"
+EXTRACTOR_VERSION = "67"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -215,7 +215,12 @@ def mentions(text: str, title: bool = False) -> list[Mention]:
             i -= 1
         i = _anchored(text, max(pos, i - 30), i)
         held_before = False
-        if out and i == pos == out[-1].end and _YEARLY.fullmatch(text[pos : m.end()]):
+        if (
+            out
+            and i == pos == out[-1].end
+            and out[-1].name.endswith(("论坛", "峰会"))
+            and _YEARLY.fullmatch(text[pos : m.end()])
+        ):
             held_before = out[-1].held  # 两岸企业家峰会10周年年会, 博鳌亚洲论坛2024年年会: a forum's yearly meeting
             i = out.pop().start
         name = text[i : m.end()]
@@ -435,7 +440,8 @@ def _people(text: str, lo: int, hi: int, known: tuple[Person, ...]) -> tuple[Per
 
 # a speech or instruction given elsewhere, conveyed or studied: 习近平总书记在…座谈会上的重要讲话, 关于…的重要指示
 CONVEYED = re.compile(
-    r"(?:同志)?(?:总书记|主席|总理)?(?:的|关于[^，。；]{0,30}的|在[^，。；]{0,40}?上的)?重要(?:讲话|指示|批示|论述|文章)"
+    r"(?:同志)?(?:总书记|主席|总理)?(?:的|关于[^，。；]{0,30}的|在[^，。；]{0,40}?(?:上|期间|时)(?:关于[^，。；]{0,30})?的)?"
+    r"重要(?:讲话|指示|批示|论述|文章)"
 )
 _SAME_SUBJECT = re.compile(r"[^，；]*(?:[，；](?:并|还|同时)[^，；]*)*")
 _NOT_A_NAME = re.compile(r"[会议团委]|亲自|新区")  # characters of bodies and meetings, words a tagger took for names
@@ -734,7 +740,8 @@ def _also_held(doc: Document, after: int, kind: str, term: int | None) -> tuple[
             presider = _presider(text, lo, sentence.end())
             a, b = lo + held.start, lo + held.end
             for number in [*earlier, session]:
-                out.append(Meeting(doc.doc_id, other, name, date, end_date, t or term, number, a, b, sentence.span(),
+                own = name if number == session else re.sub(rf"第[{NUMERALS}]+次", f"第{number}次", name, count=1)
+                out.append(Meeting(doc.doc_id, other, own, date, end_date, t or term, number, a, b, sentence.span(),
                                    (presider,) if presider else ()))  # fmt: skip
     return tuple(out)
 

@@ -1870,7 +1870,7 @@ def test_an_anniversary_asked_is_one_the_meetings_name_writes():
     ]  # fmt: skip
     docs, meetings = facts_of(reports_)
     asked = parse("王沪宁出席过哪些纪念人物诞辰100周年的座谈会？", kinds(meetings), {"王沪宁"}, dt.date(2026, 1, 1))
-    assert asked is not None and asked.anniversary == "100周年"
+    assert asked is not None and asked.anniversary == "100"
     assert [g[0].doc_id for g in select(asked, meetings, docs)] == ["a0", "a2"]  # not the 120th
 
 
@@ -1929,3 +1929,50 @@ def test_a_class_of_holders_names_each_members_meetings():
     assert asked is not None and len(asked.family) == 3  # the parties' congresses: not 工商联's, not the 中共's
     cited = {c.doc_id for c in compose(asked, meetings, docs).citations}
     assert cited == {"m0", "m1", "m2"}
+
+
+def test_what_a_review_of_the_third_round_found_stays_mended():
+    from rag.many import _anniversary, compose, select
+
+    # each number of a row named by its own number
+    npc = report(
+        "r1", "2025-10-24", "十四届全国人大常委会第十八次会议在京举行",
+        "央视网消息（新闻联播）：十四届全国人大常委会第十八次会议24日在北京举行。赵乐际委员长主持。\n"
+        "24日下午，赵乐际委员长分别主持召开第52次、第53次委员长会议，审议有关决定草案。",
+    )  # fmt: skip
+    m = extract(npc)
+    assert m is not None and [x.name for x in m.also] == ["第52次委员长会议", "第53次委员长会议"]
+    # a meeting name followed by 大会 (会议大会发言) is not a forum's yearly meeting
+    assert (
+        next(x.name for x in mentions("全国政协十四届常委会第三次会议大会发言。")) == "全国政协十四届常委会第三次会议"
+    )
+    # anniversaries in Chinese numerals
+    assert _anniversary("纪念邓小平同志诞辰一百二十周年座谈会") == "120" and _anniversary("座谈会") is None
+    asked = parse(
+        "2024年纪念老同志诞辰一百周年的座谈会有哪些？",
+        {"纪念甲同志诞辰周年座谈会": 1, "纪念乙同志诞辰周年座谈会": 1},
+        set(),
+        TODAY,
+    )
+    assert asked is not None and asked.anniversary == "100"
+    # 亲自 says how, not what: not a description word (亲自部署 in a report is no answer)
+    in_person = parse("李强亲自出席了哪些峰会？", {"二十国集团领导人峰会": 3}, {"李强"}, TODAY)
+    assert in_person is not None and in_person.in_person and "亲自" not in in_person.description
+    # 分别就什么听取意见: the topics, whatever was heard
+    consulted = parse("2023年中共中央党外人士座谈会分别就什么听取意见？", {"中共中央党外人士座谈会": 5}, set(), TODAY)
+    assert consulted is not None and consulted.verb is None and consulted.topic
+    # the session of the meeting documents are sent to is not the question's
+    drafts = parse("2025年中央政治局会议讨论了哪些提请四中全会审议的文件？", {"中共中央政治局会议": 40}, set(), TODAY)
+    assert drafts is not None and drafts.session is None
+    # opening and closing: the communique's last day, not a later piece's
+    plenum = [
+        report("c1", "2025-01-06", "二十届中央纪委四次全会在京开幕", "央视网消息（新闻联播）：二十届中央纪委四次全会6日在北京开幕。"),
+        report("c2", "2025-01-08", "中国共产党第二十届中央纪律检查委员会第四次全体会议公报",
+               "央视网消息（新闻联播）：中国共产党第二十届中央纪律检查委员会第四次全体会议，于2025年1月6日至8日在北京举行。"),
+        report("c3", "2025-01-11", "二十届中央纪委四次全会精神引发热烈反响",
+               "央视网消息（新闻联播）：二十届中央纪委四次全会11日在各地引发热烈反响，干部群众表示要贯彻落实。"),
+    ]  # fmt: skip
+    docs, meetings = facts_of(plenum)
+    both = parse("二十届中央纪委历次全会分别是哪天开幕、哪天闭幕的？", kinds(meetings), set(), TODAY)
+    assert both is not None and "2025年1月6日开幕，8日闭幕" in compose(both, meetings, docs).text
+    assert select(both, meetings, docs)
