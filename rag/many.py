@@ -735,12 +735,30 @@ def _grouped(meetings: list[Meeting]) -> list[list[Meeting]]:
         if not m.session and end:
             last[kind] = (max(end, earlier[0]) if earlier and earlier[1] == key else end, key)
         groups.setdefault(key, []).append(m)
+    _join_announced(groups)
     for g in groups.values():
         g.sort(key=lambda m: m.indirect)  # a report of the meeting held gives its days, not an announcement
     if all(g[0].date for g in groups.values()):
         return sorted(groups.values(), key=lambda g: g[0].date or "")
     # some undated (reports that name their congress, not its day): numbered sessions are in order
     return sorted(groups.values(), key=lambda g: (g[0].term or 0, g[0].session or 0, g[0].date or ""))
+
+
+def _join_announced(groups: dict[tuple[object, ...], list[Meeting]]) -> None:
+    """A meeting reported only before it was held or on a journey to it (将出席, 抵达…出席) joins the group of
+    the same series held within `_NEAR` days after it (the summit itself), when there is one."""
+    for key, group in list(groups.items()):
+        if not all(m.indirect for m in group) or (first := _day(group[0].date)) is None:
+            continue
+        held = [
+            other
+            for k, other in groups.items()
+            if k != key and k[0] == key[0] and not all(m.indirect for m in other)
+            and (day := _day(other[0].date)) is not None and dt.timedelta(0) <= day - first <= _NEAR
+        ]  # fmt: skip
+        if held:
+            held[0].extend(groups.pop(key))
+            held[0].sort(key=lambda m: m.date or "")
 
 
 _FOLLOW_UP = dt.timedelta(days=3)

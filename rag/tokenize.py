@@ -33,7 +33,7 @@ def _load_aliases() -> dict[str, str]:
 ALIASES = _load_aliases()
 # classes of holders questions name instead of each (民主党派: 民革, 民盟 …), from ``data/holder_classes.txt``
 HOLDER_CLASSES = {
-    c: tuple(m.split("|")) for c, m in (line.split("\t", 1) for line in _data_lines("holder_classes.txt"))
+    c: tuple(m.split("|")) for c, _, m in (line.partition("\t") for line in _data_lines("holder_classes.txt")) if m
 }
 _ALIAS = re.compile("|".join(sorted(map(re.escape, ALIASES), key=len, reverse=True)))
 

@@ -12,7 +12,7 @@ import pytest
 from rag import Assistant, Document
 from rag.dates import cn_number, window
 from rag.many import parse
-from rag.meetings import extract, extract_all, kinds, mentions, normalize_kind
+from rag.meetings import Meeting, extract, extract_all, kinds, mentions, normalize_kind
 
 from .conftest import DATA
 
@@ -1976,3 +1976,13 @@ def test_what_a_review_of_the_third_round_found_stays_mended():
     both = parse("二十届中央纪委历次全会分别是哪天开幕、哪天闭幕的？", kinds(meetings), set(), TODAY)
     assert both is not None and "2025年1月6日开幕，8日闭幕" in compose(both, meetings, docs).text
     assert select(both, meetings, docs)
+
+
+def test_a_meeting_reported_only_ahead_joins_the_one_held_days_after():
+    from rag.many import _grouped
+
+    ahead = Meeting("g1", "海合会峰会", "东盟-中国-海合会峰会", "2025-05-24", "2025-05-26", indirect=True)
+    held = Meeting("g2", "海合会峰会", "东盟-中国-海合会峰会", "2025-05-27")
+    later = Meeting("g3", "海合会峰会", "东盟-中国-海合会峰会", "2025-07-20", indirect=True)
+    groups = _grouped([ahead, held, later])
+    assert [[m.doc_id for m in g] for g in groups] == [["g2", "g1"], ["g3"]]  # dated by the summit; a later one apart
