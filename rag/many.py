@@ -797,7 +797,8 @@ def _variants(kind: str, kinds: Sequence[str]) -> set[str]:
         for k in kinds
         if k == kind
         or ((k.endswith(kind) or kind.endswith(k)) and abs(len(k) - len(kind)) <= 2)
-        or (len(kind) >= 5 and k.endswith(kind))  # 征求对经济工作的意见和建议中共中央党外人士座谈会
+        # 征求对经济工作的意见和建议中共中央党外人士座谈会; not 东盟与中日韩…: others joined to the holders
+        or (len(kind) >= 5 and k.endswith(kind) and not re.search(r"[与和及、]$", k[: len(k) - len(kind)]))
         or _joined(kind, k)
         or _joined(k, kind)
     }

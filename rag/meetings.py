@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "67"
+EXTRACTOR_VERSION = "68"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -37,7 +37,7 @@ _SUFFIX = re.compile(
 _NAME_CHAR = re.compile(rf"[\u4e00-\u9fff{NUMERALS[:-2]}0-9“”]")
 # Words that end a name when walking back from its meeting noun.
 _BOUNDARY = re.compile(
-    r"(?:召开|举行|举办|主持|出席|参加|进行|祝贺|直播|会见|就|在|于|并|暨|(?<!党)的|将|以|对|为|是|时|日|了|上午|下午|晚)$"
+    r"(?:召开|举行|举办|主持|出席|参加|进行|祝贺|直播|会见|就|在|于|并|暨|(?<!党)的|将|以|对|为|是|时|(?<=[\d一二三四五六七八九十])日|了|上午|下午|晚)$"
 )
 _YEARLY = re.compile(r"(?:\d{1,4}(?:周年|年))?年会|大会")  # after a forum's name: its yearly meeting
 # Words that begin with a boundary character but belong to the name (青年就业创业工作会议, 对口支援).

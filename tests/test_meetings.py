@@ -1986,3 +1986,17 @@ def test_a_meeting_reported_only_ahead_joins_the_one_held_days_after():
     later = Meeting("g3", "海合会峰会", "东盟-中国-海合会峰会", "2025-07-20", indirect=True)
     groups = _grouped([ahead, held, later])
     assert [[m.doc_id for m in g] for g in groups] == [["g2", "g1"], ["g3"]]  # dated by the summit; a later one apart
+
+
+def test_a_meeting_of_others_joined_to_the_holders_is_another_meeting():
+    from rag.many import _variants
+
+    assert [m.name for m in mentions("第九次中日韩领导人会议27日在首尔举行。")] == [
+        "第九次中日韩领导人会议"
+    ]  # 日 of 中日韩
+    assert [m.name for m in mentions("李强19日主持召开国务院常务会议。")] == ["国务院常务会议"]  # 19日 still ends it
+    known = ["中日韩领导人会议", "东盟与中日韩领导人会议", "征求意见中共中央党外人士座谈会", "中共中央党外人士座谈会"]
+    assert _variants("中日韩领导人会议", known) == {"中日韩领导人会议"}  # 东盟与中日韩: ASEAN's, another meeting
+    assert "征求意见中共中央党外人士座谈会" in _variants(
+        "中共中央党外人士座谈会", known
+    )  # a purpose before it: the same
