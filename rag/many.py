@@ -407,6 +407,7 @@ _MEDIUM = re.compile(r"视频会议|电视电话会议")
 # a meeting that documents are sent to (提请中央全会审议), not the one that sends them
 _TARGET = re.compile(r"(?:提请|提交|报请)[^，。？?]{2,16}?(?:审议|审批|讨论|批准)")
 _ANNIVERSARY = re.compile(rf"([{NUMERALS}]+)周年")
+_BARE_NOUNS = frozenset({"座谈会", "论坛", "峰会", "年会", "大会", "全会", "协商会", "集体学习"})
 _IN_PERSON = re.compile(r"亲自(?:到场|到会|出席)|到现场|现场出席|线下|实地出席")
 _BY_VIDEO = re.compile(r"以视频方式|通过视频|视频连线|线上|云上|视频会议|视频峰会")  # in the lead: not in person
 _INSTRUCTED = r"[^，。；]{0,30}?重要(?:指示|批示)"  # 习近平近日就服务业发展作出重要指示: never given in person
@@ -470,6 +471,8 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         kind, asked, family = None, "、".join(dict.fromkeys(media)), frozenset[str]()
     else:
         kind, asked, family = _match_kind(_TARGET.sub(" ", asked_for), kinds)
+    if kind in _BARE_NOUNS:  # 王沪宁出席了哪些座谈会: every kind of that noun, not only those named just so
+        family, asked = frozenset(k for k in kinds if k.endswith(kind)), kind
     if during is not None and kind in (None, during[0]) and (part := _part_of(during[0], asked_for, kinds)):
         kind, asked, family = part, None, frozenset()  # 大会主席团 of 全国人大会议: 全国人大会议主席团会议
     if kind is None and asked is not None and _DESCRIBED.search(asked):

@@ -2000,3 +2000,10 @@ def test_a_meeting_of_others_joined_to_the_holders_is_another_meeting():
     assert "征求意见中共中央党外人士座谈会" in _variants(
         "中共中央党外人士座谈会", known
     )  # a purpose before it: the same
+
+
+def test_a_bare_meeting_noun_names_every_kind_of_it():
+    known = {"座谈会": 1, "双周协商座谈会": 20, "党外人士座谈会": 8, "国务院常务会议": 90}
+    asked = parse("2024年王沪宁出席了哪些座谈会？", known, {"王沪宁"}, TODAY)
+    assert asked is not None and asked.kind == "座谈会"
+    assert asked.family == {"座谈会", "双周协商座谈会", "党外人士座谈会"}  # not only the kind named just 座谈会
