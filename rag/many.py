@@ -69,8 +69,8 @@ def _aggregate(q: str) -> str | None:
 _TOPIC_ASKED = re.compile(r"议题|主题|围绕什么|题目|就什么|就哪些")
 _TITLES_ASKED = re.compile(r"(?:讲话|演讲|报告|致辞)[^，。？?]{0,4}(?:题目|标题)")
 _OBJECT_ALIASES = {"行政法规": "条例", "法律": "法", "法规": "条例"}
-_JOINED_RUN = re.compile(r"(?:(?:和|及|与|、|以及)[\u4e00-\u9fff]{0,4}?" + _OBJECT.pattern + ")*")
 _JOINED_OBJECTS = re.compile(r"(?:和|及|与|、|以及)[\u4e00-\u9fff]{0,4}?" + _OBJECT.pattern)
+_JOINED_RUN = re.compile(f"(?:{_JOINED_OBJECTS.pattern})*")
 
 
 @dataclass(frozen=True)
@@ -580,7 +580,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         aggregate, kind, span, person, verb, obj, asked_kind=asked, term=term, session=session, qualifier=qualifier,
         topic=topic, closing=closing, opening=opening, also_kinds=also, role=role, mentioned=mentioned, family=family, medium=medium, who=who,
         who_only=who_only, besides=besides, in_person=_IN_PERSON.search(q) is not None,
-        anniversary=(str(cn_number(years.group(1))) if (years := _ANNIVERSARY.search(q)) else None),
+        anniversary=_anniversary(q),
         others=tuple(names[1:]) if role else (), words=_other_words(asked_for, said_of, kind),
         during=during, during_text=bound, excluded=excluded, titles=titles,
         description=(described := _description(_ASIDE_WORDS.sub(" ", _WHO_CLAUSE.sub(" ", asked_for) if who else asked_for), said_of, kind)),
@@ -590,9 +590,10 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
 
 # asking who: 谁, 哪位, 哪些领导同志 (the set of people: only meetings that had someone so)
 _WHO = re.compile(r"谁|哪一?位|(哪些|哪几位)[^，。？?]{0,6}?(?:领导|同志|人士|负责人)")
+_WHO_WORD = r"谁|哪一?位|哪些|哪几位"
 _BESIDES = r"除了?|除去"
 _ASIDE_WORDS = re.compile(r"[（(][^）)]{1,12}[）)]")  # 督查（督查调研）: words in brackets, another way to say it
-_WHO_CLAUSE = re.compile(r"[^，,。？?；;]*(?:谁|哪一?位|哪些|哪几位)[^，,。？?；;]*")  # described by the role asked
+_WHO_CLAUSE = re.compile(rf"[^，,。？?；;]*(?:{_WHO_WORD})[^，,。？?；;]*")  # described by the role asked
 
 
 def _asks_who(q: str) -> tuple[str | None, bool]:

@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "68"
+EXTRACTOR_VERSION = "69"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -43,8 +43,8 @@ _YEARLY = re.compile(r"(?:\d{1,4}(?:周年|年))?年会|大会")  # after a foru
 # Words that begin with a boundary character but belong to the name (青年就业创业工作会议, 对口支援).
 _NOT_BOUNDARY = ("就业", "对口", "对外")
 # a word or two in brackets inside a name, after a name character: 政府首脑（总理）理事会, 党组（扩大）会议
-_ASIDE = re.compile(r"(?<=[\u4e00-\u9fff])（[\u4e00-\u9fff]{1,4}）$")
 ASIDES = re.compile(r"（[\u4e00-\u9fff]{1,4}）")
+_ASIDE = re.compile(rf"(?<=[\u4e00-\u9fff]){ASIDES.pattern}$")
 # A name held by a verb (召开…会议, 在…会议上) may hold words that elsewhere end one (以, 为, 对): from the verb,
 # over name characters only, to where the walk back stopped at such a word
 _ANCHOR = re.compile(r"(?:召开|举行|在)([\u4e00-\u9fff]{1,28})$")
@@ -338,7 +338,7 @@ _AHEAD = re.compile(r"将于|将在|定于|拟于")  # a meeting announced, to b
 _ANNOUNCED = re.compile(r"将(?:于|在|赴|出席|参加|举行|举办|召开|主持)")
 # a meeting announced, attended on a journey (乘包机抵达…，出席…峰会; 赴美国…，同时出席…; 对…进行访问), or
 # the setting of a meeting with its guests (会见出席…论坛的外方代表)
-_INDIRECT = re.compile(r"将(?:于|在|赴|出席|参加|举行|召开|主持)|定于|拟于|即将|抵达|启程|前往|离京|离开|赴|访问|会见")
+_INDIRECT = re.compile(rf"{_ANNOUNCED.pattern}|{_AHEAD.pattern}|即将|抵达|启程|前往|离京|离开|赴|访问|会见")
 
 
 def _next(r: dt.date, ahead: bool) -> int:
