@@ -729,6 +729,8 @@ def _grouped(meetings: list[Meeting]) -> list[list[Meeting]]:
         kind = series[m.kind]
         key: tuple[object, ...] = (kind, m.term, m.session) if m.session else (kind, m.date)
         day, end = _day(m.date), _day(m.end_date or m.date)
+        while m.session and key in groups and _apart(groups[key][-1], day):  # 国务院第八次全体会议 of another term
+            key = (*key, "again")
         if m.session and (same := _same_session(groups, numbered.get((kind, m.session), []), m, day)):
             key = same  # 第十届金砖国家议会论坛和中俄议会合作委员会第九次会议: that 第十届 is the forum's
         if m.session and key not in groups:
@@ -746,6 +748,15 @@ def _grouped(meetings: list[Meeting]) -> list[list[Meeting]]:
         return sorted(groups.values(), key=lambda g: g[0].date or "")
     # some undated (reports that name their congress, not its day): numbered sessions are in order
     return sorted(groups.values(), key=lambda g: (g[0].term or 0, g[0].session or 0, g[0].date or ""))
+
+
+# reports of a numbered session further apart than this are of sessions of two terms that share the number
+_ANOTHER_TERM = dt.timedelta(days=180)
+
+
+def _apart(before: Meeting, day: dt.date | None) -> bool:
+    last = _day(before.end_date or before.date)
+    return last is not None and day is not None and day - last > _ANOTHER_TERM
 
 
 def _join_announced(groups: dict[tuple[object, ...], list[Meeting]]) -> None:
@@ -835,7 +846,6 @@ def select(
         m
         for m in of_kind
         if (span is None or within(m.date, span.start, span.end))
-        and (intent.person is None or _with_person(intent, m, documents))
         and (intent.term is None or (m.term or terms.get(id(m))) == intent.term)
         and (intent.session is None or m.session == intent.session)
         and (intent.mentioned is None or (documents is not None and intent.mentioned in documents[m.doc_id].text))
@@ -843,6 +853,8 @@ def select(
         and (intent.anniversary is None or _anniversary(m.name) in (None, intent.anniversary))
     ]
     groups = _grouped(out)
+    if intent.person is not None:  # a meeting whose reports name the person: with its other reports (the communique)
+        groups = [g for g in groups if any(_with_person(intent, m, documents) for m in g)]
     if intent.in_person and documents is not None:  # 亲自到场: not those whose every report says by video
         groups = [g for g in groups if not all(_by_video(m, documents) for m in g)]
     if intent.who_only:  # 哪些领导同志作过报告: the meetings that had someone so (besides those set aside)
@@ -1210,7 +1222,11 @@ def _when(group: Sequence[Meeting], closing: bool = False, opening: bool = False
     if closing:
         last = _closed_in(group)
         return f"{format_cn(last.end_date or last.date or days[-1])}闭幕"
-    start, end = group[0].date or days[0], group[0].end_date
+    start = group[0].date or days[0]
+    # its days as a report that writes them gives (a communique: 1月8日至10日), not only the opening's day
+    end = group[0].end_date or max(
+        (m.end_date for m in group if m.end_date and m.date == start and not m.indirect), default=None
+    )
     if not end or end == start:
         return format_cn(start)
     return f"{format_cn(start)}至{_short_after(start, end)}"

@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "69"
+EXTRACTOR_VERSION = "71"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -359,7 +359,8 @@ def meeting_dates(sentence: str, reported: str | None) -> tuple[str | None, str 
     m = _DATE_NEAR.search(sentence)
     if m is None:
         return reported, None
-    ahead = _AHEAD.search(sentence, 0, m.start()) is not None
+    # 将于7月2日至6日…, or 7月2日至6日，国家主席习近平将出席…: days to come
+    ahead = bool(_AHEAD.search(sentence, 0, m.start()) or _ANNOUNCED.search(sentence, m.end(), m.end() + 30))
     on = int(m.group(2))
     month = int(m.group(1)) if m.group(1) else (r.month if (on <= r.day) != ahead or on == r.day else _next(r, ahead))
     start = _resolve(r.year, month, on, r, ahead)
@@ -445,8 +446,11 @@ CONVEYED = re.compile(
 )
 _SAME_SUBJECT = re.compile(r"[^，；]*(?:[，；](?:并|还|同时)[^，；]*)*")
 _NOT_A_NAME = re.compile(r"[会议团委]|亲自|新区")  # characters of bodies and meetings, words a tagger took for names
-# a report or speech given under its title, anywhere in a report: 李希代表…常务委员会作题为《…》的工作报告
-_TITLED_ADDRESS = re.compile(r"(?:作|发表)(?:了)?题为《[^》]{1,160}》的[\u4e00-\u9fff]{0,8}?(报告|讲话|演讲|致辞)")
+# a report or speech given under its title, anywhere in a report: 李希代表…常务委员会作题为《…》的工作报告,
+# or 审议通过了李希同志代表中央纪委常委会所作的《…》工作报告
+_TITLED_ADDRESS = re.compile(
+    r"(?:作|发表)(?:了)?(?:题为《[^》]{1,160}》的|的《[^》]{1,160}》)[\u4e00-\u9fff]{0,8}?(报告|讲话|演讲|致辞)"
+)
 
 
 def _titled_speakers(text: str, known: tuple[Person, ...]) -> tuple[Person, ...]:

@@ -1763,7 +1763,7 @@ def test_numbered_meetings_held_besides_the_one_reported_are_facts_too():
     ]
     assert also.get("h3", []) == [] and also.get("h4", []) == []  # a sitting of a conference; a meeting recalled
     # they are counted with the others, once each
-    titled = report("h5", "2025-02-17", "赵乐际主持召开十四届全国人大常委会第五十二次委员长会议",
+    titled = report("h5", "2025-10-17", "赵乐际主持召开十四届全国人大常委会第五十二次委员长会议",
                     "央视网消息（新闻联播）：十四届全国人大常委会第五十二次委员长会议17日在京举行。赵乐际委员长主持。")  # fmt: skip
     a_docs, meetings = facts_of([npc, titled])
     flat = [x for m in meetings for x in (m, *m.also)]
@@ -2007,3 +2007,38 @@ def test_a_bare_meeting_noun_names_every_kind_of_it():
     asked = parse("2024年王沪宁出席了哪些座谈会？", known, {"王沪宁"}, TODAY)
     assert asked is not None and asked.kind == "座谈会"
     assert asked.family == {"座谈会", "双周协商座谈会", "党外人士座谈会"}  # not only the kind named just 座谈会
+
+
+def test_sessions_of_two_terms_a_reporter_named_before_the_title_and_days_to_come_after_them():
+    from rag.many import _grouped, compose, select
+    from rag.meetings import meeting_dates
+
+    # 国务院第八次全体会议 of two terms (2023 and 2025) are two meetings, and a presider's first is his own
+    council = [
+        report("a1", "2023-02-03", "李克强主持召开国务院全体会议",
+               "央视网消息（新闻联播）：国务院总理李克强3日主持召开国务院第八次全体会议，讨论政府工作报告。"),
+        report("a2", "2025-03-14", "李强主持召开国务院第八次全体会议",
+               "央视网消息（新闻联播）：国务院总理李强3月14日主持召开国务院第八次全体会议，部署重点工作。"),
+    ]  # fmt: skip
+    docs, meetings = facts_of(council)
+    assert [[m.doc_id for m in g] for g in _grouped(list(meetings))] == [["a1"], ["a2"]]
+    first = parse("李强主持的第一次国务院全体会议是哪天召开的？", kinds(meetings), {"李强", "李克强"}, TODAY)
+    assert first is not None and "2025年3月14日" in compose(first, meetings, docs).text
+    # 审议通过了李希同志代表…所作的《…》工作报告: who reported, under its title; the meeting's days are the
+    # communique's, though only the opening's report names nobody
+    plenum = [
+        report("p1", "2024-01-08", "二十届中央纪委三次全会开幕", "央视网消息（新闻联播）：二十届中央纪委三次全会8日在北京开幕。"),
+        report("p2", "2024-01-10", "中国共产党第二十届中央纪律检查委员会第三次全体会议公报",
+               "央视网消息（新闻联播）：中国共产党第二十届中央纪律检查委员会第三次全体会议，于2024年1月8日至10日在北京举行。"
+               "全会审议通过了李希同志代表中央纪委常委会所作的《纵深推进新征程纪检监察工作高质量发展》工作报告。"),
+    ]  # fmt: skip
+    docs, meetings = facts_of(plenum)
+    assert ("李希", "reported") in {(p.name, p.role) for m in meetings for p in m.people}
+    asked = parse("李希在中央纪委全会上作的工作报告题目是什么？分别是哪天？", kinds(meetings), {"李希"}, TODAY)
+    assert asked is not None and [len(g) for g in select(asked, meetings, docs)] == [2]  # both reports of it
+    assert "2024年1月8日至10日" in compose(asked, meetings, docs).text
+    # 7月2日至6日，国家主席习近平将出席…: days to come, of the report's year
+    assert meeting_dates("7月2日至6日，国家主席习近平将出席在阿斯塔纳举行的峰会。", "2024-06-30") == (
+        "2024-07-02",
+        "2024-07-06",
+    )
