@@ -66,6 +66,7 @@ def _aggregate(q: str) -> str | None:
     return next((name for name, pattern in _AGGREGATES if pattern.search(q)), None)
 
 
+_WHEN_ASKED = re.compile(r"哪一?天|什么时候|何时|几月几[日号]|哪个日子|什么日子|日期是")
 _TOPIC_ASKED = re.compile(r"议题|主题|围绕什么|题目|就什么|就哪些")
 _TITLES_ASKED = re.compile(r"(?:讲话|演讲|报告|致辞)[^，。？?]{0,4}(?:题目|标题)")
 _OBJECT_ALIASES = {"行政法规": "条例", "法律": "法", "法规": "条例"}
@@ -77,7 +78,7 @@ _JOINED_RUN = re.compile(f"(?:{_JOINED_OBJECTS.pattern})*")
 class Intent:
     """What a many-meeting question asks: the aggregate and the filters it names."""
 
-    aggregate: str  # count, list, first, latest, timeline
+    aggregate: str  # count, list, first, latest, timeline; when: the day(s) of those in a window
     kind: str | None
     window: Window | None
     person: str | None
@@ -454,7 +455,8 @@ def asked_window(question: str, today: dt.date) -> Window | None:
 def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], today: dt.date) -> Intent | None:
     """The intent of a many-meeting question, or None for any other question."""
     q = normalize(question)
-    aggregate = _aggregate(q)
+    # 2025年中央经济工作会议是哪天开的: the day of the meeting of a kind held in a window, whichever it is
+    aggregate = _aggregate(q) or ("when" if _WHEN_ASKED.search(q) and window(q, today) else None)
     if aggregate is None:
         return None
     asked_for, excluded = _left_out(q)
@@ -486,6 +488,8 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         return None  # 赵乐际同列席常委会会议的代表座谈: not the name of a meeting; the passages may tell
     if kind is None and asked is None and person is None:
         return None
+    if aggregate == "when" and (kind is None or _OBJECT.search(q)):
+        return None  # 2025年哪天审议通过了…条例: about what was done, which the passages tell
     verb = next((name for name, pattern in _VERBS if pattern.search(_TARGET.sub(" ", q))), None)  # not 提请…审议
     obj = qualifier = None
     also: tuple[str, ...] = ()
@@ -1116,6 +1120,8 @@ def compose(
     chosen = _described(intent, chosen, corpus_of or (lambda: Corpus(documents)))
     if not chosen:
         return Answer(text=f"资料中没有找到{scope}的记录。", found=False, answerer="facts")
+    if intent.closing:
+        chosen = [_until_closed(g, documents) for g in chosen]
     passages: dict[tuple[str, int, int], int] = {}
     quotes: list[Quote] = []
 
@@ -1136,10 +1142,10 @@ def compose(
         return (m.start, m.end) if m.start >= 0 else None
 
     lines: list[str] = []
-    if intent.aggregate in ("first", "latest"):
-        group = chosen[0] if intent.aggregate == "first" else chosen[-1]
+    if intent.aggregate in ("first", "latest") or (intent.aggregate == "when" and len(chosen) == 1):
+        group = chosen[-1] if intent.aggregate == "latest" else chosen[0]
         m = _closed_in(group) if intent.closing and not intent.opening else group[0]
-        which = "第一次" if intent.aggregate == "first" else "最近一次"
+        which = {"first": "第一次", "latest": "最近一次"}.get(intent.aggregate, "")
         when = _when(group, intent.closing, intent.opening)
         held = "" if intent.closing or _DOCUMENT_NOUN.search(m.kind) else "召开"  # a document is not held
         when = "" if when == _UNDATED else when + held + "的"
@@ -1160,7 +1166,9 @@ def compose(
             return Answer(text=f"资料中{scope}共{len(chosen)}次，未找到{what}的记录。", found=False, answerer="facts")
         lines.append(f"资料中{scope}{what}有{len(items)}项：")
         for i, (g, r, d) in enumerate(items.values(), 1):
-            lines.append(f"{i}. {d.text}（{_when(g, intent.closing, intent.opening)}）{cite(r, (d.start, d.end))}")
+            # the day of the report that says it (表决通过 at the closing), not the session's first
+            when = _when(g if r.indirect else [r], intent.closing, intent.opening)
+            lines.append(f"{i}. {d.text}（{when}）{cite(r, (d.start, d.end))}")
     else:
         counted = intent.aggregate == "count"
         untold = [g for g in chosen if not any(x.topic for x in g)] if intent.topic and not counted else []
@@ -1199,6 +1207,20 @@ def compose(
 
 
 _UNDATED = "日期不详"
+
+
+_CLOSED = re.compile(r"闭幕|闭会|胜利结束")
+
+
+def _until_closed(group: list[Meeting], documents: Mapping[str, Document]) -> list[Meeting]:
+    """The reports of a meeting up to the first whose lead says it closed (闭幕), not the pieces written
+    after it (会后…, 学习…精神); all of them when none says so."""
+    closed = [
+        m.date
+        for m in group
+        if m.date and not m.indirect and _CLOSED.search(documents[m.doc_id].text[m.lead[0] : m.lead[1]])
+    ]
+    return [m for m in group if m.indirect or (m.date or "") <= min(closed)] if closed else group
 
 
 def _closed_in(group: Sequence[Meeting]) -> Meeting:

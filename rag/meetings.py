@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "71"
+EXTRACTOR_VERSION = "72"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -578,7 +578,7 @@ def _scheduled(text: str, lo: int, hi: int) -> list[Decision]:
 SCHEDULED = "决定召开"
 _TOPIC = re.compile(
     r"围绕“([^”]{2,60})”|以“([^”]{2,60})”为(?:议题|主题)|就([^，。“”]{2,40}?)进行第[一二三四五六七八九十百\d]+次集体学习"
-    r"|围绕([^，。；、“”]{4,40}?)(?:协商议政|建言资政|协商建言|议政建言|进行协商)"  # not 围绕中心、服务大局
+    r"|围绕(?!中心、)([^，。；“”]{4,60}?)(?:协商议政|建言资政|协商建言|议政建言|进行协商)"  # not 围绕中心、服务大局
     r"|就([^，。；“”]{4,50}?)(?:听取|征求)(?:[^，。；]{0,40}?)意见"  # 就当前经济形势和下半年经济工作听取意见建议
 )
 

@@ -2042,3 +2042,35 @@ def test_sessions_of_two_terms_a_reporter_named_before_the_title_and_days_to_com
         "2024-07-02",
         "2024-07-06",
     )
+
+
+def test_the_day_of_a_kind_of_meeting_in_a_year_and_the_day_a_session_closed():
+    from rag.many import compose
+    from rag.meetings import _topic
+
+    work = [
+        report("w1", "2025-12-11", "中央经济工作会议在北京举行",
+               "央视网消息（新闻联播）：中央经济工作会议12月10日至11日在北京举行。习近平出席会议并发表重要讲话。"),
+        report("w2", "2024-12-12", "中央经济工作会议在北京举行",
+               "央视网消息（新闻联播）：中央经济工作会议12月11日至12日在北京举行。习近平出席会议并发表重要讲话。"),
+    ]  # fmt: skip
+    docs, meetings = facts_of(work)
+    when = parse("2025年中央经济工作会议是哪天开的？", kinds(meetings), set(), TODAY)
+    assert when is not None and when.aggregate == "when"
+    assert "2025年12月10日至11日" in compose(when, meetings, docs).text
+    assert parse("中央经济工作会议是哪天开的？", kinds(meetings), set(), TODAY) is None  # no window: one meeting
+    assert parse("2025年哪天审议通过了条例？", kinds(meetings), set(), TODAY) is None  # what was done
+    # the day it closed is the closing's report, not a piece written days after the session
+    npc = [
+        report("n1", "2023-03-05", "十四届全国人大一次会议在京开幕", "央视网消息（新闻联播）：十四届全国人大一次会议5日在京开幕。"),
+        report("n2", "2023-03-13", "十四届全国人大一次会议在京闭幕", "央视网消息（新闻联播）：十四届全国人大一次会议13日在京闭幕。"),
+        report("n3", "2023-03-17", "认真学习十四届全国人大一次会议精神",
+               "央视网消息（新闻联播）：17日，各地认真学习贯彻十四届全国人大一次会议精神。"),
+    ]  # fmt: skip
+    docs, meetings = facts_of(npc)
+    closed = parse("2023年十四届全国人大一次会议是哪天闭幕的？", kinds(meetings), set(), TODAY)
+    assert closed is not None and "2023年3月13日闭幕" in compose(closed, meetings, docs).text
+    # a title's topic with 、 in it; not the set phrase 围绕中心、服务大局
+    topic = _topic("", 0, 0, "全国政协召开双周协商座谈会 围绕加强知识产权保护、助推新质生产力发展协商议政")
+    assert topic is not None and topic.text == "加强知识产权保护、助推新质生产力发展"
+    assert _topic("常委会围绕中心、服务大局、集智聚力、建言资政。", 0, 30) is None
