@@ -69,6 +69,8 @@ def _aggregate(q: str) -> str | None:
 _WHEN_ASKED = re.compile(r"哪一?天|什么时候|何时|几月几[日号]|哪个日子|什么日子|日期是")
 _TOPIC_ASKED = re.compile(r"议题|主题|围绕什么|题目|就什么|就哪些")
 _TITLES_ASKED = re.compile(r"(?:讲话|演讲|报告|致辞)[^，。？?]{0,4}(?:题目|标题)")
+# the forms of the party's rules besides 条例 (中国共产党党内法规制定条例: 党章、准则、条例、规定、办法、规则、细则)
+_PARTY_RULES = ("准则", "规定", "办法", "规则", "细则")
 _OBJECT_ALIASES = {"行政法规": "条例", "法律": "法", "法规": "条例"}
 _JOINED_OBJECTS = re.compile(r"(?:和|及|与|、|以及)[\u4e00-\u9fff]{0,4}?" + _OBJECT.pattern)
 _JOINED_RUN = re.compile(f"(?:{_JOINED_OBJECTS.pattern})*")
@@ -519,6 +521,8 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         if qualifier and "“" not in written and len(qualifier) < 4:
             # 哪些行动方案: the titles end so; 哪些党内法规 (read as 条例): a description, not their words
             qualifier = qualifier + m.group(2) if m.group(2) == obj and not written.endswith("的") else None
+    if obj == "条例" and re.search(r"党内法规(?![（(])", q):
+        also = _PARTY_RULES  # 哪些党内法规: each form they take; 党内法规（条例）: only those
     if consulted:
         verb = None  # 分别就什么听取意见: the topics, not what was heard
     if verb == SCHEDULED:  # 委员长会议决定召开哪几次常委会会议: the meetings it decided to hold are the items
@@ -1160,6 +1164,7 @@ def compose(
                 for d in _decisions(intent, r):
                     items.setdefault(d.text, (g, r, d))
         objects = "和".join((intent.object_kind, *intent.also_kinds)) if intent.object_kind else "事项"
+        objects = "党内法规" if intent.also_kinds == _PARTY_RULES else objects
         qualifier = intent.qualifier or ""
         what = f"{_verb_text(intent)}的{qualifier if qualifier.endswith(objects) else qualifier + objects}"
         if not items:

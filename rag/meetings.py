@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "72"
+EXTRACTOR_VERSION = "73"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -77,7 +77,7 @@ _LEAD_PREFIX = re.compile(r"(?:消息|电)[（(][^）)]{0,12}[）)][:：]|消息
 _VERB = re.compile(r"审议通过|原则通过|表决通过|审议并原则通过|通过|审议|讨论|研究|部署|听取|决定核准|决定批准")
 TITLE = re.compile(r"《[^《》]{2,80}》")  # a document named by its 《title》
 _OBJECT_KIND = re.compile(
-    r"(条例|法律|法|规划|纲要|意见|方案|报告|决定|决议|办法|规定|计划|细则|条约|协定|公约|议案|修正案)(?:（[^）]*）)?(?:草案|修订草案|修正草案)?(?:）)?》?$"
+    r"(条例|法律|法|规划|纲要|意见|方案|报告|决定|决议|办法|规定|计划|细则|准则|规则|条约|协定|公约|议案|修正案)(?:（[^）]*）)?(?:草案|修订草案|修正草案)?(?:）)?》?$"
 )
 # what a clause without a title is about: 决定核准…核电项目, 研究…有关举措
 _CLAUSE_KIND = re.compile(r"(项目|举措|措施|政策|工作|行动|安排)$")

@@ -2074,3 +2074,21 @@ def test_the_day_of_a_kind_of_meeting_in_a_year_and_the_day_a_session_closed():
     topic = _topic("", 0, 0, "全国政协召开双周协商座谈会 围绕加强知识产权保护、助推新质生产力发展协商议政")
     assert topic is not None and topic.text == "加强知识产权保护、助推新质生产力发展"
     assert _topic("常委会围绕中心、服务大局、集智聚力、建言资政。", 0, 30) is None
+
+
+def test_party_rules_are_each_form_they_take_unless_the_question_says_which():
+    politburo = [
+        report("p1", "2024-01-31", "中共中央政治局召开会议",
+               "央视网消息（新闻联播）：中共中央政治局1月31日召开会议，审议《中国共产党巡视工作条例》。"),
+        report("p2", "2024-07-30", "中共中央政治局召开会议",
+               "央视网消息（新闻联播）：中共中央政治局7月30日召开会议，审议《整治形式主义为基层减负若干规定》。"),
+    ]  # fmt: skip
+    from rag.many import compose
+
+    docs, meetings = facts_of(politburo)
+    rules = parse("2024年中共中央政治局会议审议了哪些党内法规？", kinds(meetings), set(), TODAY)
+    assert rules is not None
+    text = compose(rules, meetings, docs).text
+    assert "党内法规有2项" in text and "若干规定" in text
+    only = parse("2024年中共中央政治局会议审议了哪些党内法规（条例）？", kinds(meetings), set(), TODAY)
+    assert only is not None and "若干规定" not in compose(only, meetings, docs).text
