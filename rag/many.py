@@ -143,9 +143,9 @@ def _match_kind(q: str, kinds: Mapping[str, int]) -> tuple[str | None, str | Non
         best = max(family, key=lambda k: (kinds[k], len(k))) if family else None
         return best, wild.group(0), frozenset(family)
     if (cls := _class_named(q)) is not None:  # 纪念老同志诞辰座谈会: the kinds that name someone there
-        pattern = re.compile(re.escape(_canon(cls[0])) + ".{1,12}?" + re.escape(_canon(cls[1])) + "$")
+        pattern = re.compile(cls[0])
         if len(family := [k for k, c in canon.items() if pattern.search(c)]) >= 2:
-            return max(family, key=lambda k: (kinds[k], len(k))), cls[2], frozenset(family)
+            return max(family, key=lambda k: (kinds[k], len(k))), cls[1], frozenset(family)
     # written whole (国务院常务会议): a specific kind written whole is the question's subject
     whole = [k for k, c in canon.items() if c in cq]
     if specific := [k for k in whole if len(k) >= 5]:
@@ -245,18 +245,30 @@ def _holders_named(q: str, canon: Mapping[str, str]) -> tuple[str, list[str]] | 
     return None
 
 
-def _class_named(q: str) -> tuple[str, str, str] | None:
-    """The words before and after a class of people that stands for a name in a meeting's name, and
-    the phrase as written (纪念, 诞辰周年座谈会, 纪念老同志诞辰100周年座谈会); None when there is none."""
+def _class_named(q: str) -> tuple[str, str] | None:
+    """A pattern of the kinds whose names have someone's name where the question has a class of people,
+    and the phrase as written: 纪念老同志诞辰100周年座谈会 (纪念…诞辰周年座谈会), or with the meeting named first,
+    举行座谈会纪念老一辈领导同志诞辰 (纪念…诞辰…座谈会); None when there is none."""
     for word in _CLASS_WORD.finditer(q):
-        before = _CLASS_BEFORE.search(
-            re.split(r"哪些|哪几次|哪几|出席过?|参加过?|主持过?|召开过?|举行过?|的|了|过", q[: word.start()])[-1]
-        )
+        head = re.split(r"哪些|哪几次|哪几|出席过?|参加过?|主持过?|召开过?|举行过?|的|了|过", q[: word.start()])[-1]
+        first = _NOUN_FIRST.search(head)  # 座谈会纪念…: the meeting written before the class
+        before = _CLASS_BEFORE.search(head[first.end() :] if first else head)
+        if before is None:
+            continue
+        lead = re.escape(_canon(before.group(0))) + ".{1,12}?"
+        start = word.start() - len(before.group(0))
         after = _CLASS_AFTER.match(q, word.end())
-        if before and after and not re.search(r"出席|参加|主持|召开|举行|讲话|会见", after.group(1)):
+        if after and not re.search(r"出席|参加|主持|召开|举行|讲话|会见", after.group(1)):
             rest = re.sub(r"\d+|的", "", after.group(1))
-            return before.group(0), rest, q[word.start() - len(before.group(0)) : after.end()]
+            return lead + re.escape(_canon(rest)) + "$", q[start : after.end()]
+        if first and (tail := _CLASS_TAIL.match(q, word.end())):
+            noun = re.escape(_canon(first.group(0)))
+            return lead + re.escape(tail.group(0)) + f".{{0,6}}{noun}$", q[start : tail.end()] + first.group(0)
     return None
+
+
+_NOUN_FIRST = re.compile(rf"(?:座谈会|纪念会|大会|会议|{GATHERINGS})(?=[\u4e00-\u9fff]{{1,4}}$)")
+_CLASS_TAIL = re.compile(r"[\u4e00-\u9fff]{1,4}?(?=[，、。？?的]|$)")  # 诞辰 of …同志诞辰、
 
 
 _EACH_END = re.compile(r"分别|召开|举行|开了|开过|一共|总共|都|的")  # where 各… (the holders) ends

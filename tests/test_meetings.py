@@ -1599,8 +1599,12 @@ def test_a_class_of_people_stands_for_the_name_in_a_meetings_name():
     )
     meetings = extract_all(reports_)
     assert _class_named("王沪宁出席过哪些纪念人物诞辰100周年的座谈会？") == (
-        "纪念", "诞辰周年座谈会", "纪念人物诞辰100周年的座谈会"
+        "纪念.{1,12}?诞辰周年座谈会$", "纪念人物诞辰100周年的座谈会"
     )  # fmt: skip
+    assert _class_named("中共中央举行座谈会纪念老一辈领导同志诞辰、习近平发表讲话的有哪几次？") == (
+        "纪念.{1,12}?诞辰.{0,6}座谈会$",
+        "纪念老一辈领导同志诞辰座谈会",
+    )  # the meeting named before the class
     assert _class_named("习近平同志出席的座谈会有哪些？") is None  # a name, not a class: 同志 after it
     asked = parse("王沪宁出席过哪些纪念人物诞辰100周年的座谈会？", kinds(meetings), {"王沪宁"}, dt.date(2026, 1, 1))
     assert asked is not None and len(asked.family) == 3
