@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "73"
+EXTRACTOR_VERSION = "75"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -81,8 +81,9 @@ _OBJECT_KIND = re.compile(
 )
 # what a clause without a title is about: 决定核准…核电项目, 研究…有关举措
 _CLAUSE_KIND = re.compile(r"(项目|举措|措施|政策|工作|行动|安排)$")
-_ROLE_WORDS = r"(?:总书记|总理|副总理|委员长|副委员长|主席|副主席|书记|副书记|市长|副市长|省长|主任|部长|同志)"
+_ROLE_WORDS = r"(?:总书记|总理|副总理|委员长|副委员长|主席|副主席|书记|副书记|秘书长|市长|副市长|省长|主任|部长|同志)"
 _PRESIDED = re.compile(r"主持")
+_PRESIDED_IT = re.compile(r"主持(?:会议|座谈会|大会|全会|纪念会|报告会)(?![\u4e00-\u9fff])")  # not 主持召开…
 _TRAILING_TIME = re.compile(r"(?:(?:\d{1,2}月)?\d{1,2}日)?(?:上午|下午|晚上?)?(?:在[\u4e00-\u9fff]{1,6})?$")
 _JOINTLY = re.compile(r"(?:(?:同|与)[^，。；]{1,16}?|[，,]并)共同(?=主持)")  # presided together with another
 _TITLED_NAME = re.compile(rf"{_ROLE_WORDS}([\u4e00-\u9fff]{{2,3}})$")
@@ -675,8 +676,14 @@ def extract(doc: Document) -> Meeting | None:
     following = [e for s, e in sentences if s >= lead[1]][:1]  # 栗战书委员长主持会议。 comes next
     window_hi = max([window_hi, *following])
     presider = _presider(text, lead[0], window_hi)
-    people: tuple[Person, ...] = (presider,) if presider else ()
     later = [e for s, e in sentences if s >= lead[1]][:3]  # who attended is often said a few sentences on
+    for s, e in [(s, e) for s, e in sentences if s >= window_hi][:3] if presider is None else []:
+        if _PRESIDED_IT.search(
+            text, s, e
+        ):  # …习近平发表重要讲话。…赵乐际主持座谈会: this meeting's, a few sentences on
+            presider = _presider(text, s, e)
+            break
+    people: tuple[Person, ...] = (presider,) if presider else ()
     people += _people(text, lead[0], max([window_hi, *later]), people)
     people += _titled_speakers(text, people)
     people = tuple(p for p in people if not _NOT_A_NAME.search(p.name))  # 团会议, 黄卫常委: a tagger's slip

@@ -2096,3 +2096,29 @@ def test_party_rules_are_each_form_they_take_unless_the_question_says_which():
     assert "党内法规有2项" in text and "若干规定" in text
     only = parse("2024年中共中央政治局会议审议了哪些党内法规（条例）？", kinds(meetings), set(), TODAY)
     assert only is not None and "若干规定" not in compose(only, meetings, docs).text
+
+
+def test_who_presided_said_a_few_sentences_after_the_lead():
+    honoured = report(
+        "q1", "2024-12-16", "中共中央举行纪念乔石同志诞辰100周年座谈会 习近平发表重要讲话",
+        "央视网消息（新闻联播）：中共中央16日上午在人民大会堂举行座谈会，纪念乔石同志诞辰100周年。"
+        "中共中央总书记习近平发表重要讲话强调，要牢记初心使命。我们要高举伟大旗帜。\n"
+        "中共中央政治局常委赵乐际主持座谈会，中共中央政治局常委蔡奇、李希出席座谈会。",
+    )  # fmt: skip
+    m = extract(honoured)
+    assert m is not None and ("赵乐际", "presided") in {(p.name, p.role) for p in m.people}
+    # a title that ends right before the name: 秘书长王东峰, not 东峰
+    other = report(
+        "q2", "2023-05-10", "纪念霍英东先生诞辰100周年座谈会在京举行",
+        "央视网消息（新闻联播）：纪念霍英东先生诞辰100周年座谈会10日在京举行。王沪宁出席座谈会并讲话。"
+        "他表示，要团结奋斗。\n全国政协副主席兼秘书长王东峰主持座谈会。",
+    )  # fmt: skip
+    m = extract(other)
+    assert m is not None and ("王东峰", "presided") in {(p.name, p.role) for p in m.people}
+    # 主持召开 a few sentences on is another meeting's
+    aside = report(
+        "q3", "2024-03-01", "某工作会议在京召开",
+        "央视网消息（新闻联播）：某工作会议1日在京召开。丁一出席会议并讲话。他强调，要抓落实。\n会后，丁二主持召开座谈会。",
+    )  # fmt: skip
+    m = extract(aside)
+    assert m is not None and "presided" not in {p.role for p in m.people}
