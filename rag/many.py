@@ -111,6 +111,7 @@ class Intent:
     anniversary: str | None = None  # 诞辰100周年, 成立80周年: what the meetings' names must write
     who_only: bool = False  # only meetings that had someone in that role: 哪些领导同志作过报告
     besides: tuple[str, ...] = ()  # people the question sets aside: 除了丁薛祥，还有哪些…作过报告
+    decided: str | None = None  # the kind of the meetings decided on: 决定召开中央全会 (中国共产党中央委员会全体会议)
 
     @property
     def people(self) -> tuple[str, ...]:
@@ -421,6 +422,7 @@ _DESCRIBED = re.compile(r"报告|稿|草案|纲要|《")
 _MEDIUM = re.compile(r"视频会议|电视电话会议")
 # a meeting that documents are sent to (提请中央全会审议), not the one that sends them
 _TARGET = re.compile(r"(?:提请|提交|报请)[^，。？?]{2,16}?(?:审议|审批|讨论|批准)")
+_DECIDED_ON = re.compile(rf"{SCHEDULED}[^，。？?]{{0,16}}?(?:会议|全会|大会)")
 _ANNIVERSARY = re.compile(rf"([{NUMERALS}]+)周年")
 _BARE_NOUNS = frozenset({"座谈会", "论坛", "峰会", "年会", "大会", "全会", "协商会", "集体学习"})
 _IN_PERSON = re.compile(r"亲自(?:到场|到会|出席)|到现场|现场出席|线下|实地出席")
@@ -486,7 +488,11 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         medium = "|".join(dict.fromkeys(m.removesuffix("会议") for m in media))
         kind, asked, family = None, "、".join(dict.fromkeys(media)), frozenset[str]()
     else:
-        kind, asked, family = _match_kind(_TARGET.sub(" ", asked_for), kinds)
+        # not the meeting decided on (中央政治局哪几次会议决定召开中央全会), when another is named
+        target = _TARGET.sub(" ", asked_for)
+        kind, asked, family = _match_kind(_DECIDED_ON.sub(" ", target), kinds)
+        if kind is None:
+            kind, asked, family = _match_kind(target, kinds)
     if kind in _BARE_NOUNS:  # 王沪宁出席了哪些座谈会: every kind of that noun, not only those named just so
         family, asked = frozenset(k for k in kinds if k.endswith(kind)), kind
     if during is not None and kind in (None, during[0]) and (part := _part_of(during[0], asked_for, kinds)):
@@ -504,7 +510,10 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         return None
     if aggregate == "when" and (kind is None or _OBJECT.search(q)):
         return None  # 2025年哪天审议通过了…条例: about what was done, which the passages tell
-    verb = next((name for name, pattern in _VERBS if pattern.search(_TARGET.sub(" ", q))), None)  # not 提请…审议
+    # not 提请…审议, nor words in brackets: 哪天闭幕（公报通过）
+    verb = next((name for name, pattern in _VERBS if pattern.search(_ASIDE_WORDS.sub(" ", _TARGET.sub(" ", q)))), None)
+    if counted := _also_counted(q, kind, kinds):  # 中央全会（中央委员会和中央纪委的都算）: the kinds it says count
+        family, asked = counted, "和".join(sorted(counted, key=lambda k: k != kind))
     obj = qualifier = None
     also: tuple[str, ...] = ()
     after_verb = r"(?:审议通过|原则通过|表决通过|通过|审议|部署|研究|听取|核准|批准)[了过]?(?:哪些|哪几[项部个]?)?"
@@ -537,8 +546,12 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         also = _PARTY_RULES  # 哪些党内法规: each form they take; 党内法规（条例）: only those
     if consulted:
         verb = None  # 分别就什么听取意见: the topics, not what was heard
+    decided = None
     if verb == SCHEDULED:  # 委员长会议决定召开哪几次常委会会议: the meetings it decided to hold are the items
         obj, qualifier = "会议", None
+        if on := _DECIDED_ON.search(q):
+            decided = _match_kind(on.group(0).removeprefix(SCHEDULED), kinds)[0]
+            decided = decided if decided != kind else None  # the holder itself: a kind the index does not know
     days = [h for h in date_hints(q) if h.day is not None and h.month is not None]
     span = window(q, today)
     if days:  # a named day: that meeting only
@@ -599,7 +612,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     return Intent(
         aggregate, kind, span, person, verb, obj, asked_kind=asked, term=term, session=session, qualifier=qualifier,
         topic=topic, closing=closing, opening=opening, also_kinds=also, role=role, mentioned=mentioned, family=family, medium=medium, who=who,
-        who_only=who_only, besides=besides, in_person=_IN_PERSON.search(q) is not None,
+        who_only=who_only, besides=besides, in_person=_IN_PERSON.search(q) is not None, decided=decided,
         anniversary=_anniversary(q),
         others=tuple(names[1:]) if role else (), words=_other_words(asked_for, said_of, kind),
         during=during, during_text=bound, excluded=excluded, titles=titles,
@@ -612,7 +625,27 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
 _WHO = re.compile(r"谁|哪一?位|(哪些|哪几位)[^，。？?]{0,6}?(?:领导|同志|人士|负责人)")
 _WHO_WORD = r"谁|哪一?位|哪些|哪几位"
 _BESIDES = r"除了?|除去"
-_ASIDE_WORDS = re.compile(r"[（(][^）)]{1,12}[）)]")  # 督查（督查调研）: words in brackets, another way to say it
+_ASIDE_WORDS = re.compile(r"[（(][^）)]{1,20}[）)]")  # 督查（督查调研）: words in brackets, another way to say it
+_BOTH = re.compile(r"[（(]([^）)]{2,20}?)的?(?:都算|均算|都包括|都计入|都计算在内|在内)[）)]")
+
+
+def _also_counted(q: str, kind: str | None, kinds: Mapping[str, int]) -> frozenset[str]:
+    """The kinds a bracket says count as well (中央全会（中央委员会和中央纪委的都算）: 中央纪委全体会议 with the
+    party's plenum): each part the kind does not already name, with the kind's meeting noun; none when
+    the question has no such bracket."""
+    both = _BOTH.search(q)
+    if both is None or kind is None:
+        return frozenset()
+    own = _canon(kind)
+    noun = _noun(own)
+    found = {kind}
+    for part in re.split(r"以及|和|及|与|、", both.group(1)):
+        written = _canon(part.strip())
+        if len(written) >= 2 and written not in own:
+            found |= {k for k in kinds if (c := _canon(k)).startswith(written) and c.endswith(noun)}
+    return frozenset(found) if len(found) > 1 else frozenset()
+
+
 _WHO_CLAUSE = re.compile(rf"[^，,。？?；;]*(?:{_WHO_WORD})[^，,。？?；;]*")  # described by the role asked
 
 
@@ -633,13 +666,16 @@ def _phrases_of(words: Sequence[str], q: str) -> tuple[str, ...]:
 
 # a meeting whose days bound the question's window: 十四届全国人大二次会议期间 (of a kind the index knows)
 _DURING = re.compile(r"([^，。？?、]{3,30}?)(?:召开|举行)?期间[，,]?")
+_TENURE = re.compile(r"(?:担任|任|当)[^，。？?]{0,10}(?:主席|总理|委员长|书记|部长|主任|省长|市长)$")
 
 
 def _during(q: str, kinds: Mapping[str, int]) -> tuple[tuple[str, int | None, int | None] | None, str]:
     """The meeting a question's window is the days of (its kind, term and session), with the words that
     said it; (None, "") when it names none the index knows."""
     m = _DURING.search(q)
-    if m is None:
+    if m is None or _TENURE.search(
+        m.group(1)
+    ):  # 汪洋任全国政协主席期间: a person's years in office, not a meeting's days
         return None, ""
     # the meeting's name only, not the words before it (赵乐际在十四届全国人大二次会议期间主持…)
     named = mentions(m.group(1))
@@ -1069,6 +1105,7 @@ def _decisions(intent: Intent, m: Meeting) -> list[Decision]:
         )
         and (intent.qualifier is None or _share(_qualifier_for(intent, d), d.text) >= 0.5)
         and not any(w in d.text for w in intent.excluded)
+        and (intent.decided is None or d.verb != SCHEDULED or names_kind(d.text, intent.decided))
     ]
     return list({d.text: d for d in wanted}.values())
 

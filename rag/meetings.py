@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "75"
+EXTRACTOR_VERSION = "77"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -288,6 +288,10 @@ _FORMAL = (
     (re.compile(r"(?:中国共产党|中共)?(第?[一二三四五六七八九十]+届)?中央纪律检查委员会"), r"\1中央纪委"),
     *((re.compile(formal), short) for formal, short in _PARTIES),
     (re.compile(r"中央纪委([一二三四五六七八九十]+次)?全会"), r"中央纪委\1全体会议"),
+    (
+        re.compile(r"(?:党的|中共)(?=[一二三四五六七八九十]+届[一二三四五六七八九十]中全会)"),
+        "中国共产党",
+    ),  # 党的二十届三中全会
 )
 
 
@@ -563,7 +567,10 @@ _LATER_DECISION = re.compile(
     r"(?:^|\n)会议(?:还|同时)?(?:(?:讨论|研究)并)?(?:审议通过|原则通过|表决通过|审议|通过|决定核准|决定批准)[^。\n]*[。\n]"
 )
 # a meeting it decided to hold: 会议决定，十四届全国人大常委会第二次会议4月24日至26日在北京举行
-_SCHEDULED = re.compile(r"(?:决定|同意)[，,]?([^。；\n]{0,40}?(?:召开|举行)[^。；\n]{0,50}?)(?=[。；\n])")
+# 决定今年7月在北京召开…全体会议，主要议程是…: the meeting, up to its agenda
+_SCHEDULED = re.compile(
+    r"(?:决定|同意)[，,]?([^。；\n]{0,40}?(?:召开|举行)[^。；\n]{0,50}?)(?=[。；\n]|[，,](?:主要)?议程)"
+)
 _NOT_SCHEDULED = re.compile(r"提交|提请|建议|草案")  # 提交…举行的全体会议: a meeting it sends something to
 
 

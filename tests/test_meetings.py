@@ -2122,3 +2122,52 @@ def test_who_presided_said_a_few_sentences_after_the_lead():
     )  # fmt: skip
     m = extract(aside)
     assert m is not None and "presided" not in {p.role for p in m.people}
+
+
+def test_kinds_a_bracket_counts_tenure_and_the_meetings_decided_on():
+    from rag.many import compose
+    from rag.meetings import normalize_kind
+
+    assert (
+        normalize_kind("党的二十届三中全会")[0]
+        == normalize_kind("中共二十届四中全会")[0]
+        == "中国共产党中央委员会全体会议"
+    )
+    plenums = [
+        report("k1", "2022-10-12", "中国共产党第十九届中央委员会第七次全体会议公报",
+               "央视网消息（新闻联播）：中国共产党第十九届中央委员会第七次全体会议，于2022年10月9日至12日在北京举行。"),
+        report("k2", "2022-10-07", "中国共产党第十九届中央纪律检查委员会第七次全体会议公报",
+               "央视网消息（新闻联播）：中国共产党第十九届中央纪律检查委员会第七次全体会议，于2022年10月7日在北京举行。"),
+        report("k3", "2022-10-23", "民革十四届七中全会在京举行", "央视网消息（新闻联播）：民革十四届七中全会23日在京举行。"),
+    ]  # fmt: skip
+    docs, meetings = facts_of(plenums)
+    both = parse("2022年四季度播发过哪几份党的中央全会公报（中央委员会和中央纪委的都算）？各次全会在哪天闭幕（公报通过）？",
+                 kinds(meetings), set(), TODAY)  # fmt: skip
+    assert both is not None and both.verb is None  # 通过 in brackets says which day, not what was passed
+    text = compose(both, meetings, docs).text
+    assert "2022年10月12日闭幕" in text and "2022年10月7日闭幕" in text and "民革" not in text
+    # 任…主席期间: a person's years in office, not the days of a meeting
+    tenure = parse("汪洋任全国政协主席期间，最后一次全国政协常委会会议是哪天？", {"全国政协常委会会议": 9, "全国政协主席会议": 9},
+                   {"汪洋"}, TODAY)  # fmt: skip
+    assert (
+        tenure is not None and tenure.during is None and tenure.kind == "全国政协常委会会议" and tenure.person == "汪洋"
+    )
+    # the plenums the Politburo decided to hold (up to 主要议程), not another body's plenum it also set
+    politburo = [
+        report("d1", "2024-04-30", "中共中央政治局召开会议",
+               "央视网消息（新闻联播）：中共中央政治局4月30日召开会议，决定今年7月在北京召开中国共产党第二十届中央委员会"
+               "第三次全体会议，主要议程是，中共中央政治局向中央委员会报告工作。"),
+        report("d2", "2025-12-25", "中共中央政治局召开会议",
+               "央视网消息（新闻联播）：中共中央政治局12月25日召开会议，会议同意，明年1月12日至14日召开二十届中央纪律检查委员会"
+               "第五次全体会议。"),
+    ]  # fmt: skip
+    docs, meetings = facts_of(politburo)
+    decided = parse(
+        "中共中央政治局哪几次会议决定召开中央全会？",
+        {**kinds(meetings), "中国共产党中央委员会全体会议": 3},
+        set(),
+        TODAY,
+    )
+    assert decided is not None and decided.kind == "中共中央政治局会议"
+    text = compose(decided, meetings, docs).text
+    assert "第三次全体会议" in text and "纪律检查" not in text
