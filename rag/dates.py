@@ -200,10 +200,15 @@ def format_cn(iso: str) -> str:
 # ------------------------------------------------------------------------------------------ windows
 
 _RELATIVE_YEAR = {"今年": 0, "本年": 0, "这一年": 0, "去年": -1, "上一年": -1, "前年": -2}
+_TO = r"(?:至|到|—|–|－|-|~|～)"
+_SEASON = r"[春夏秋冬](?:季|天)"
+# months of a season, and of a run of months written 3—5月, 3月至5月
+SEASONS = {"春": (3, 5), "夏": (6, 8), "秋": (9, 11), "冬": (12, 14)}  # winter runs into the next year
+_MONTHS = rf"(?P<{{0}}>\d{{{{1,2}}}})(?:月?{_TO}(?P<{{0}}2>\d{{{{1,2}}}}))?月(?!\d{{{{1,2}}}}[日号])"
 _WINDOW = re.compile(
-    r"(?P<year>\d{4})年(?:(?P<half>上半年|下半年)|第?(?P<quarter>[一二三四1-4])季度|(?P<month>\d{1,2})月(?!\d{1,2}[日号]))?"
-    r"|(?P<rel>今年|本年|这一年|去年|上一年|前年)(?:(?P<rhalf>上半年|下半年)|第?(?P<rquarter>[一二三四1-4])季度"
-    r"|(?P<rmonth>\d{1,2})月(?!\d{1,2}[日号]))?"
+    rf"(?P<year>\d{{4}})年(?:(?P<half>上半年|下半年)|第?(?P<quarter>[一二三四1-4])季度|(?P<season>{_SEASON})|{_MONTHS.format('month')})?"
+    rf"|(?P<rel>今年|本年|这一年|去年|上一年|前年)(?:(?P<rhalf>上半年|下半年)|第?(?P<rquarter>[一二三四1-4])季度"
+    rf"|(?P<rseason>{_SEASON})|{_MONTHS.format('rmonth')})?"
     r"|(?:近|最近|过去)(?P<n>\d{1,2}|[一二两三四五六七八九十]{1,2})个?(?P<unit>月|年|周|天)"
     r"|(?P<thismonth>本月|这个月|上个月|上月)"
 )
@@ -242,6 +247,21 @@ class Window:
     text: str
 
 
+_EVERY_YEAR = re.compile(rf"(?P<season>{_SEASON})|(?<![年\d])(?P<lo>\d{{1,2}})月?{_TO}(?P<hi>\d{{1,2}})月")
+
+
+def months_every_year(question: str) -> tuple[tuple[int, ...], str]:
+    """The months of a season or a run of months a question names without a year (春季召开的, 3—5月), with
+    the words; ((), "") when it names none. Meant for questions whose `window` is None."""
+    m = _EVERY_YEAR.search(question)
+    if m is None:
+        return (), ""
+    lo, hi = SEASONS[m["season"][0]] if m["season"] else (int(m["lo"]), int(m["hi"]))
+    if not (1 <= lo <= hi <= 14):
+        return (), ""
+    return tuple((x - 1) % 12 + 1 for x in range(lo, hi + 1)), m.group(0)
+
+
 def window(question: str, today: dt.date) -> Window | None:
     """The time span a question names: ``2024年``, ``2024年上半年``, ``2024年第三季度``, ``2024年7月``,
     ``今年`` / ``去年`` / ``前年`` (with halves, quarters and months), ``近三个月``, ``本月`` / ``上个月``,
@@ -253,15 +273,21 @@ def window(question: str, today: dt.date) -> Window | None:
     if g["year"] or g["rel"]:
         year = int(g["year"]) if g["year"] else today.year + _RELATIVE_YEAR[g["rel"]]
         half, month = g["half"] or g["rhalf"], g["month"] or g["rmonth"]
+        last = g["month2"] or g["rmonth2"]
         if half:
             lo, hi = (1, 6) if half == "上半年" else (7, 12)
         elif quarter := g["quarter"] or g["rquarter"]:
             q = "一二三四".find(quarter) + 1 if not quarter.isdigit() else int(quarter)
             lo, hi = 3 * q - 2, 3 * q
+        elif season := g["season"] or g["rseason"]:
+            lo, hi = SEASONS[season[0]]
         elif month and 1 <= int(month) <= 12:
             lo = hi = int(month)
+            hi = int(last) if last and int(month) <= int(last) <= 12 else hi  # 3—5月
         else:
             lo, hi = 1, 12
+        if hi > 12:  # 2024年冬季: December to the next February
+            return Window(dt.date(year, lo, 1).isoformat(), _month_end(year + 1, hi - 12).isoformat(), m.group(0))
         if question.startswith(("以来", "至今"), m.end()) and dt.date(year, lo, 1) <= today:  # 2017年以来: to today
             return Window(
                 dt.date(year, lo, 1).isoformat(), today.isoformat(), m.group(0) + question[m.end() : m.end() + 2]

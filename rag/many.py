@@ -22,7 +22,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from .dates import Window, cn_number, date_hints, format_cn, window, within
+from .dates import Window, cn_number, date_hints, format_cn, months_every_year, window, within
 from .meetings import (
     ASIDES,
     CONVEYED,
@@ -112,6 +112,8 @@ class Intent:
     who_only: bool = False  # only meetings that had someone in that role: 哪些领导同志作过报告
     besides: tuple[str, ...] = ()  # people the question sets aside: 除了丁薛祥，还有哪些…作过报告
     decided: str | None = None  # the kind of the meetings decided on: 决定召开中央全会 (中国共产党中央委员会全体会议)
+    months: tuple[int, ...] = ()  # of every year: 春季 (3, 4, 5), with no year named
+    months_text: str = ""  # as written
 
     @property
     def people(self) -> tuple[str, ...]:
@@ -554,6 +556,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
             decided = decided if decided != kind else None  # the holder itself: a kind the index does not know
     days = [h for h in date_hints(q) if h.day is not None and h.month is not None]
     span = window(q, today)
+    months, months_text = months_every_year(q) if span is None and not days else ((), "")
     if days:  # a named day: that meeting only
         year = days[0].year or (int(span.start[:4]) if span else today.year)
         iso = f"{year:04d}-{days[0].month:02d}-{days[0].day:02d}"
@@ -571,10 +574,12 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     if kind and obj and _DOCUMENT_NOUN.search(kind) and kind.endswith(obj):
         obj = qualifier = None  # 哪几年的政府工作报告: the documents of the series are asked for, not their objects
     if aggregate == "list" and not (
-        obj or span or person or mentioned or who_only or re.search(r"都|各次|历次|哪几[次批回]", q)
+        obj or span or months or person or mentioned or who_only or re.search(r"都|各次|历次|哪几[次批回]", q)
     ):
         return None  # 会议指出要加强哪些方面: a question about one meeting's content
-    several = span is not None or re.search(r"都|历次|各次", q) is not None  # 2023年…国常会上，都听取了哪些
+    several = (
+        span is not None or bool(months) or re.search(r"都|历次|各次", q) is not None
+    )  # 2023年…国常会上，都听取了哪些
     at_one = aggregate == "list" and not several and re.search(r"(?<![大全年峰])会上", q)  # not 年会上: a series
     if _ONE_MEETING.search(q) or at_one:
         return None  # at one meeting
@@ -612,7 +617,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     return Intent(
         aggregate, kind, span, person, verb, obj, asked_kind=asked, term=term, session=session, qualifier=qualifier,
         topic=topic, closing=closing, opening=opening, also_kinds=also, role=role, mentioned=mentioned, family=family, medium=medium, who=who,
-        who_only=who_only, besides=besides, in_person=_IN_PERSON.search(q) is not None, decided=decided,
+        who_only=who_only, besides=besides, in_person=_IN_PERSON.search(q) is not None, decided=decided, months=months, months_text=months_text,
         anniversary=_anniversary(q),
         others=tuple(names[1:]) if role else (), words=_other_words(asked_for, said_of, kind),
         during=during, during_text=bound, excluded=excluded, titles=titles,
@@ -907,6 +912,7 @@ def select(
         and (intent.mentioned is None or (documents is not None and intent.mentioned in documents[m.doc_id].text))
         and (intent.medium is None or re.search(intent.medium, m.name) is not None)
         and (intent.anniversary is None or _anniversary(m.name) in (None, intent.anniversary))
+        and (not intent.months or (m.date is not None and len(m.date) >= 7 and int(m.date[5:7]) in intent.months))
     ]
     groups = _grouped(out)
     if intent.person is not None:  # a meeting whose reports name the person: with its other reports (the communique)
@@ -1131,7 +1137,7 @@ _AMENDS = re.compile(r"修改(?:《[^》]*法》|[^，。《》〈〉]*法律?)�
 
 
 def _scope(intent: Intent) -> str:
-    parts = [intent.window.text if intent.window else "", intent.during_text]
+    parts = [intent.window.text if intent.window else intent.months_text, intent.during_text]
     if intent.person:
         parts.append(
             f"{'、'.join(intent.people)}{_ROLE_WORDS.get(intent.role or '', '')}的"

@@ -230,6 +230,18 @@ def test_windows_named_in_questions():
     assert window("近三个月", TODAY).start == "2024-09-30"
     assert window("上个月", TODAY).start == "2024-11-01"
     assert window("哪天召开", TODAY) is None
+    # a run of months and a season (winter into the next year); a day is not a run of months
+    for asked in ("2024年3—5月", "2024年3月至5月", "2024年春季"):
+        assert (window(asked, TODAY).start, window(asked, TODAY).end) == ("2024-03-01", "2024-05-31")
+    assert (window("去年冬天", TODAY).start, window("去年冬天", TODAY).end) == ("2023-12-01", "2024-02-29")
+    assert window("2024年3月5日", TODAY).text == "2024年"
+    # with no year: those months of every year
+    from rag.dates import months_every_year
+
+    assert months_every_year("李强在春季（3—5月）召开的座谈会") == ((3, 4, 5), "春季")
+    assert months_every_year("冬季开的会") == ((12, 1, 2), "冬季")
+    spring = parse("春季召开的国务院常务会议有哪些？", KINDS, set(), TODAY)
+    assert spring is not None and spring.months == (3, 4, 5) and spring.window is None
 
 
 KINDS = kinds(extract_all([*STATE, NPC, POLITBURO]))
