@@ -49,7 +49,8 @@ from .types import Answer, Citation, Document, Quote
 _AGGREGATES = (
     ("latest", re.compile(r"最近一次|最后一次|最新一次|上一次|最近的一次|最近召开的")),
     ("first", re.compile(r"第一次|首次|最早|头一[回次]")),
-    ("count", re.compile(r"(?<![第哪])几次|多少次|(?<!哪)几场|多少场|次数|(?<!哪)几份|多少份")),  # 第几次 asks for one
+    # 第几次 asks for one; 有几个民主党派召开了…: how many held one
+    ("count", re.compile(r"(?<![第哪])几次|多少次|(?<!哪)几场|多少场|次数|(?<!哪)几份|多少份|(?<![第哪])几个(?=[^，。？?]{1,10}?(?:召开|举行|开))")),
     ("timeline", re.compile(r"时间线|历次|依次|按时间(?:先后|顺序)")),
     ("list", re.compile(r"哪些|哪几|都有什么|列出|都[\u4e00-\u9fff]{0,6}什么|分别")),
 )

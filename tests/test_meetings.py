@@ -2183,3 +2183,11 @@ def test_kinds_a_bracket_counts_tenure_and_the_meetings_decided_on():
     assert decided is not None and decided.kind == "中共中央政治局会议"
     text = compose(decided, meetings, docs).text
     assert "第三次全体会议" in text and "纪律检查" not in text
+
+
+def test_how_many_holders_held_one_is_a_count():
+    from rag.many import _aggregate
+
+    assert _aggregate("今年一共有几个民主党派召开了全国代表大会？") == "count"
+    assert _aggregate("会议审议了几个条例？") is None  # not how many held a meeting
+    assert _aggregate("哪几个民主党派开了大会？") == "list"
