@@ -50,7 +50,12 @@ _AGGREGATES = (
     ("latest", re.compile(r"最近一次|最后一次|最新一次|上一次|最近的一次|最近召开的")),
     ("first", re.compile(r"第一次|首次|最早|头一[回次]")),
     # 第几次 asks for one; 有几个民主党派召开了…: how many held one
-    ("count", re.compile(r"(?<![第哪])几次|多少次|(?<!哪)几场|多少场|次数|(?<!哪)几份|多少份|(?<![第哪])几个(?=[^，。？?]{1,10}?(?:召开|举行|开))")),
+    (
+        "count",
+        re.compile(
+            r"(?<![第哪])几次|多少次|(?<!哪)几场|多少场|次数|(?<!哪)几份|多少份|(?<![第哪])几个(?=[^，。？?]{1,10}?(?:召开|举行|开))"
+        ),
+    ),
     ("timeline", re.compile(r"时间线|历次|依次|按时间(?:先后|顺序)")),
     ("list", re.compile(r"哪些|哪几|都有什么|列出|都[\u4e00-\u9fff]{0,6}什么|分别")),
 )
@@ -463,10 +468,10 @@ def _share(words: str, text: str) -> float:
 
 
 def asked_window(question: str, today: dt.date) -> Window | None:
-    """The time window of a question about several meetings (去年…座谈了几次, 2024年…哪些), or None: the
-    passages that answer it when the facts do not are those of that window."""
+    """The time window of a question about several meetings (去年…座谈了几次, 2024年…哪些) or the day of one
+    (去年的…是哪天开的), or None: the passages that answer it when the facts do not are those of that window."""
     q = normalize(question)
-    if _aggregate(q) is None:
+    if _aggregate(q) is None and not _WHEN_ASKED.search(q):  # 去年的中央经济工作会议是哪天开的: that year's too
         return None
     return window(q, today)
 

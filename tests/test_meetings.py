@@ -2075,6 +2075,11 @@ def test_the_day_of_a_kind_of_meeting_in_a_year_and_the_day_a_session_closed():
     assert when is not None and when.aggregate == "when"
     assert "2025年12月10日至11日" in compose(when, meetings, docs).text
     assert parse("中央经济工作会议是哪天开的？", kinds(meetings), set(), TODAY) is None  # no window: one meeting
+    from rag.many import asked_window
+
+    # when the facts hold none then, the passages are those of that year, not a piece of another
+    last_year = asked_window("去年的中央经济工作会议是哪天开的？", dt.date(2025, 12, 31))
+    assert last_year is not None and (last_year.start, last_year.end) == ("2024-01-01", "2024-12-31")
     assert parse("2025年哪天审议通过了条例？", kinds(meetings), set(), TODAY) is None  # what was done
     # the day it closed is the closing's report, not a piece written days after the session
     npc = [
