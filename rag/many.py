@@ -1115,7 +1115,7 @@ def _decisions(intent: Intent, m: Meeting) -> list[Decision]:
                 and (intent.verb in (None, "通过", "审议") or d.verb == intent.verb)
             )
         )
-        and (intent.qualifier is None or _share(_qualifier_for(intent, d), d.text) >= 0.5)
+        and (intent.qualifier is None or _share(_qualifier_for(intent, d), d.text) > 0.5)
         and not any(w in d.text for w in intent.excluded)
         and (intent.decided is None or d.verb != SCHEDULED or names_kind(d.text, intent.decided))
     ]

@@ -2196,3 +2196,20 @@ def test_how_many_holders_held_one_is_a_count():
     assert _aggregate("今年一共有几个民主党派召开了全国代表大会？") == "count"
     assert _aggregate("会议审议了几个条例？") is None  # not how many held a meeting
     assert _aggregate("哪几个民主党派开了大会？") == "list"
+
+
+def test_a_qualifier_must_share_more_than_half_of_its_words():
+    from rag.many import compose
+
+    politburo = [
+        report("z1", "2024-01-31", "中共中央政治局召开会议",
+               "央视网消息（新闻联播）：中共中央政治局1月31日召开会议，审议《中央政治局常委会听取和研究全国人大常委会党组工作"
+               "汇报和中央书记处工作报告的综合情况报告》。"),
+        report("z2", "2024-03-29", "中共中央政治局召开会议",
+               "央视网消息（新闻联播）：中共中央政治局3月29日召开会议，审议《关于二十届中央第二轮巡视情况的综合报告》。"),
+    ]  # fmt: skip
+    docs, meetings = facts_of(politburo)
+    asked = parse("中共中央政治局哪几次会议审议了中央巡视情况的综合报告？", kinds(meetings), set(), TODAY)
+    assert asked is not None
+    text = compose(asked, meetings, docs).text
+    assert "第二轮巡视" in text and "综合情况报告" not in text  # 中央…情况…综合: half its pairs, not about 巡视
