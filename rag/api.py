@@ -456,7 +456,9 @@ class Assistant:
             if not isinstance(part, Answer):
                 pieces.append(part)
             elif part.found and (
-                not many.names_kind(part.text, facts.kind) or (facts.person and facts.person not in part.text)
+                not many.names_kind(part.text, facts.kind)
+                or (facts.person and facts.person not in part.text)
+                or not all(w in part.text for w in facts.words)
             ):
                 yield facts.not_found
             else:
@@ -494,7 +496,8 @@ class Assistant:
             return _Facts(listed)
         if intent.aggregate == "count":  # passages hold no count: 今年…开了几次 a kind the facts hold none of then
             return _Facts(composed)
-        return _Facts(None, composed, intent.kind, intent.person if intent.role else None)
+        asked_for = tuple(w for w in (intent.qualifier, intent.object_kind) if w and w not in ("文件", "会议"))
+        return _Facts(None, composed, intent.kind, intent.person if intent.role else None, asked_for)
 
     def standalone(self, question: str, history: Sequence[str]) -> str:
         """``question`` as it is searched in a conversation whose earlier questions are ``history``:
@@ -587,6 +590,7 @@ class _Facts:
     not_found: Answer | None = None
     kind: str | None = None
     person: str | None = None  # the person the question names in a role, whom the answer must name too
+    words: tuple[str, ...] = ()  # what the question asks for (“十五五” 规划), which the answer must write too
 
 
 @dataclass(frozen=True)

@@ -445,6 +445,9 @@ def test_a_passage_answer_that_names_the_kind_but_not_the_person_asked_about_is_
     ans = archive.ask("赵乐际出席过哪几次国务院常务会议？")  # an attendee of none of them
     assert not ans.found and ans.citations == ()
     assert archive.ask("提到部署冬季安全生产工作的国务院常务会议有哪几次？").found  # no person: as before
+    # nor one that never writes what the question asks for: 2024's 国常会 passed no “十五五” 规划 (nor quotes one)
+    ans = archive.ask("2024年国务院常务会议审议通过了哪些“十五五”规划？")
+    assert not ans.found and ans.citations == ()
 
 
 def test_names_periods_and_connections_do_not_split_a_series():
