@@ -478,8 +478,8 @@ class Assistant:
         if intent is None:
             return _Facts(None)
         composed = many.compose(intent, scope.records, scope.documents, lambda: scope.corpus)
-        if intent.aggregate == "when" and not composed.found:
-            return _Facts(None)  # the day of one meeting the facts do not hold: the passages may tell
+        if intent.aggregate == "when" and not composed.found and intent.session is None:
+            return _Facts(None)  # the day of a meeting the facts do not hold then: the passages may tell
         # a known kind of meeting that the facts do not hold in that window may still be in the
         # reports or the passages; a kind no record reports, a window no record is dated in, a presider
         # who never presided it, or a numbered session no record reports (第二十四次会议), is not found

@@ -72,6 +72,10 @@ def _aggregate(q: str) -> str | None:
     return next((name for name, pattern in _AGGREGATES if pattern.search(q)), None)
 
 
+_NUMBERED = re.compile(
+    rf"[{NUMERALS}]+届[^，。？?]{{0,12}}?(?:第[{NUMERALS}]+次|[一二三四五六七八九十]中全会|[一二三四五六七八九十]次)"
+)
+_PROPOSED = re.compile(r"建议|决定|提议|商定|计划")  # 主席会议建议十四届四次会议哪天开: the day another meeting set
 _WHEN_ASKED = re.compile(r"哪一?天|什么时候|何时|几月几[日号]|哪个日子|什么日子|日期是")
 _TOPIC_ASKED = re.compile(r"议题|主题|围绕什么|题目|就什么|就哪些")
 _TITLES_ASKED = re.compile(r"(?:讲话|演讲|报告|致辞)[^，。？?]{0,4}(?:题目|标题)")
@@ -98,7 +102,7 @@ class Intent:
     qualifier: str | None = None  # what the object is about: “十五五” in 哪些“十五五”规划
     topic: bool = False  # asks what each meeting was about: 分别围绕什么议题
     closing: bool = False  # asks the day it closed: 哪天闭幕
-    opening: bool = False  # and the day it opened: 哪天开幕、哪天闭幕
+    opening: bool = False  # the day it opened: 哪天开幕 (with ``closing``: 哪天开幕、哪天闭幕)
     also_kinds: tuple[str, ...] = ()  # more kinds of object asked for with ``object_kind``: 条例和规定
     role: str | None = "presided"  # of the person: 李强主持的, 丁薛祥出席的 (attended), 讲话 (spoke); None: named
     mentioned: str | None = None  # words the reports must contain: 哪几次提到了“一国两制”
@@ -134,6 +138,7 @@ def _canon(text: str) -> str:
     text = ASIDES.sub("", text)  # 政府首脑（总理）理事会 and 政府首脑理事会 are one
     text = text.replace("党代会", "中国共产党全国代表大会")
     text = text.replace("中央全会", "中央委员会全体会议").replace("全国性", "全国")  # 全国性部长会议
+    text = text.replace("委员会全会", "委员会全体会议")  # 二十届中央委员会历次全会
     return text.replace("中国共产党", "中共").replace("中共中央", "中央")  # 中央政治局 is 中共中央政治局
 
 
@@ -480,7 +485,12 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     """The intent of a many-meeting question, or None for any other question."""
     q = normalize(question)
     # 2025年中央经济工作会议是哪天开的: the day of the meeting of a kind held in a window, whichever it is
-    aggregate = _aggregate(q) or ("when" if _WHEN_ASKED.search(q) and window(q, today) else None)
+    # or of one numbered meeting (二十届五中全会是哪天闭幕的: only announced, not held in these records)
+    aggregate = _aggregate(q) or (
+        "when"
+        if _WHEN_ASKED.search(q) and (window(q, today) or (_NUMBERED.search(q) and not _PROPOSED.search(q)))
+        else None
+    )
     if aggregate is None:
         return None
     asked_for, excluded = _left_out(q)
@@ -580,7 +590,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     if kind and obj and _DOCUMENT_NOUN.search(kind) and kind.endswith(obj):
         obj = qualifier = None  # 哪几年的政府工作报告: the documents of the series are asked for, not their objects
     if aggregate == "list" and not (
-        obj or span or months or person or mentioned or who_only or re.search(r"都|各次|历次|哪几[次批回]", q)
+        obj or span or months or person or mentioned or who_only or re.search(r"都|各次|历次|哪几[次批回]|哪些会", q)
     ):
         return None  # 会议指出要加强哪些方面: a question about one meeting's content
     several = (
@@ -609,7 +619,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     titles = _TITLES_ASKED.search(q) is not None  # 讲话题目是什么: the titles of what was said, not a topic
     topic = obj is None and not titles and _TOPIC_ASKED.search(q) is not None
     closing = re.search(r"闭幕|闭会|结束", q) is not None
-    opening = closing and re.search(r"开幕|开始", q) is not None
+    opening = re.search(r"开幕", q) is not None or (closing and re.search(r"开始", q) is not None)
     role = None
     if person is not None and CONVEYED.match(q, q.find(person) + len(person)):
         role = "conveyed"  # 学习贯彻习近平总书记重要讲话精神: a speech given elsewhere, studied at the meetings
@@ -1187,6 +1197,8 @@ def compose(
         return Answer(text=f"资料中没有找到{scope}的记录。", found=False, answerer="facts")
     if intent.closing:
         chosen = [_until_closed(g, documents) for g in chosen]
+    if intent.opening:
+        chosen = [_from_opening(g, documents) for g in chosen]
     passages: dict[tuple[str, int, int], int] = {}
     quotes: list[Quote] = []
 
@@ -1281,12 +1293,22 @@ _CLOSED = re.compile(r"闭幕|闭会|胜利结束")
 def _until_closed(group: list[Meeting], documents: Mapping[str, Document]) -> list[Meeting]:
     """The reports of a meeting up to the first whose lead says it closed (闭幕), not the pieces written
     after it (会后…, 学习…精神); all of them when none says so."""
-    closed = [
-        m.date
-        for m in group
-        if m.date and not m.indirect and _CLOSED.search(documents[m.doc_id].text[m.lead[0] : m.lead[1]])
-    ]
+    closed = [m.date for m in group if m.date and not m.indirect and _CLOSED.search(_lead(m, documents))]
     return [m for m in group if m.indirect or (m.date or "") <= min(closed)] if closed else group
+
+
+def _from_opening(group: list[Meeting], documents: Mapping[str, Document]) -> list[Meeting]:
+    """The reports of a meeting from the first whose lead says it opened (开幕), not the pieces before it
+    (预备会议, 新闻发布会); all of them when none says so."""
+    opened = [m.date for m in group if m.date and not m.indirect and _OPENED.search(_lead(m, documents))]
+    return [m for m in group if m.indirect or (m.date or "") >= min(opened)] if opened else group
+
+
+def _lead(m: Meeting, documents: Mapping[str, Document]) -> str:
+    return documents[m.doc_id].text[m.lead[0] : m.lead[1]] if m.doc_id in documents else ""
+
+
+_OPENED = re.compile(r"开幕")
 
 
 def _closed_in(group: Sequence[Meeting]) -> Meeting:

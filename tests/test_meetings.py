@@ -2216,3 +2216,33 @@ def test_a_qualifier_must_share_more_than_half_of_its_words():
     assert asked is not None
     text = compose(asked, meetings, docs).text
     assert "第二轮巡视" in text and "综合情况报告" not in text  # 中央…情况…综合: half its pairs, not about 巡视
+
+
+def test_the_day_of_a_numbered_meeting_only_announced_is_not_found_and_the_day_one_opened():
+    from rag.many import compose, select
+
+    reports_ = [
+        report("o1", "2026-07-30", "中共中央政治局召开会议",
+               "央视网消息（新闻联播）：中共中央政治局7月30日召开会议，决定今年10月在北京召开中国共产党第二十届中央委员会"
+               "第五次全体会议，主要议程是，中共中央政治局向中央委员会报告工作。"),
+        report("o2", "2025-10-23", "中国共产党第二十届中央委员会第四次全体会议公报",
+               "央视网消息（新闻联播）：中国共产党第二十届中央委员会第四次全体会议，于2025年10月20日至23日在北京举行。"),
+        report("o3", "2024-03-04", "十四届全国人大二次会议举行新闻发布会",
+               "央视网消息（新闻联播）：十四届全国人大二次会议4日举行新闻发布会。"),
+        report("o4", "2024-03-05", "十四届全国人大二次会议在京开幕", "央视网消息（新闻联播）：十四届全国人大二次会议5日在京开幕。"),
+    ]  # fmt: skip
+    docs, meetings = facts_of(reports_)
+    known = kinds(meetings)
+    fifth = parse("二十届五中全会是哪天闭幕的？", known, set(), TODAY)
+    assert fifth is not None and fifth.aggregate == "when" and fifth.session == 5
+    assert not select(fifth, meetings, docs)  # only decided on: the api says not found
+    fourth = parse("二十届四中全会是哪天闭幕的？", known, set(), TODAY)
+    assert fourth is not None and "2025年10月23日闭幕" in compose(fourth, meetings, docs).text
+    opened = parse("十四届全国人大二次会议是什么时候开幕的？", known, set(), TODAY)
+    assert opened is not None and "2024年3月5日" in compose(opened, meetings, docs).text  # not the press conference
+    assert parse("全国政协主席会议建议十四届四次会议哪天开？", known, set(), TODAY) is None  # the day another set
+    # 中央委员会…全会 is its 全体会议; 开过哪些会议 asks for the meetings
+    plenums = parse("新闻联播报道的二十届中央委员会历次全会分别是哪天闭幕的？", known, set(), TODAY)
+    assert plenums is not None and plenums.kind == "中国共产党中央委员会全体会议"
+    never = parse("中央外事工作委员会开过哪些会议？", known, set(), TODAY)
+    assert never is not None and never.kind is None and not compose(never, meetings, docs).found
