@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "77"
+EXTRACTOR_VERSION = "78"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -475,6 +475,9 @@ def _titled_speakers(text: str, known: tuple[Person, ...]) -> tuple[Person, ...]
     return tuple(out)
 
 
+_BARE_TITLE = re.compile(r"《(?:条例|法律|法|规划|纲要|意见|方案|决定|办法|规定|细则|准则|规则|报告|计划)》")
+
+
 def _decisions(text: str, lo: int, hi: int) -> list[Decision]:
     """What was decided in ``text[lo:hi]``: each verb with the titles, or the items, that follow it."""
     out: list[Decision] = []
@@ -485,6 +488,8 @@ def _decisions(text: str, lo: int, hi: int) -> list[Decision]:
         if not verbs:
             continue
         for t in TITLE.finditer(body):  # each title goes with the last verb before it, in its part
+            if _BARE_TITLE.fullmatch(t.group(0)):
+                continue  # 《条例》: the one named before it, written short
             part_lo = body.rfind("，", 0, t.start()) + 1
             if body.startswith("《", part_lo):  # 审议通过《A》，《B》
                 part_lo = 0

@@ -2246,3 +2246,9 @@ def test_the_day_of_a_numbered_meeting_only_announced_is_not_found_and_the_day_o
     assert plenums is not None and plenums.kind == "中国共产党中央委员会全体会议"
     never = parse("中央外事工作委员会开过哪些会议？", known, set(), TODAY)
     assert never is not None and never.kind is None and not compose(never, meetings, docs).found
+
+
+def test_a_title_that_is_only_the_kind_of_object_is_the_one_named_before():
+    council = state_council("b", [("2026-03-13", "审议通过《全国农业普查条例（修订草案）》（以下简称《条例》）")])
+    m = extract(council[0])
+    assert m is not None and [d.text for d in m.decisions] == ["《全国农业普查条例（修订草案）》"]
