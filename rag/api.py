@@ -490,6 +490,9 @@ class Assistant:
             or (window and not _dated_within(scope.documents, window))
             or many.presider_absent(intent, scope.records)
             or (intent.session is not None and not many.select(intent, scope.records, scope.documents))
+            # the meetings are there and none did what is asked (2023年全国人大常委会…哪些条例): a passage that
+            # shares the words would be another body's
+            or (intent.object_kind is not None and bool(many.select(intent, scope.records, scope.documents)))
         ):
             return _Facts(composed)  # found, or known not to be there: no such kind, time or presider
         if listed := many.reports(question, scope.documents, scope.people, today, lambda: scope.corpus):

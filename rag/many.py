@@ -81,6 +81,8 @@ _TOPIC_ASKED = re.compile(r"议题|主题|围绕什么|题目|就什么|就哪�
 _TITLES_ASKED = re.compile(r"(?:讲话|演讲|报告|致辞)[^，。？?]{0,4}(?:题目|标题)")
 # the forms of the party's rules besides 条例 (中国共产党党内法规制定条例: 党章、准则、条例、规定、办法、规则、细则)
 _PARTY_RULES = ("准则", "规定", "办法", "规则", "细则")
+# where the object's word ends the phrase (哪几个执法检查报告: 报告, not the 法 of 执法)
+_OBJECT_END = r"(?=草案|修订|修正|[（(”\"和及与、，,。？?的等有是都呢吗]|分别|以及|$)"
 _OBJECT_ALIASES = {"行政法规": "条例", "法律": "法", "法规": "条例"}
 _JOINED_OBJECTS = re.compile(r"(?:和|及|与|、|以及)[\u4e00-\u9fff]{0,4}?" + _OBJECT.pattern)
 _JOINED_RUN = re.compile(f"(?:{_JOINED_OBJECTS.pattern})*")
@@ -535,8 +537,8 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     obj = qualifier = None
     also: tuple[str, ...] = ()
     after_verb = r"(?:审议通过|原则通过|表决通过|通过|审议|部署|研究|听取|核准|批准)[了过]?(?:哪些|哪几[项部个]?)?"
-    m = re.search(r"(?:哪些|哪几(?!次)[项部个]?)([^，。？?、]{0,12}?)" + _OBJECT.pattern, q) or re.search(
-        after_verb + r"([^，。？?、]{0,24}?)" + _OBJECT.pattern, q
+    m = re.search(r"(?:哪些|哪几(?!次)[项部个]?)([^，。？?、]{0,12}?)" + _OBJECT.pattern + _OBJECT_END, q) or re.search(
+        after_verb + r"([^，。？?、]{0,24}?)" + _OBJECT.pattern + _OBJECT_END, q
     )
     if m and who and _WHO.search(m.group(0)):
         m = None  # 哪些领导同志作过报告: the people are asked for, not the reports
@@ -784,9 +786,13 @@ def _other_words(q: str, said: Sequence[str | None], kind: str | None) -> tuple[
             and not _QUESTION_WORDS.fullmatch(w)
             and not _FRAME.search(w)
             and not _ASKING.search(w)
+            and not _VERB_WORDS.fullmatch(w)  # 审议通过: what was done, which the decisions' verbs hold
             and not in_kind(w)
         )
     )
+
+
+_VERB_WORDS = re.compile(r"(?:审议|通过|表决|原则|讨论|研究|部署|听取|核准|批准|决定)+")
 
 
 # ---------------------------------------------------------------------------------------- answering
@@ -1132,6 +1138,16 @@ def _decisions(intent: Intent, m: Meeting) -> list[Decision]:
     return list({d.text: d for d in wanted}.values())
 
 
+def _items(intent: Intent, chosen: Sequence[list[Meeting]]) -> dict[str, tuple[list[Meeting], Meeting, Decision]]:
+    """The decisions the question asks for, each once by its text, with its meeting and the report saying it."""
+    items: dict[str, tuple[list[Meeting], Meeting, Decision]] = {}
+    for g in chosen:
+        for r in g:
+            for d in _decisions(intent, r):
+                items.setdefault(d.text, (g, r, d))
+    return items
+
+
 def _qualifier_for(intent: Intent, d: Decision) -> str:
     """The question's qualifier for ``d``'s kind of object: 行动方案 reads 行动计划 for a 计划 (哪些行动方案和行动计划)."""
     q, kind = intent.qualifier or "", intent.object_kind or ""
@@ -1231,11 +1247,9 @@ def compose(
             f"资料中{scope}{which}是{when}{_shown(m)}{marker}{_whose(intent, group, cite, marker)}。{_about(m, cite)}"
         )
     elif intent.object_kind or (intent.verb and intent.aggregate == "list"):
-        items: dict[str, tuple[list[Meeting], Meeting, Decision]] = {}  # by text: the meeting and the report
-        for g in chosen:
-            for r in g:
-                for d in _decisions(intent, r):
-                    items.setdefault(d.text, (g, r, d))
+        items = _items(intent, chosen)
+        if not items and intent.verb == "通过" and (reviewed := _items(replace(intent, verb="审议"), chosen)):
+            intent, items = replace(intent, verb="审议"), reviewed  # 政治局会议审议《…条例》: what its reports say
         objects = "和".join((intent.object_kind, *intent.also_kinds)) if intent.object_kind else "事项"
         objects = "党内法规" if intent.also_kinds == _PARTY_RULES else objects
         qualifier = intent.qualifier or ""

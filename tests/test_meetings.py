@@ -2252,3 +2252,22 @@ def test_a_title_that_is_only_the_kind_of_object_is_the_one_named_before():
     council = state_council("b", [("2026-03-13", "审议通过《全国农业普查条例（修订草案）》（以下简称《条例》）")])
     m = extract(council[0])
     assert m is not None and [d.text for d in m.decisions] == ["《全国农业普查条例（修订草案）》"]
+
+
+def test_reviewed_for_adopted_the_object_that_ends_the_phrase_and_no_other_bodys_passage(archive):
+    from rag.many import compose
+
+    politburo = [
+        report("r1", "2023-08-31", "中共中央政治局召开会议",
+               "央视网消息（新闻联播）：中共中央政治局8月31日召开会议，审议《干部教育培训工作条例》。"),
+    ]  # fmt: skip
+    docs, meetings = facts_of(politburo)
+    asked = parse("2023年中共中央政治局会议审议通过了哪些条例？", kinds(meetings), set(), TODAY)
+    assert asked is not None and asked.verb == "通过" and "审议通过" not in asked.words
+    text = compose(asked, meetings, docs).text
+    assert "审议的条例有1项" in text and "干部教育培训工作条例" in text  # its reports say 审议: so does the answer
+    checks = parse("2025年人大常委会会议听取了哪几个执法检查报告？", {"全国人大常委会会议": 6}, set(), TODAY)
+    assert checks is not None and (checks.object_kind, checks.qualifier) == ("报告", "执法检查")  # not 法 of 执法
+    # the Standing Committee's sessions are there and passed no 条例: not the 国常会's passage that has one
+    ans = archive.ask("2024年全国人大常委会审议通过了哪些条例？")
+    assert not ans.found and ans.citations == ()
