@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "78"
+EXTRACTOR_VERSION = "79"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -621,6 +621,12 @@ def lead_start(text: str) -> int:
     return m.end() if m else 0
 
 
+def _looks_back(before: str, reported: str | None) -> bool:
+    """Whether the words before a meeting's name in its lead write a year two or more before the report's."""
+    years = [int(y) for y in re.findall(r"(\d{4})年", before)]
+    return bool(reported and years and max(years) <= int(reported[:4]) - 2)
+
+
 def extract(doc: Document) -> Meeting | None:
     """The meeting ``doc`` reports, or None when it reports none (a commentary, a visit)."""
     text = doc.text
@@ -661,6 +667,8 @@ def extract(doc: Document) -> Meeting | None:
         return None
     if _REACTION.search(name):  # 国际社会高度关注…四中全会 in the lead as well: how it was received
         return None
+    if chosen is not None and _looks_back(text[lead[0] : chosen.start], doc.date):
+        return None  # 1978年12月，党的十一届三中全会召开: a meeting of years before, recalled
     kind, term, session = normalize_kind(name)
     if subject and not kind.startswith(normalize_kind(subject)[0]):
         kind = normalize_kind(subject)[0] + kind

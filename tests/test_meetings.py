@@ -2271,3 +2271,18 @@ def test_reviewed_for_adopted_the_object_that_ends_the_phrase_and_no_other_bodys
     # the Standing Committee's sessions are there and passed no 条例: not the 国常会's passage that has one
     ans = archive.ask("2024年全国人大常委会审议通过了哪些条例？")
     assert not ans.found and ans.citations == ()
+
+
+def test_a_meeting_of_years_before_recalled_in_a_lead_is_not_one_reported():
+    recalled = report(
+        "h1", "2026-06-21", "【伟大征程】党的十一届三中全会开启改革开放和社会主义现代化建设新时期",
+        "央视网消息（新闻联播）：1978年12月，党的十一届三中全会召开，实现党和国家工作中心的战略转移。",
+    )  # fmt: skip
+    assert extract(recalled) is None
+    held = report(
+        "h2",
+        "2026-01-12",
+        "二十届中央纪委五次全会在京开幕",
+        "央视网消息（新闻联播）：2026年1月12日，二十届中央纪委五次全会在京开幕。",
+    )
+    assert extract(held) is not None  # this year's: reported
