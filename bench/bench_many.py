@@ -62,6 +62,7 @@ SETS = {
     "dev 7": ROOT / "bench" / "questions_many_meetings_dev7.jsonl",
     "dev 8": ROOT / "bench" / "questions_many_meetings_dev8.jsonl",
     "dev 9": ROOT / "bench" / "questions_many_meetings_dev9.jsonl",
+    "dev 10": ROOT / "bench" / "questions_many_meetings_dev10.jsonl",
     "held-out": ROOT / "bench" / "questions_many_meetings_heldout.jsonl",
 }
 MEASURES = [

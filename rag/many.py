@@ -46,6 +46,7 @@ from .normalize import normalize
 from .tokenize import HOLDER_CLASSES, expand_aliases, is_token, jieba_words
 from .types import Answer, Citation, Document, Quote
 
+_SCHEDULING = r"决定(?:召开|举行)|作出了?(?:召开|举行)"  # 决定召开…, 作出了召开…的决定
 _AGGREGATES = (
     ("latest", re.compile(r"最近一次|最后一次|最新一次|上一次|最近的一次|最近召开的")),
     ("first", re.compile(r"第一次|首次|最早|头一[回次]")),
@@ -59,7 +60,7 @@ _AGGREGATES = (
     ("timeline", re.compile(r"时间线|历次|依次|按时间(?:先后|顺序)")),
     ("list", re.compile(r"哪些|哪几|都有什么|列出|都[\u4e00-\u9fff]{0,6}什么|分别")),
 )
-_VERBS = (("决定召开", re.compile(r"决定(?:召开|举行)")), ("通过", re.compile(r"通过")), ("部署", re.compile(r"部署")), ("研究", re.compile(r"研究")),
+_VERBS = (("决定召开", re.compile(_SCHEDULING)), ("通过", re.compile(r"通过")), ("部署", re.compile(r"部署")), ("研究", re.compile(r"研究")),
           ("听取", re.compile(r"听取")), ("审议", re.compile(r"审议")), ("核准", re.compile(r"核准")),
           ("批准", re.compile(r"批准")))  # fmt: skip
 _OBJECT = re.compile(
@@ -136,7 +137,9 @@ class Intent:
 def _canon(text: str) -> str:
     """Abbreviations written out (国常会 → 国务院常务会议, 三中全会 → 中央委员会第三次全体会议) and
     中国共产党 written 中共, for matching."""
-    text = re.sub(r"([一二三四五六七八九])中全会", r"中央委员会第\1次全体会议", expand_aliases(written_out(text)))
+    text = re.sub(
+        r"([一二三四五六七八九])中全会", r"中央委员会第\1次全体会议", expand_aliases(written_out(short_names(text)))
+    )
     text = ASIDES.sub("", text)  # 政府首脑（总理）理事会 and 政府首脑理事会 are one
     text = text.replace("党代会", "中国共产党全国代表大会")
     text = text.replace("中央全会", "中央委员会全体会议").replace("全国性", "全国")  # 全国性部长会议
@@ -437,7 +440,7 @@ _DESCRIBED = re.compile(r"报告|稿|草案|纲要|《")
 _MEDIUM = re.compile(r"视频会议|电视电话会议")
 # a meeting that documents are sent to (提请中央全会审议), not the one that sends them
 _TARGET = re.compile(r"(?:提请|提交|报请)[^，。？?]{2,16}?(?:审议|审批|讨论|批准)")
-_DECIDED_ON = re.compile(rf"{SCHEDULED}[^，。？?]{{0,16}}?(?:会议|全会|大会)")
+_DECIDED_ON = re.compile(rf"(?:{_SCHEDULING})[^，。？?]{{0,16}}(?:会议|全会|大会)")
 _ANNIVERSARY = re.compile(rf"([{NUMERALS}]+)周年")
 _BARE_NOUNS = frozenset({"座谈会", "论坛", "峰会", "年会", "大会", "全会", "协商会", "集体学习"})
 _IN_PERSON = re.compile(r"亲自(?:到场|到会|出席)|到现场|现场出席|线下|实地出席")
@@ -570,7 +573,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     if verb == SCHEDULED:  # 委员长会议决定召开哪几次常委会会议: the meetings it decided to hold are the items
         obj, qualifier = "会议", None
         if on := _DECIDED_ON.search(q):
-            decided = _match_kind(on.group(0).removeprefix(SCHEDULED), kinds)[0]
+            decided = _match_kind(re.sub(_SCHEDULING, "", on.group(0)), kinds)[0]
             decided = decided if decided != kind else None  # the holder itself: a kind the index does not know
     days = [h for h in date_hints(q) if h.day is not None and h.month is not None]
     span = window(q, today)
@@ -1131,7 +1134,7 @@ def _decisions(intent: Intent, m: Meeting) -> list[Decision]:
                 and (intent.verb in (None, "通过", "审议") or d.verb == intent.verb)
             )
         )
-        and (intent.qualifier is None or _share(_qualifier_for(intent, d), d.text) > 0.5)
+        and (intent.qualifier is None or _qualifies(_qualifier_for(intent, d), d.text))
         and not any(w in d.text for w in intent.excluded)
         and (intent.decided is None or d.verb != SCHEDULED or names_kind(d.text, intent.decided))
     ]
@@ -1148,6 +1151,22 @@ def _items(intent: Intent, chosen: Sequence[list[Meeting]]) -> dict[str, tuple[l
     return items
 
 
+def _qualifies(words: str, text: str) -> bool:
+    """Whether a decision's ``text`` is what the question's qualifier says: each of its words of two
+    characters or more written in it (金融 of 关于金融工作情况, not a report on 就业 that shares the rest),
+    else more than half its character pairs."""
+    parts = [w for w in jieba_words(words) if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w)]
+    return all(w in text for w in parts) if parts else _share(words, text) > 0.5
+
+
+def _described_only(intent: Intent, meetings: Sequence[Meeting]) -> Intent:
+    """``intent`` without its qualifier when no decision of its kind in all the records writes it: a
+    description (哪些国际条约), not the titles' words (哪些“十五五”规划)."""
+    if intent.qualifier is None or intent.object_kind in (None, "文件"):  # 哪些“若干政策措施”文件: any title
+        return intent
+    return intent if any(_decisions(intent, m) for m in meetings) else replace(intent, qualifier=None)
+
+
 def _qualifier_for(intent: Intent, d: Decision) -> str:
     """The question's qualifier for ``d``'s kind of object: 行动方案 reads 行动计划 for a 计划 (哪些行动方案和行动计划)."""
     q, kind = intent.qualifier or "", intent.object_kind or ""
@@ -1161,7 +1180,7 @@ def _ratifies(d: Decision, kinds: Sequence[str | None] = ("",)) -> bool:
 
 def _amends_law(d: Decision) -> bool:
     """关于修改…法的决定, 刑法修正案: decisions that change a law count as laws."""
-    return d.kind == "修正案" or (d.kind == "决定" and _AMENDS.search(d.text) is not None)
+    return (d.kind == "修正案" and "法修正案" in d.text) or (d.kind == "决定" and _AMENDS.search(d.text) is not None)
 
 
 # 关于修改会计法的决定, 关于修改《中华人民共和国会计法》的决定, 关于修改部分法律的决定; not a treaty's protocol
@@ -1247,6 +1266,7 @@ def compose(
             f"资料中{scope}{which}是{when}{_shown(m)}{marker}{_whose(intent, group, cite, marker)}。{_about(m, cite)}"
         )
     elif intent.object_kind or (intent.verb and intent.aggregate == "list"):
+        intent = _described_only(intent, meetings)
         items = _items(intent, chosen)
         if not items and intent.verb == "通过" and (reviewed := _items(replace(intent, verb="审议"), chosen)):
             intent, items = replace(intent, verb="审议"), reviewed  # 政治局会议审议《…条例》: what its reports say

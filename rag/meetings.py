@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "79"
+EXTRACTOR_VERSION = "82"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -285,6 +285,7 @@ _FORMAL = (
     (re.compile(rf"(?:中国人民政治协商会议|政协)第?([{NUMERALS}]+)届全国委员会"), r"全国政协\1届"),
     (re.compile(rf"第?([{NUMERALS}]+)届全国人民代表大会常务委员会"), r"\1届全国人大常委会"),
     (re.compile(r"全国人民代表大会常务委员会"), "全国人大常委会"),
+    (re.compile(r"全国人民代表大会(?=第|会议|[一二三四五六七八九十]+次会议)"), "全国人大"),  # 全国人民代表大会会议
     (re.compile(r"(?:中国共产党|中共)?(第?[一二三四五六七八九十]+届)?中央纪律检查委员会"), r"\1中央纪委"),
     *((re.compile(formal), short) for formal, short in _PARTIES),
     (re.compile(r"中央纪委([一二三四五六七八九十]+次)?全会"), r"中央纪委\1全体会议"),
@@ -490,8 +491,14 @@ def _decisions(text: str, lo: int, hi: int) -> list[Decision]:
         for t in TITLE.finditer(body):  # each title goes with the last verb before it, in its part
             if _BARE_TITLE.fullmatch(t.group(0)):
                 continue  # 《条例》: the one named before it, written short
+            if re.search(r"关于提请(?:审议|批准)?$|关于批准《[^》]*》和$", body[: t.start()]):
+                # 听取了…关于提请审议《…条约》的议案的说明: what the 议案 asks; 关于批准《A》和《B》的决定: one 决定
+                continue
             part_lo = body.rfind("，", 0, t.start()) + 1
-            if body.startswith("《", part_lo):  # 审议通过《A》，《B》
+            # 审议通过《A》，《B》; 通过了关于批准《A》的决定，关于批准《B》的决定: one verb, a run of the same
+            if body.startswith("《", part_lo) or (
+                body.startswith("关于", part_lo) and body[:part_lo].endswith(("》，", "的决定，", "的议案，"))
+            ):
                 part_lo = 0
             before = [v for v in verbs if part_lo <= v.start() and v.end() <= t.start()]
             if before:
@@ -568,8 +575,11 @@ def _titled(body: str, verb: re.Match[str], title: re.Match[str], offset: int) -
     return _decision(_verb_name(verb.group(0)), body[head : title.end() + tail.end()], offset + head)
 
 
+# 会议审议通过…。审议通过《…》，提请…。 and a sitting's lines: 听取了…的报告。 — each sentence that opens with its verb
+_DECISION_VERBS = r"(?:审议通过|原则通过|表决通过|审议|通过|决定核准|决定批准|听取)了?"
 _LATER_DECISION = re.compile(
-    r"(?:^|\n)会议(?:还|同时)?(?:(?:讨论|研究)并)?(?:审议通过|原则通过|表决通过|审议|通过|决定核准|决定批准)[^。\n]*[。\n]"
+    rf"(?:^|\n)(?:会议(?:还|同时)?(?:(?:讨论|研究)并)?{_DECISION_VERBS}|(?:听取|审议|表决通过|审议通过)了)[^。\n]*[。\n]"
+    rf"(?:(?:还|并|会议)?{_DECISION_VERBS}[^。\n]*[。\n])*"
 )
 # a meeting it decided to hold: 会议决定，十四届全国人大常委会第二次会议4月24日至26日在北京举行
 # 决定今年7月在北京召开…全体会议，主要议程是…: the meeting, up to its agenda

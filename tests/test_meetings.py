@@ -2286,3 +2286,42 @@ def test_a_meeting_of_years_before_recalled_in_a_lead_is_not_one_reported():
         "央视网消息（新闻联播）：2026年1月12日，二十届中央纪委五次全会在京开幕。",
     )
     assert extract(held) is not None  # this year's: reported
+
+
+def test_a_sittings_lines_a_run_of_ratifications_and_what_the_qualifier_says():
+    from rag.many import compose
+
+    sitting = report(
+        "t1", "2023-10-21", "十四届全国人大常委会第六次会议举行第二次全体会议",
+        "央视网消息（新闻联播）：十四届全国人大常委会第六次会议21日上午在京举行第二次全体会议。赵乐际委员长出席。\n"
+        "会议听取了全国人大常委会副委员长丁仲礼作的常委会执法检查组关于检查湿地保护法实施情况的报告。\n"
+        "听取了中国人民银行行长潘功胜受国务院委托作的关于金融工作情况的报告。\n"
+        "听取了人力资源和社会保障部副部长俞家栋受国务院委托作的关于就业工作情况的报告。\n"
+        "听取了外交部副部长受国务院委托作的关于提请审议《中华人民共和国和毛里求斯共和国引渡条约》的议案的说明。",
+    )  # fmt: skip
+    closing = report(
+        "t2", "2026-04-30", "十四届全国人大常委会第二十二次会议在京闭幕",
+        "央视网消息（新闻联播）：十四届全国人大常委会第二十二次会议30日上午在北京人民大会堂闭幕。赵乐际委员长主持闭幕会。\n"
+        "会议表决通过了全国人大常委会关于批准《中华人民共和国和阿塞拜疆共和国关于刑事司法协助的条约》的决定，"
+        "关于批准《中华人民共和国和哈萨克斯坦共和国永久睦邻友好合作条约》的决定。",
+    )  # fmt: skip
+    m = extract(sitting)
+    assert m is not None
+    heard = [d.text for d in m.decisions]
+    assert any("金融工作情况" in t for t in heard) and any(
+        "就业工作情况" in t for t in heard
+    )  # lines that open with 听取了
+    assert not any(t.startswith("《") for t in heard)  # the treaty a 议案 asks to approve is not decided here
+    docs, meetings = facts_of([sitting, closing])
+    finance = parse("全国人大常委会哪几次会议听取了国务院关于金融工作情况的报告？", kinds(meetings), set(), TODAY)
+    assert finance is not None
+    text = compose(finance, meetings, docs).text
+    assert "金融工作情况" in text and "就业" not in text  # 金融 is what the qualifier says
+    treaties = parse("今年全国人大常委会会议批准了哪些国际条约？", kinds(meetings), set(), dt.date(2026, 8, 1))
+    assert treaties is not None
+    text = compose(treaties, meetings, docs).text
+    assert "阿塞拜疆" in text and "永久睦邻友好合作条约" in text  # 国际 describes them; no title writes it
+    assert normalize_kind("第十四届全国人民代表大会第四次会议")[0] == "全国人大会议"
+    decided = parse("全国人大常委会哪几次会议作出了召开全国人民代表大会会议的决定？", {"全国人大常委会会议": 9, "全国人大会议": 5,
+                    "全国人民代表大会": 1}, set(), TODAY)  # fmt: skip
+    assert decided is not None and decided.verb == "决定召开" and decided.decided == "全国人大会议"
