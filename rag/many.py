@@ -1141,13 +1141,16 @@ def _decisions(intent: Intent, m: Meeting) -> list[Decision]:
     return list({d.text: d for d in wanted}.values())
 
 
-def _items(intent: Intent, chosen: Sequence[list[Meeting]]) -> dict[str, tuple[list[Meeting], Meeting, Decision]]:
-    """The decisions the question asks for, each once by its text, with its meeting and the report saying it."""
-    items: dict[str, tuple[list[Meeting], Meeting, Decision]] = {}
-    for g in chosen:
+def _items(
+    intent: Intent, chosen: Sequence[list[Meeting]]
+) -> dict[tuple[int, str], tuple[list[Meeting], Meeting, Decision]]:
+    """The decisions the question asks for, each once per meeting (the same report heard each year is
+    each year's), with its meeting and the report saying it."""
+    items: dict[tuple[int, str], tuple[list[Meeting], Meeting, Decision]] = {}
+    for i, g in enumerate(chosen):
         for r in g:
             for d in _decisions(intent, r):
-                items.setdefault(d.text, (g, r, d))
+                items.setdefault((i, d.text), (g, r, d))
     return items
 
 

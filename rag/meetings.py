@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "82"
+EXTRACTOR_VERSION = "83"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -77,7 +77,7 @@ _LEAD_PREFIX = re.compile(r"(?:消息|电)[（(][^）)]{0,12}[）)][:：]|消息
 _VERB = re.compile(r"审议通过|原则通过|表决通过|审议并原则通过|通过|审议|讨论|研究|部署|听取|决定核准|决定批准")
 TITLE = re.compile(r"《[^《》]{2,80}》")  # a document named by its 《title》
 _OBJECT_KIND = re.compile(
-    r"(条例|法律|法|规划|纲要|意见|方案|报告|决定|决议|办法|规定|计划|细则|准则|规则|条约|协定|公约|议案|修正案)(?:（[^）]*）)?(?:草案|修订草案|修正草案)?(?:）)?》?$"
+    r"(条例|法律|法典|法|规划|纲要|意见|方案|报告|决定|决议|办法|规定|计划|细则|准则|规则|条约|协定|公约|议案|修正案)(?:（[^）]*）)?(?:草案|修订草案|修正草案)?(?:）)?》?$"
 )
 # what a clause without a title is about: 决定核准…核电项目, 研究…有关举措
 _CLAUSE_KIND = re.compile(r"(项目|举措|措施|政策|工作|行动|安排)$")
@@ -476,6 +476,7 @@ def _titled_speakers(text: str, known: tuple[Person, ...]) -> tuple[Person, ...]
     return tuple(out)
 
 
+_ANAPHOR = re.compile(r"这|该|上述|此|其")
 _BARE_TITLE = re.compile(r"《(?:条例|法律|法|规划|纲要|意见|方案|决定|办法|规定|细则|准则|规则|报告|计划)》")
 
 
@@ -578,7 +579,7 @@ def _titled(body: str, verb: re.Match[str], title: re.Match[str], offset: int) -
 # 会议审议通过…。审议通过《…》，提请…。 and a sitting's lines: 听取了…的报告。 — each sentence that opens with its verb
 _DECISION_VERBS = r"(?:审议通过|原则通过|表决通过|审议|通过|决定核准|决定批准|听取)了?"
 _LATER_DECISION = re.compile(
-    rf"(?:^|\n)(?:会议(?:还|同时)?(?:(?:讨论|研究)并)?{_DECISION_VERBS}|(?:听取|审议|表决通过|审议通过)了)[^。\n]*[。\n]"
+    rf"(?:^|\n)(?:会议(?:经表决，?)?(?:还|同时)?(?:(?:讨论|研究)并)?{_DECISION_VERBS}|(?:听取|审议|表决通过|审议通过)了)[^。\n]*[。\n]"
     rf"(?:(?:还|并|会议)?{_DECISION_VERBS}[^。\n]*[。\n])*"
 )
 # a meeting it decided to hold: 会议决定，十四届全国人大常委会第二次会议4月24日至26日在北京举行
@@ -621,7 +622,7 @@ def _topic(text: str, lo: int, hi: int, title: str = "") -> Decision | None:
 def _decision(verb: str, text: str, start: int) -> Decision:
     k = _OBJECT_KIND.search(text.rstrip("》")) or _CLAUSE_KIND.search(text)
     kind = k.group(1) if k else ""
-    kind = "法" if kind == "法律" else kind
+    kind = "法" if kind in ("法律", "法典") else kind  # 生态环境法典 is a law
     return Decision(verb, text, kind, start, start + len(text))
 
 
@@ -701,7 +702,7 @@ def extract(doc: Document) -> Meeting | None:
     )
     window_hi = lead[1]
     for s, e in sentences[1:4]:  # the decisions often follow in the next sentences (会议表决通过了…)
-        if s >= lead[1] and text[s:e].startswith(("会议", "常委会会议", "会上")):
+        if s >= lead[1] and text[s:e].startswith(("会议", "常委会会议", "会上", "大会")):
             window_hi = e
     following = [e for s, e in sentences if s >= lead[1]][:1]  # 栗战书委员长主持会议。 comes next
     window_hi = max([window_hi, *following])
@@ -721,6 +722,7 @@ def extract(doc: Document) -> Meeting | None:
     for m in _LATER_DECISION.finditer(text, window_hi):  # 会议审议通过了《…》 further down the report
         decisions += _decisions(text, m.start(), m.end())
     decisions = sorted([*decisions, *_scheduled(text, lead[0], min(len(text), 1500))], key=lambda d: d.start)
+    decisions = [d for d in decisions if not _ANAPHOR.match(d.text)]  # 批准这两个报告: named before
     topic = _topic(text, 0, min(len(text), 1500), title)
     start, end = (chosen.start, chosen.end) if chosen else (-1, -1)
     also = _also_held(doc, lead[1], kind, term)

@@ -2325,3 +2325,26 @@ def test_a_sittings_lines_a_run_of_ratifications_and_what_the_qualifier_says():
     decided = parse("全国人大常委会哪几次会议作出了召开全国人民代表大会会议的决定？", {"全国人大常委会会议": 9, "全国人大会议": 5,
                     "全国人民代表大会": 1}, set(), TODAY)  # fmt: skip
     assert decided is not None and decided.verb == "决定召开" and decided.decided == "全国人大会议"
+
+
+def test_the_plenary_passes_codes_and_the_same_report_heard_each_year_is_each_years():
+    from rag.many import compose
+
+    plenary = report(
+        "c1", "2026-03-12", "十四届全国人大四次会议在京闭幕",
+        "央视网消息（新闻联播）：第十四届全国人民代表大会第四次会议在圆满完成各项议程后，12日下午在北京人民大会堂闭幕。"
+        "大会批准政府工作报告等。大会通过生态环境法典、民族团结进步促进法。\n会议批准这两个报告。",
+    )  # fmt: skip
+    m = extract(plenary)
+    assert m is not None and m.kind == "全国人大会议"
+    assert {(d.text, d.kind) for d in m.decisions} >= {("生态环境法典", "法"), ("民族团结进步促进法", "法")}
+    assert not any(d.text.startswith("这") for d in m.decisions)  # 这两个报告: named before
+    heard = [
+        report(f"f{i}", date, "全国人大常委会举行全体会议",
+               f"央视网消息（新闻联播）：十四届全国人大常委会第{n}次会议{int(date[-2:])}日举行第二次全体会议。\n"
+               "听取了中国人民银行行长潘功胜受国务院委托作的关于金融工作情况的报告。")
+        for i, (date, n) in enumerate([("2023-10-21", "六"), ("2024-11-05", "十二")])
+    ]  # fmt: skip
+    docs, meetings = facts_of(heard)
+    asked = parse("全国人大常委会哪几次会议听取了关于金融工作情况的报告？", kinds(meetings), set(), TODAY)
+    assert asked is not None and "报告有2项" in compose(asked, meetings, docs).text
