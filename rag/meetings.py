@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "83"
+EXTRACTOR_VERSION = "84"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -366,7 +366,11 @@ def meeting_dates(sentence: str, reported: str | None) -> tuple[str | None, str 
     if m is None:
         return reported, None
     # 将于7月2日至6日…, or 7月2日至6日，国家主席习近平将出席…: days to come
-    ahead = bool(_AHEAD.search(sentence, 0, m.start()) or _ANNOUNCED.search(sentence, m.end(), m.end() + 30))
+    # (a date fronted with its comma; not 13日在广岛举行集会，抗议即将举行的…峰会, whose 将 is the summit's)
+    after = _ANNOUNCED.search(sentence, m.end(), m.end() + 30) if sentence[m.end() : m.end() + 1] in "，," else None
+    ahead = bool(
+        _AHEAD.search(sentence, 0, m.start()) or (after and sentence[after.start() - 1 : after.start()] != "即")
+    )
     on = int(m.group(2))
     month = int(m.group(1)) if m.group(1) else (r.month if (on <= r.day) != ahead or on == r.day else _next(r, ahead))
     start = _resolve(r.year, month, on, r, ahead)

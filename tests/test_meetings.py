@@ -354,7 +354,9 @@ def test_extraction_on_the_meeting_reports():
         assert all(doc.text[d.start : d.end] == d.text for d in m.decisions)
         if m.date and doc.date and dt.date.fromisoformat(m.date) > dt.date.fromisoformat(doc.date) + dt.timedelta(1):
             # a report may announce a meeting of the next day (明天开幕), or a later one that it says is to come
-            assert re.search(r"将于|将在|定于|拟于", doc.text[slice(*m.lead)]), (m.doc_id, m.date)
+            # (将于…, or 7月2日至6日，国家主席习近平将出席…)
+            ahead = r"将于|将在|定于|拟于|[，,][^，。]{0,20}(?<!即)将(?:出席|参加|举行|举办|召开|主持)"
+            assert re.search(ahead, doc.text[slice(*m.lead)]), (m.doc_id, m.date)
 
 
 def test_rag_meetings_and_eval_on_a_many_meeting_set(archive, tmp_path, capsys, hash_model):
@@ -2061,6 +2063,8 @@ def test_sessions_of_two_terms_a_reporter_named_before_the_title_and_days_to_com
         "2024-07-02",
         "2024-07-06",
     )
+    # but a day of something held, before a summit to come: 13日在广岛举行集会，抗议即将举行的…峰会
+    assert meeting_dates("约200名民众13日在广岛举行集会，抗议即将举行的七国集团峰会。", "2023-05-14")[0] == "2023-05-13"
 
 
 def test_the_day_of_a_kind_of_meeting_in_a_year_and_the_day_a_session_closed():
