@@ -586,6 +586,8 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     mentioned = next(g for g in said.groups() if g) if said else None
     if mentioned == person:
         mentioned = None  # 提到李强的: the person, looked for as a person
+    if mentioned is None and person is None:
+        mentioned = _unknown_person(q)  # 李克强总理…作政府工作报告, where no fact names him: the reports that do
     if (
         mentioned is None
         and aggregate in ("count", "first", "latest")
@@ -673,6 +675,20 @@ def _also_counted(q: str, kind: str | None, kinds: Mapping[str, int]) -> frozens
 
 
 _WHO_CLAUSE = re.compile(rf"[^，,。？?；;]*(?:{_WHO_WORD})[^，,。？?；;]*")  # described by the role asked
+
+
+_TITLED_PERSON = re.compile(r"([\u4e00-\u9fff]{2,3})(?:总书记|总理|副总理|委员长|副委员长|主席|副主席|同志)")
+
+
+def _unknown_person(q: str) -> str | None:
+    """A name written before a title (李克强总理) that the tagger reads as a person, in a question about
+    records whose facts name no one so: the reports must write it. None when there is none."""
+    from .tokenize import person_spans
+
+    for m in _TITLED_PERSON.finditer(q):
+        if any(q[a:b] == m.group(1) for a, b in person_spans(q)):
+            return m.group(1)
+    return None
 
 
 def _asks_who(q: str) -> tuple[str | None, bool]:

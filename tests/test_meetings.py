@@ -2352,3 +2352,13 @@ def test_the_plenary_passes_codes_and_the_same_report_heard_each_year_is_each_ye
     docs, meetings = facts_of(heard)
     asked = parse("全国人大常委会哪几次会议听取了关于金融工作情况的报告？", kinds(meetings), set(), TODAY)
     assert asked is not None and "报告有2项" in compose(asked, meetings, docs).text
+
+
+def test_a_person_no_fact_names_is_looked_for_in_the_reports():
+    from rag.many import _unknown_person
+
+    asked = parse("资料中李克强总理最后一次作政府工作报告是在哪次全国人大会议上？", {"政府工作报告": 52}, set(), TODAY)
+    assert asked is not None and asked.person is None and asked.mentioned == "李克强"
+    assert _unknown_person("资料中国务院总理最后一次作政府工作报告是哪天？") is None  # a title, no name
+    known = parse("资料中李强总理最后一次主持国务院常务会议是哪天？", {"国务院常务会议": 9}, {"李强"}, TODAY)
+    assert known is not None and known.person == "李强" and known.mentioned is None  # the facts' person, as before
