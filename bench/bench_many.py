@@ -63,6 +63,8 @@ SETS = {
     "dev 8": ROOT / "bench" / "questions_many_meetings_dev8.jsonl",
     "dev 9": ROOT / "bench" / "questions_many_meetings_dev9.jsonl",
     "dev 10": ROOT / "bench" / "questions_many_meetings_dev10.jsonl",
+    "dev 11": ROOT / "bench" / "questions_many_meetings_dev11.jsonl",
+    "dev 12": ROOT / "bench" / "questions_many_meetings_dev12.jsonl",
     "held-out": ROOT / "bench" / "questions_many_meetings_heldout.jsonl",
 }
 MEASURES = [
@@ -179,8 +181,10 @@ def main() -> None:
         "helper when `dev 2` had been worked on, `dev 4` by a fourth when `dev 3` had, and `dev 5` and `dev 6` by a fifth "
         "and a sixth when `dev 4` and `dev 5` had, `dev 7` (series + window + person, as staff ask most) by a seventh "
         "`dev 8` (each template of `dev` with another year, series or person, as the held-out half was made) by "
-        "an eighth, `dev 9` (the same, with other years and windows) by a ninth and `dev 10` (the same, with other series) "
-        "by a tenth (none read the held-out file; the first runs of `dev 5` to `dev 10`, "
+        "an eighth, `dev 9` (the same, with other years and windows) by a ninth, `dev 10` (the same, with other series) "
+        "by a tenth, `dev 11` (lists and timelines of what meetings decided, heard or studied) by an eleventh and `dev 12` "
+        "(worded as staff ask, no template) by a twelfth (none read the held-out file; the first runs of `dev 5` to "
+        "`dev 12`, "
         "before any change for them, are in the hand-written section below); the dev sets were "
         "looked at while developing, the held-out half never (only its totals). "
         "Cells: mean (number of questions).",

@@ -64,7 +64,7 @@ _VERBS = (("决定召开", re.compile(_SCHEDULING)), ("通过", re.compile(r"通
           ("听取", re.compile(r"听取")), ("审议", re.compile(r"审议")), ("核准", re.compile(r"核准")),
           ("批准", re.compile(r"批准")))  # fmt: skip
 _OBJECT = re.compile(
-    r"(行政法规|条例|法律|法规|法|规划|纲要|意见|方案|报告|决定|决议|办法|规定|计划|条约|项目|举措|文件)"
+    r"(行政法规|条例|法律|法规|法|规划|纲要|意见|方案|报告|决定|决议|办法|规定|规则|准则|细则|计划|条约|公约|协定|议定书|项目|举措|文件)"
 )
 
 
@@ -548,7 +548,13 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     consulted = re.search(r"就(?:什么|哪些)[^，。？?]{0,6}(?:听取|征求)", q) is not None
     if m and m.group(2) == "意见" and consulted:
         m = None  # 就什么听取意见: what they were consulted on, not documents called 意见
-    if m and re.match(r"的[\u4e00-\u9fff]{2}", q[m.end() :]):
+    if m and (own := re.match(r"的([\u4e00-\u9fff]{0,6}?)" + _OBJECT.pattern + _OBJECT_END, q[m.end() :])):
+        # 哪些法律的实施条例: what belongs to them is asked for, what it is (实施) its words
+        written_to = m.end() + own.start(2)
+        m = re.compile(
+            re.escape(q[m.start() : m.start(1)]) + "(" + re.escape(q[m.start(1) : written_to]) + ")" + _OBJECT.pattern
+        ).search(q, m.start())
+    elif m and re.match(r"的[\u4e00-\u9fff]{2}", q[m.end() :]):
         return None  # 哪几部法律的执法检查: the laws are not what is asked for; the passages may tell
     if named := re.search(r"(?:叫|名为|名称为|称为)[“\"](" + _OBJECT.pattern[1:-1] + r")[”\"]", q):
         obj = named.group(1)  # 名称叫“规定”的: documents so named, whatever the question calls them
@@ -565,6 +571,14 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         if qualifier and "“" not in written and len(qualifier) < 4:
             # 哪些行动方案: the titles end so; 哪些党内法规 (read as 条例): a description, not their words
             qualifier = qualifier + m.group(2) if m.group(2) == obj and not written.endswith("的") else None
+        # 哪些议事规则、工作规则和办法: each kind joined has its own words; the kinds are what is asked (not so
+        # 哪些行动方案和行动计划, whose words are the same)
+        joined_words = re.findall(
+            r"(?:和|及|与|、|以及)([\u4e00-\u9fff]{0,4}?)" + _OBJECT.pattern, joined.group(0) if joined else ""
+        )
+        prefix = qualifier[: -len(m.group(2))] if qualifier and qualifier.endswith(m.group(2)) else qualifier
+        if also and any(words != prefix for words, _ in joined_words):
+            also, qualifier = tuple(k for k in dict.fromkeys(also) if k != obj), None
     if obj == "条例" and re.search(r"党内法规(?![（(])", q):
         also = _PARTY_RULES  # 哪些党内法规: each form they take; 党内法规（条例）: only those
     if consulted:

@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "84"
+EXTRACTOR_VERSION = "88"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -481,6 +481,7 @@ def _titled_speakers(text: str, known: tuple[Person, ...]) -> tuple[Person, ...]
 
 
 _ANAPHOR = re.compile(r"这|该|上述|此|其")
+_COUNTED = re.compile(r"[一二两三四五六七八九十\d]+[个项份]")  # 两个审查结果报告: named elsewhere
 _BARE_TITLE = re.compile(r"《(?:条例|法律|法|规划|纲要|意见|方案|决定|办法|规定|细则|准则|规则|报告|计划)》")
 
 
@@ -512,8 +513,8 @@ def _decisions(text: str, lo: int, hi: int) -> list[Decision]:
         for part in re.finditer(r"[^，]+", body):  # 研究…举措，决定核准…项目，讨论《…》
             p_lo, words = part.start(), part.group(0)
             v = _VERB.search(words)
-            if v is None and passed and not TITLE.search(words) and _OBJECT_KIND.search(words):
-                out += _passed(passed, words, c_lo + p_lo)
+            if v is None and passed and not TITLE.search(words):
+                out += _passed(passed, words, c_lo + p_lo)  # the objects of the part (…分组办法及召集人名单: 办法)
                 continue
             passed = None
             if v is None or TITLE.search(words):
@@ -523,13 +524,15 @@ def _decisions(text: str, lo: int, hi: int) -> list[Decision]:
                 continue  # 研究…举措 opens its clause; 加强研究 inside one is not a decision
             at = p_lo + v.end()
             rest = body[at : part.end()]
-            items = re.sub(r"^(?:[和并及](?:审议|讨论|研究))?了?", "", rest)  # 听取和审议…报告: what was heard
+            items = re.sub(r"^(?:[和并及]?(?:审议|讨论|研究|批准))?了?", "", rest)  # 听取和审议…报告: what was heard
             offset = c_lo + at + (len(rest) - len(items))
             if verb in PASSED_VERBS:  # 表决通过了农村集体经济组织法、…: each law an item
                 out += _passed(verb, items, offset)
                 passed = verb
             elif verb not in ("审议", "通过") and 4 <= len(items) <= 50:  # 决定核准…核电项目: the clause
                 out.append(_decision(verb, items, offset))
+            elif verb == "审议" and 8 <= len(items) <= 80 and items.endswith("报告"):
+                out.append(_decision(verb, items, offset))  # 审议了国务院关于…国有资产管理情况的综合报告
     return sorted(out, key=lambda d: d.start)
 
 
@@ -543,8 +546,11 @@ def _passed(verb: str, items: str, offset: int) -> list[Decision]:
         _decision(verb, word, offset + w_at)
         for piece in re.finditer(r"关于[^，。；]*?的决定|[^、]+", items)
         for word, w_at in _split_and(piece.group(0), piece.start())
-        if _OBJECT_KIND.search(word) and len(word) <= 40
+        if _OBJECT_KIND.search(word) and len(word) <= 40 and not _NOT_A_LAW.search(word)
     ]
+
+
+_NOT_A_LAW = re.compile(r"[立执普守违依]法$")  # 工作要点和立法、监督…工作计划: 立法 is making laws
 
 
 def _verb_name(written: str) -> str:
@@ -583,7 +589,8 @@ def _titled(body: str, verb: re.Match[str], title: re.Match[str], offset: int) -
 # 会议审议通过…。审议通过《…》，提请…。 and a sitting's lines: 听取了…的报告。 — each sentence that opens with its verb
 _DECISION_VERBS = r"(?:审议通过|原则通过|表决通过|审议|通过|决定核准|决定批准|听取)了?"
 _LATER_DECISION = re.compile(
-    rf"(?:^|\n)(?:会议(?:经表决，?)?(?:还|同时)?(?:(?:讨论|研究)并)?{_DECISION_VERBS}|(?:听取|审议|表决通过|审议通过)了)[^。\n]*[。\n]"
+    rf"(?:^|\n)(?:(?:委员长|主席|常委会)?会议(?:经表决，?)?(?:还|同时)?(?:(?:讨论|研究)并)?{_DECISION_VERBS}"
+    rf"|(?:听取|审议|表决通过|审议通过)了)[^。\n]*[。\n]"
     rf"(?:(?:还|并|会议)?{_DECISION_VERBS}[^。\n]*[。\n])*"
 )
 # a meeting it decided to hold: 会议决定，十四届全国人大常委会第二次会议4月24日至26日在北京举行
@@ -726,7 +733,8 @@ def extract(doc: Document) -> Meeting | None:
     for m in _LATER_DECISION.finditer(text, window_hi):  # 会议审议通过了《…》 further down the report
         decisions += _decisions(text, m.start(), m.end())
     decisions = sorted([*decisions, *_scheduled(text, lead[0], min(len(text), 1500))], key=lambda d: d.start)
-    decisions = [d for d in decisions if not _ANAPHOR.match(d.text)]  # 批准这两个报告: named before
+    # 批准这两个报告, 听取审议7个工作报告: named before or after, one by one
+    decisions = [d for d in decisions if not _ANAPHOR.match(d.text) and not _COUNTED.match(d.text)]
     topic = _topic(text, 0, min(len(text), 1500), title)
     start, end = (chosen.start, chosen.end) if chosen else (-1, -1)
     also = _also_held(doc, lead[1], kind, term)

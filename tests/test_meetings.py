@@ -2362,3 +2362,21 @@ def test_a_person_no_fact_names_is_looked_for_in_the_reports():
     assert _unknown_person("资料中国务院总理最后一次作政府工作报告是哪天？") is None  # a title, no name
     known = parse("资料中李强总理最后一次主持国务院常务会议是哪天？", {"国务院常务会议": 9}, {"李强"}, TODAY)
     assert known is not None and known.person == "李强" and known.mentioned is None  # the facts' person, as before
+
+
+def test_a_run_of_things_passed_goes_on_past_a_part_with_none_and_an_objects_owner():
+    chairs = report(
+        "w1", "2023-04-14", "赵乐际主持召开十四届全国人大常委会第二次委员长会议",
+        "央视网消息（新闻联播）：十四届全国人大常委会第二次委员长会议14日在北京人民大会堂举行。赵乐际委员长主持会议。\n"
+        "委员长会议审议通过了全国人大常委会2023年度工作要点和立法、监督、代表工作计划，第十四届全国人大常委会分组会议"
+        "分组办法及召集人名单，修订后的委员长会议议事规则、常委会人事任免办法。",
+    )  # fmt: skip
+    m = extract(chairs)
+    assert m is not None
+    passed = {(d.text, d.kind) for d in m.decisions}
+    assert ("修订后的委员长会议议事规则", "规则") in passed and ("常委会人事任免办法", "办法") in passed
+    assert not any(kind == "法" for _, kind in passed)  # 立法 of 工作要点和立法: making laws, not a law
+    rules = parse("2023年委员长会议审议通过了哪些议事规则、工作规则和办法？", kinds([m]), set(), TODAY)
+    assert rules is not None and (rules.object_kind, rules.also_kinds, rules.qualifier) == ("规则", ("办法",), None)
+    decrees = parse("国务院常务会议审议通过过哪些法律的实施条例？", {"国务院常务会议": 9}, set(), TODAY)
+    assert decrees is not None and (decrees.object_kind, decrees.qualifier) == ("条例", "实施条例")
