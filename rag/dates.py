@@ -209,7 +209,7 @@ _WINDOW = re.compile(
     rf"(?P<year>\d{{4}})年(?:(?P<half>上半年|下半年)|第?(?P<quarter>[一二三四1-4])季度|(?P<season>{_SEASON})|{_MONTHS.format('month')})?"
     rf"|(?P<rel>今年|本年|这一年|去年|上一年|前年)(?:(?P<rhalf>上半年|下半年)|第?(?P<rquarter>[一二三四1-4])季度"
     rf"|(?P<rseason>{_SEASON})|{_MONTHS.format('rmonth')})?"
-    r"|(?:近|最近|过去)(?P<n>\d{1,2}|[一二两三四五六七八九十]{1,2})个?(?P<unit>月|年|周|天)"
+    r"|(?:近|最近|过去)(?P<n>\d{1,2}|[一二两三四五六七八九十]{1,2}|半)个?(?P<unit>月|年|周|天)"
     r"|(?P<thismonth>本月|这个月|上个月|上月)"
 )
 
@@ -298,6 +298,8 @@ def window(question: str, today: dt.date) -> Window | None:
         if g["thismonth"] in ("上个月", "上月"):
             first = (first - dt.timedelta(days=1)).replace(day=1)
         return Window(first.isoformat(), _month_end(first.year, first.month).isoformat(), m.group(0))
+    if g["n"] == "半":  # 最近半年: six months; 近半个月: fifteen days
+        g = {**g, **({"n": "6", "unit": "月"} if g["unit"] == "年" else {"n": "15", "unit": "天"})}
     n = max(1, cn_number(g["n"]) or 1)
     days = {"天": n, "周": 7 * n, "月": 31 * n, "年": 366 * n}[g["unit"]]
     if g["unit"] == "月":

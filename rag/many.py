@@ -54,7 +54,7 @@ _AGGREGATES = (
     (
         "count",
         re.compile(
-            r"(?<![第哪])几次|多少次|(?<!哪)几场|多少场|次数|(?<!哪)几份|多少份|(?<![第哪])几个(?=[^，。？?]{1,10}?(?:召开|举行|开))"
+            r"(?<![第哪])几次|多少次|(?<!哪)几场|多少场|次数|(?<!哪)几份|多少份|(?<![第哪])几个(?=[^，。？?]{1,10}?(?:召开|举行|开))|(?<![第哪])几回|多少回"
         ),
     ),
     ("timeline", re.compile(r"时间线|历次|依次|按时间(?:先后|顺序)")),
@@ -403,7 +403,7 @@ def _left_out(q: str) -> tuple[str, tuple[str, ...]]:
 _QUESTION_WORDS = re.compile(
     r"资料中|最近|最后|历次|各次|一共|总共|共(?=开|召开|举行)|\d{4}年[度底初]?|今年|去年|前年|以来|开了|开过|召开了|举行了|"
     r"[上下]半年|第?[一二三四]季度|"
-    r"哪几次|哪几场|哪场|第一次|几次|多少次|哪些|几场|哪次|一次|首次|头一[回次]|第一回|每次|每年|历年|最早的?|最新的?|"
+    r"哪几次|哪几场|哪场|第一次|几次|多少次|哪些|几场|哪次|上一次|一次|首次|头一[回次]|第一回|几回|每次|每年|历年|最早的?|最新的?|"
     r"^[来过了的各底]+"
 )
 
@@ -936,10 +936,11 @@ def _variants(kind: str, kinds: Sequence[str]) -> set[str]:
 
 
 def _joined(short: str, long: str) -> bool:
-    """``long`` is ``short`` with a group joined by 和/及/与 (专家 → 专家和企业家)."""
+    """``long`` is ``short`` with a group joined by 和/及/、 (专家 → 专家和企业家); not a party joined by 与
+    (东盟与中日韩领导人会议 is not 东盟领导人会议)."""
     n = len(long) - len(short)
     return n >= 2 and any(
-        long[:i] == short[:i] and long[i + n :] == short[i:] and long[i] in "和及与、" for i in range(1, len(short))
+        long[:i] == short[:i] and long[i + n :] == short[i:] and long[i] in "和及、" for i in range(1, len(short))
     )
 
 

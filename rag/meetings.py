@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "88"
+EXTRACTOR_VERSION = "89"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -615,6 +615,8 @@ _TOPIC = re.compile(
     r"围绕“([^”]{2,60})”|以“([^”]{2,60})”为(?:议题|主题)|就([^，。“”]{2,40}?)进行第[一二三四五六七八九十百\d]+次集体学习"
     r"|围绕(?!中心、)([^，。；“”]{4,60}?)(?:协商议政|建言资政|协商建言|议政建言|进行协商)"  # not 围绕中心、服务大局
     r"|就([^，。；“”]{4,50}?)(?:听取|征求)(?:[^，。；]{0,40}?)意见"  # 就当前经济形势和下半年经济工作听取意见建议
+    # 围绕锲而不舍落实中央八项规定精神，推进…，结合…进行自我检视: what was examined, discussed or studied
+    r"|围绕(?!中心、)([^，。；“”]{4,40})，[^。]{0,60}?(?:进行|开展)(?:了)?(?:自我检视|研讨|交流|讨论|学习)"
 )
 
 
@@ -623,7 +625,7 @@ def _topic(text: str, lo: int, hi: int, title: str = "") -> Decision | None:
     else when its title does (全国政协召开双周协商座谈会围绕“…”协商议政), with no span in the text (-1)."""
     m = _TOPIC.search(text, lo, hi)
     if m is not None:
-        g = next(i for i in (1, 2, 3, 4, 5) if m.group(i))
+        g = next(i for i in (1, 2, 3, 4, 5, 6) if m.group(i))
         return Decision("议题", m.group(g), "", m.start(g), m.end(g))
     if m := _TOPIC.search(title):
         return Decision("议题", next(g for g in m.groups() if g), "", -1, -1)

@@ -235,6 +235,7 @@ def test_windows_named_in_questions():
         assert (window(asked, TODAY).start, window(asked, TODAY).end) == ("2024-03-01", "2024-05-31")
     assert (window("去年冬天", TODAY).start, window("去年冬天", TODAY).end) == ("2023-12-01", "2024-02-29")
     assert window("2024年3月5日", TODAY).text == "2024年"
+    assert (window("最近半年", TODAY).start, window("近半个月", TODAY).start) == ("2024-06-30", "2024-12-16")
     # with no year: those months of every year
     from rag.dates import months_every_year
 
@@ -2380,3 +2381,24 @@ def test_a_run_of_things_passed_goes_on_past_a_part_with_none_and_an_objects_own
     assert rules is not None and (rules.object_kind, rules.also_kinds, rules.qualifier) == ("规则", ("办法",), None)
     decrees = parse("国务院常务会议审议通过过哪些法律的实施条例？", {"国务院常务会议": 9}, set(), TODAY)
     assert decrees is not None and (decrees.object_kind, decrees.qualifier) == ("条例", "实施条例")
+
+
+def test_what_a_meeting_examined_a_party_joined_by_yu_and_asked_in_other_words():
+    from rag.many import _aggregate, _variants
+    from rag.meetings import _topic
+
+    lead = "中共中央政治局于12月25日至26日召开民主生活会，围绕锲而不舍落实中央八项规定精神，推进作风建设常态化长效化，结合思想和工作实际进行自我检视。"
+    topic = _topic(lead, 0, len(lead))
+    assert topic is not None and topic.text == "锲而不舍落实中央八项规定精神"
+    assert "东盟领导人会议" not in _variants("东盟与中日韩领导人会议", ["东盟领导人会议", "东盟与中日韩领导人会议"])
+    assert "经济形势专家座谈会" in _variants(
+        "经济形势专家和企业家座谈会", ["经济形势专家座谈会"]
+    )  # a group joined by 和
+    assert _aggregate("党外人士座谈会资料里一共有几回？") == "count"
+    latest = parse(
+        "中央政治局上一次开民主生活会是什么时候？",
+        {"中共中央政治局民主生活会": 2, "中共中央政治局会议": 40},
+        set(),
+        TODAY,
+    )
+    assert latest is not None and latest.aggregate == "latest" and latest.kind == "中共中央政治局民主生活会"
