@@ -125,6 +125,8 @@ class Intent:
     who_only: bool = False  # only meetings that had someone in that role: 哪些领导同志作过报告
     besides: tuple[str, ...] = ()  # people the question sets aside: 除了丁薛祥，还有哪些…作过报告
     decided: str | None = None  # the kind of the meetings decided on: 决定召开中央全会 (中国共产党中央委员会全体会议)
+    after: tuple[str, int | None, int | None] | None = None  # 二十大以后: the meeting whose end the window starts at
+    after_text: str = ""  # as written
     months: tuple[int, ...] = ()  # of every year: 春季 (3, 4, 5), with no year named
     months_text: str = ""  # as written
 
@@ -503,6 +505,10 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     if during is not None:  # 十四届全国人大二次会议期间，大会主席团…: the rest names what met in those days
         asked_for = asked_for.replace(bound, " ")
         q = q.replace(bound, " ")
+    after_meeting, after_text = _after(asked_for, kinds)
+    if after_meeting is not None:  # 党的二十大以后，李克强又主持…: from the day after it closed
+        asked_for = asked_for.replace(after_text, " ")
+        q = q.replace(after_text, " ")
     media = _MEDIUM.findall(asked_for)
     medium: str | None = None
     kind: str | None
@@ -654,7 +660,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     return Intent(
         aggregate, kind, span, person, verb, obj, asked_kind=asked, term=term, session=session, qualifier=qualifier,
         topic=topic, closing=closing, opening=opening, also_kinds=also, role=role, mentioned=mentioned, family=family, medium=medium, who=who,
-        who_only=who_only, besides=besides, in_person=_IN_PERSON.search(q) is not None, decided=decided, months=months, months_text=months_text,
+        who_only=who_only, besides=besides, in_person=_IN_PERSON.search(q) is not None, decided=decided, months=months, months_text=months_text, after=after_meeting, after_text=after_text,
         anniversary=_anniversary(q),
         others=tuple(names[1:]) if role else (), words=_other_words(asked_for, said_of, kind),
         during=during, during_text=bound, excluded=excluded, titles=titles,
@@ -741,6 +747,30 @@ def _during(q: str, kinds: Mapping[str, int]) -> tuple[tuple[str, int | None, in
         return None, ""
     _, term, session = normalize_kind(phrase)
     return (kind, term, session), q[q.index(phrase, m.start()) : m.end()].rstrip("，,")
+
+
+_AFTER = re.compile(r"([^，。？?、]{2,30}?)(?:闭幕|结束|召开)?(?:以后|之后|以来)[，,]?")
+_CONGRESS = re.compile(r"(?:党的|中共)?([一二三]?十[一二三四五六七八九]?)大(?![会学])")  # 二十大: the party's congress
+
+
+def _after(q: str, kinds: Mapping[str, int]) -> tuple[tuple[str, int | None, int | None] | None, str]:
+    """The meeting a question's window starts after (二十大以后, 二十届三中全会以来): its kind, term and
+    session, with the words that said it; (None, "") when it names none the index knows."""
+    m = _AFTER.search(q)
+    if m is None:
+        return None, ""
+    phrase = _CONGRESS.sub(r"中国共产党第\1次全国代表大会", m.group(1))
+    named = mentions(phrase)
+    if not named:
+        return None, ""
+    name = named[-1].name
+    kind = _match_kind(name, kinds)[0]
+    if kind is None:
+        return None, ""
+    _, term, session = normalize_kind(name)
+    if session is None:
+        return None, ""  # 国常会以来: not one meeting
+    return (kind, term, session), m.group(0).rstrip("，,")
 
 
 def _part_of(kind: str, q: str, kinds: Mapping[str, int]) -> str | None:
@@ -959,6 +989,12 @@ def select(
         span = _days_of(intent.during, meetings, span)
         if span is None:
             return []  # a meeting no record reports: nothing was held in its days
+    if intent.after is not None:
+        held = _days_of(intent.after, meetings, None)
+        if held is None:
+            return []  # a meeting no record reports: no day to start after
+        start = (dt.date.fromisoformat(held.end) + dt.timedelta(days=1)).isoformat()
+        span = Window(max(start, span.start) if span else start, span.end if span else "9999-12-31", intent.after_text)
     out = [
         m
         for m in of_kind
@@ -1222,7 +1258,7 @@ _AMENDS = re.compile(r"修改(?:《[^》]*法》|[^，。《》〈〉]*法律?)�
 
 
 def _scope(intent: Intent) -> str:
-    parts = [intent.window.text if intent.window else intent.months_text, intent.during_text]
+    parts = [intent.window.text if intent.window else intent.months_text, intent.during_text, intent.after_text]
     if intent.person:
         parts.append(
             f"{'、'.join(intent.people)}{_ROLE_WORDS.get(intent.role or '', '')}的"

@@ -2402,3 +2402,19 @@ def test_what_a_meeting_examined_a_party_joined_by_yu_and_asked_in_other_words()
         TODAY,
     )
     assert latest is not None and latest.aggregate == "latest" and latest.kind == "中共中央政治局民主生活会"
+
+
+def test_a_window_that_starts_after_a_meeting_closed():
+    from rag.many import compose
+
+    reports_ = [
+        report("a1", "2022-10-22", "中国共产党第二十次全国代表大会在京闭幕",
+               "央视网消息（新闻联播）：中国共产党第二十次全国代表大会22日在京闭幕。"),
+        *state_council("a", [("2022-10-12", "部署稳经济"), ("2022-10-26", "部署稳就业"), ("2022-11-22", "部署保民生")]),
+    ]  # fmt: skip
+    docs, meetings = facts_of(reports_)
+    after = parse("党的二十大以后，李强主持开了几次国务院常务会议？", kinds(meetings), {"李强"}, TODAY)
+    assert after is not None and after.after is not None and after.after[2] == 20 and after.person == "李强"
+    text = compose(after, meetings, docs).text
+    assert "共有2次" in text and "2022年10月12日" not in text  # from the day after it closed
+    assert parse("2017年以来国务院常务会议开了几次？", kinds(meetings), set(), TODAY).after is None  # a year: a window
