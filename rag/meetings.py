@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "89"
+EXTRACTOR_VERSION = "91"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -413,7 +413,7 @@ def _presider(text: str, lo: int, hi: int) -> Person | None:
     return None
 
 
-_REPORTED = r"(?<![工合协操动写创制])作[^，。；？]{0,30}?(?:报告|说明|汇报)"
+_REPORTED = r"(?<![工合协操动写创制])作[^，。；？]{0,30}?(?:报告|说明|汇报)|通报(?!批评)"  # 李强通报…经济工作有关情况
 _SPOKE = rf"讲话|发言|致辞|致词|致贺词|演讲|{_REPORTED}"
 # the words after a person's name that give the role; who reported spoke, and who spoke attended
 ROLE_VERBS = (

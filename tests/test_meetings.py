@@ -2418,3 +2418,15 @@ def test_a_window_that_starts_after_a_meeting_closed():
     text = compose(after, meetings, docs).text
     assert "共有2次" in text and "2022年10月12日" not in text  # from the day after it closed
     assert parse("2017年以来国务院常务会议开了几次？", kinds(meetings), set(), TODAY).after is None  # a year: a window
+
+
+def test_who_briefed_a_meeting_reported_to_it():
+    briefed = report(
+        "b1", "2024-07-30", "中共中央召开党外人士座谈会",
+        "央视网消息（新闻联播）：中共中央7月26日在中南海召开党外人士座谈会。中共中央总书记习近平主持座谈会并发表重要讲话。\n"
+        "李强受中共中央委托通报了上半年经济工作有关情况。",
+    )  # fmt: skip
+    m = extract(briefed)
+    assert m is not None and ("李强", "reported") in {(p.name, p.role) for p in m.people}
+    asked = parse("李强受中共中央委托在党外人士座谈会上通报经济工作情况，一共有几回？", kinds([m]), {"李强"}, TODAY)
+    assert asked is not None and asked.role == "reported"
