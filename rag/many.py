@@ -46,7 +46,8 @@ from .normalize import normalize
 from .tokenize import HOLDER_CLASSES, expand_aliases, is_token, jieba_words
 from .types import Answer, Citation, Document, Quote
 
-_SCHEDULING = r"决定(?:召开|举行)|作出了?(?:召开|举行)"  # 决定召开…, 作出了召开…的决定
+# 决定召开…, 作出了召开…的决定, 建议了…的召开日期
+_SCHEDULING = r"决定(?:召开|举行)|作出了?(?:召开|举行)|建议了?(?=[^，。？?]{0,16}?(?:召开|举行))"
 _AGGREGATES = (
     ("latest", re.compile(r"最近一次|最后一次|最新一次|上一次|最近的一次|最近召开的")),
     ("first", re.compile(r"第一次|首次|最早|头一[回次]")),
@@ -146,6 +147,7 @@ def _canon(text: str) -> str:
     text = text.replace("党代会", "中国共产党全国代表大会")
     text = text.replace("中央全会", "中央委员会全体会议").replace("全国性", "全国")  # 全国性部长会议
     text = text.replace("委员会全会", "委员会全体会议")  # 二十届中央委员会历次全会
+    text = re.sub(r"(全国政协|全国人大)全体会议", r"\1会议", text)  # 全国政协全体会议: its plenary session
     return text.replace("中国共产党", "中共").replace("中共中央", "中央")  # 中央政治局 is 中共中央政治局
 
 
@@ -1203,9 +1205,15 @@ def _decisions(intent: Intent, m: Meeting) -> list[Decision]:
         )
         and (intent.qualifier is None or _qualifies(_qualifier_for(intent, d), d.text))
         and not any(w in d.text for w in intent.excluded)
-        and (intent.decided is None or d.verb != SCHEDULED or names_kind(d.text, intent.decided))
+        and (intent.decided is None or d.verb != SCHEDULED or _decides(d, intent.decided))
     ]
     return list({d.text: d for d in wanted}.values())
+
+
+def _decides(d: Decision, kind: str) -> bool:
+    """Whether a decision to hold a meeting (决定召开) holds one of ``kind``: the first meeting it names."""
+    named = mentions(d.text)  # the first: 召开…常委会第五次会议，为召开…十四届二次会议作准备 holds the 常委会
+    return bool(named) and _canon(normalize_kind(named[0].name)[0]) == _canon(kind)
 
 
 def _items(

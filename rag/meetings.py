@@ -22,7 +22,7 @@ from .dates import cn_number, date_from_text
 from .tokenize import person_spans
 from .types import Document
 
-EXTRACTOR_VERSION = "91"
+EXTRACTOR_VERSION = "96"
 
 NUMERALS = "一二三四五六七八九十百零〇两\\d"  # of terms and sessions: 十四届, 第10次
 # Meetings named by what they are for, not by 会议: generic vocabulary of the records too.
@@ -601,12 +601,18 @@ _SCHEDULED = re.compile(
 _NOT_SCHEDULED = re.compile(r"提交|提请|建议|草案")  # 提交…举行的全体会议: a meeting it sends something to
 
 
+# 建议全国政协十四届二次会议于2024年3月4日在北京召开: a day proposed for a meeting, as decided
+_PROPOSED = re.compile(r"建议[，,]?([^。；，\n]{4,40}?于[^。；\n]{2,24}?(?:召开|举行))")
+
+
 def _scheduled(text: str, lo: int, hi: int) -> list[Decision]:
-    """The meetings ``text[lo:hi]`` says were decided to be held, each a decision (决定召开) of kind 会议."""
+    """The meetings ``text[lo:hi]`` says were decided (or proposed, with their day) to be held, each a
+    decision (决定召开) of kind 会议."""
+    decided = [m for m in _SCHEDULED.finditer(text, lo, hi) if not _NOT_SCHEDULED.search(m.group(0))]
     return [
         Decision(SCHEDULED, m.group(1), "会议", m.start(1), m.end(1))
-        for m in _SCHEDULED.finditer(text, lo, hi)
-        if not _NOT_SCHEDULED.search(m.group(0)) and any(len(x.name) >= 4 or x.held for x in mentions(m.group(1)))
+        for m in sorted([*decided, *_PROPOSED.finditer(text, lo, hi)], key=lambda m: m.start())
+        if any(len(x.name) >= 4 or x.held for x in mentions(m.group(1)))
     ]
 
 
@@ -680,7 +686,14 @@ def extract(doc: Document) -> Meeting | None:
                 chosen, lead = Mention(title_mentions[0].name, at, at + len(title_mentions[0].name), True), (s, e)
                 break
     # a title that tells of a meeting to come (宣布将在深圳举办第三十三次…): the report is of the one held
-    announced = bool(title_mentions and _ANNOUNCED.search(title[: title_mentions[0].start]))
+    # or that proposes or decides the day of one (全国政协主席会议建议明年3月4日召开全国政协十四届二次会议)
+    announced = bool(
+        title_mentions
+        and (
+            _ANNOUNCED.search(title[: title_mentions[0].start])
+            or re.search(r"(?:建议|决定)[^，。]{0,12}(?:召开|举行)$", title[: title_mentions[0].start])
+        )
+    )
     if announced and chosen is not None and len(chosen.name) >= 5 and chosen.name not in title:
         title_mentions = []
     if title_mentions:
@@ -708,6 +721,8 @@ def extract(doc: Document) -> Meeting | None:
         term = cn_number(written.group(1)) if written else None
     date, end_date = meeting_dates(text[lead[0] : lead[1]], doc.date)
     said_before = text[lead[0] : chosen.start if chosen is not None and chosen.start >= 0 else lead[1]]
+    if re.search(r"(?:日前|近日)召开的$", said_before) and not _DATE_NEAR.search(said_before):
+        date, end_date = doc.date, None  # 日前召开的…主席会议，…建议…明年3月4日召开: its day is not written
     indirect = (
         _INDIRECT.search(said_before) is not None
         or bool(title_mentions and _INDIRECT.search(title[: title_mentions[0].start]))

@@ -2430,3 +2430,24 @@ def test_who_briefed_a_meeting_reported_to_it():
     assert m is not None and ("李强", "reported") in {(p.name, p.role) for p in m.people}
     asked = parse("李强受中共中央委托在党外人士座谈会上通报经济工作情况，一共有几回？", kinds([m]), {"李强"}, TODAY)
     assert asked is not None and asked.role == "reported"
+
+
+def test_a_day_proposed_for_a_plenary_session_is_a_meeting_decided_on():
+    from rag.many import compose
+
+    proposed = report(
+        "p1", "2023-12-29", "全国政协主席会议建议明年3月4日召开全国政协十四届二次会议",
+        "央视网消息（新闻联播）：日前召开的政协第十四届全国委员会第十二次主席会议，审议通过了关于召开政协第十四届全国委员会"
+        "第二次会议的决定（草案），建议全国政协十四届二次会议于2024年3月4日在北京召开。"
+        "会议还建议2024年3月1日至2日召开全国政协十四届常委会第五次会议，为召开全国政协十四届二次会议作准备。",
+    )  # fmt: skip
+    m = extract(proposed)
+    assert m is not None and m.kind == "全国政协主席会议" and m.date == "2023-12-29"  # not the session it proposes
+    assert any(d.verb == "决定召开" and d.text.startswith("全国政协十四届二次会议") for d in m.decisions)
+    docs, meetings = facts_of([proposed])
+    asked = parse(
+        "全国政协主席会议哪几次建议了全国政协全体会议的召开日期？", {**kinds(meetings), "全国政协会议": 5}, set(), TODAY
+    )
+    assert asked is not None and asked.decided == "全国政协会议"
+    text = compose(asked, meetings, docs).text
+    assert "2024年3月4日在北京召开" in text and "常委会第五次会议" not in text  # the 常委会 it prepares is another
