@@ -17,7 +17,7 @@ import datetime as dt
 import itertools
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -1216,6 +1216,33 @@ def _decides(d: Decision, kind: str) -> bool:
     return bool(named) and _canon(normalize_kind(named[0].name)[0]) == _canon(kind)
 
 
+_UNSAID_SHARE = 0.02  # a word describing the objects asked for, in at most this share of the documents
+# words of a question about objects that say what kind of object, not what the objects were for
+_OBJECT_WORDS = re.compile(rf"{_OBJECT.pattern[1:-1]}|草案|修订|修正|名称|党内|规章|制度|文件|新|一下")
+
+
+def _unsaid(
+    intent: Intent, items: Iterable[tuple[list[Meeting], Meeting, Decision]], corpus_of: Callable[[], Corpus]
+) -> str | None:
+    """A word the question describes its objects with (新启动的执法检查…哪几部法律: 执法检查) that no paragraph
+    stating them writes, while it is rare and the title of other reports (an event of its own): the objects
+    are not those asked for. None when there is no such word."""
+    words = [w for w in intent.description if not _OBJECT_WORDS.fullmatch(w) and len(w) >= 2]
+    if not words or intent.object_kind is None:  # 都听取了哪些方面的工作汇报: what was heard, in any words
+        return None
+    corpus = corpus_of()
+    documents = corpus.documents
+    rare = int(max(_UNSAID_SHARE * len(documents), _RARE_LEAST))
+    words = [w for w in words if corpus.texts_writing(w, rare) <= rare and len(corpus.heads_writing(w, 2)) >= 2]
+    if not words:
+        return None
+    paragraphs = []
+    for _, r, d in items:
+        text = documents[r.doc_id].text if r.doc_id in documents else ""
+        paragraphs.append(text[text.rfind("\n", 0, d.start) + 1 : (text.find("\n", d.end) + 1 or len(text) + 1) - 1])
+    return next((w for w in words if not any(w in p for p in paragraphs)), None)
+
+
 def _items(
     intent: Intent, chosen: Sequence[list[Meeting]]
 ) -> dict[tuple[int, str], tuple[list[Meeting], Meeting, Decision]]:
@@ -1352,6 +1379,8 @@ def compose(
         objects = "党内法规" if intent.also_kinds == _PARTY_RULES else objects
         qualifier = intent.qualifier or ""
         what = f"{_verb_text(intent)}的{qualifier if qualifier.endswith(objects) else qualifier + objects}"
+        if items and (unsaid := _unsaid(intent, items.values(), corpus_of or (lambda: Corpus(documents)))):
+            return Answer(text=f"资料中{scope}{what}里，没有写到“{unsaid}”的记录。", found=False, answerer="facts")
         if not items:
             return Answer(text=f"资料中{scope}共{len(chosen)}次，未找到{what}的记录。", found=False, answerer="facts")
         lines.append(f"资料中{scope}{what}有{len(items)}项：")

@@ -2451,3 +2451,24 @@ def test_a_day_proposed_for_a_plenary_session_is_a_meeting_decided_on():
     assert asked is not None and asked.decided == "全国政协会议"
     text = compose(asked, meetings, docs).text
     assert "2024年3月4日在北京召开" in text and "常委会第五次会议" not in text  # the 常委会 it prepares is another
+
+
+def test_objects_the_question_describes_otherwise_are_not_listed(archive):
+    from rag.many import compose
+
+    closing = report(
+        "e1", "2024-06-28", "十四届全国人大常委会第十次会议在京闭幕",
+        "央视网消息（新闻联播）：十四届全国人大常委会第十次会议28日在京闭幕。赵乐际委员长主持。\n会议表决通过了农村集体经济组织法。\n"
+        "会议听取了常委会执法检查组关于检查农业法实施情况的报告。",
+    )  # fmt: skip
+    launches = [
+        report(f"e{i}", date, f"全国人大常委会{law}执法检查启动", f"央视网消息（新闻联播）：全国人大常委会{law}执法检查{int(date[-2:])}日启动。")
+        for i, (date, law) in enumerate([("2024-04-15", "农业法"), ("2024-05-07", "非物质文化遗产法")], 2)
+    ]  # fmt: skip
+    docs, meetings = facts_of([closing, *launches])
+    asked = parse("2024年全国人大常委会新启动的执法检查，都查的是哪几部法律？", kinds(meetings), set(), TODAY)
+    assert asked is not None and asked.object_kind == "法"
+    ans = compose(asked, meetings, docs)
+    assert not ans.found and "没有写到" in ans.text  # the laws passed are not what those checks examined
+    passed = parse("2024年全国人大常委会表决通过了哪些法律？", kinds(meetings), set(), TODAY)
+    assert passed is not None and "农村集体经济组织法" in compose(passed, meetings, docs).text
