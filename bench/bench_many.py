@@ -179,7 +179,7 @@ def main() -> None:
         "the records and never ran this system; `dev 2` was written the same way later, by another helper, "
         "when `dev` was answered in full, to find what the first half had not shown, and `dev 3` by a third "
         "helper when `dev 2` had been worked on, `dev 4` by a fourth when `dev 3` had, and `dev 5` and `dev 6` by a fifth "
-        "and a sixth when `dev 4` and `dev 5` had, `dev 7` (series + window + person, as staff ask most) by a seventh "
+        "and a sixth when `dev 4` and `dev 5` had, `dev 7` (series + window + person, as staff ask most) by a seventh, "
         "`dev 8` (each template of `dev` with another year, series or person, as the held-out half was made) by "
         "an eighth, `dev 9` (the same, with other years and windows) by a ninth, `dev 10` (the same, with other series) "
         "by a tenth, `dev 11` (lists and timelines of what meetings decided, heard or studied) by an eleventh and `dev 12` "
