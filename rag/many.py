@@ -126,6 +126,7 @@ class Intent:
     who_only: bool = False  # only meetings that had someone in that role: 哪些领导同志作过报告
     besides: tuple[str, ...] = ()  # people the question sets aside: 除了丁薛祥，还有哪些…作过报告
     decided: str | None = None  # the kind of the meetings decided on: 决定召开中央全会 (中国共产党中央委员会全体会议)
+    did: str | None = None  # 哪几次听取了…汇报: the meetings with a decision of this verb about the description
     after: tuple[str, int | None, int | None] | None = None  # 二十大以后: the meeting whose end the window starts at
     after_text: str = ""  # as written
     months: tuple[int, ...] = ()  # of every year: 春季 (3, 4, 5), with no year named
@@ -643,8 +644,11 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
         session = None  # 2025年第一次…座谈会: the first of them, not session 1
     if aggregate == "count" and session is not None:
         return None  # 第九次会议审议了几次: about one meeting
+    did = None
     if obj is None and "哪几次" in q:
-        verb = None  # 哪几次全会…（公报通过）: the meetings are asked for, not what they passed
+        # 哪几次全会…（公报通过）: the meetings are asked for, not what they passed; 哪几次听取了关于安全生产
+        # 工作的汇报: those that heard about it
+        did, verb = (verb if verb in _HEARD_VERBS else None), None
     titles = _TITLES_ASKED.search(q) is not None  # 讲话题目是什么: the titles of what was said, not a topic
     topic = obj is None and not titles and _TOPIC_ASKED.search(q) is not None
     closing = re.search(r"闭幕|闭会|结束", q) is not None
@@ -662,7 +666,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     return Intent(
         aggregate, kind, span, person, verb, obj, asked_kind=asked, term=term, session=session, qualifier=qualifier,
         topic=topic, closing=closing, opening=opening, also_kinds=also, role=role, mentioned=mentioned, family=family, medium=medium, who=who,
-        who_only=who_only, besides=besides, in_person=_IN_PERSON.search(q) is not None, decided=decided, months=months, months_text=months_text, after=after_meeting, after_text=after_text,
+        who_only=who_only, besides=besides, in_person=_IN_PERSON.search(q) is not None, decided=decided, did=did, months=months, months_text=months_text, after=after_meeting, after_text=after_text,
         anniversary=_anniversary(q),
         others=tuple(names[1:]) if role else (), words=_other_words(asked_for, said_of, kind),
         during=during, during_text=bound, excluded=excluded, titles=titles,
@@ -1051,6 +1055,25 @@ _HALF = 0.5  # of the best-described meeting's weight of telling words, what a m
 _COMMON = 0.1  # a word in more than this share of all the reports tells nothing
 
 
+_HEARD_VERBS = ("听取", "研究", "部署", "审议", "讨论")
+_GENERIC = frozenset({"工作", "汇报", "情况", "有关", "关于", "问题", "方面", "报告"})
+
+
+def _did(intent: Intent, groups: list[list[Meeting]]) -> list[list[Meeting]]:
+    """The meetings with a decision of the verb the question asks about whose words are the question's
+    (哪几次听取了关于安全生产工作的汇报: 安全生产…情况汇报): its longest phrase or word written in one such
+    decision; none when the question asks no verb or no decision writes any of them."""
+    if intent.did is None:
+        return []
+    done = [(g, d.text) for g in groups for m in g for d in m.decisions if d.verb == intent.did]
+    words = sorted({*intent.phrases, *intent.description} - _GENERIC, key=len, reverse=True)
+    said = next((w for w in words if len(w) >= 2 and any(w in t for _, t in done)), None)
+    if said is None:
+        return []
+    kept = {id(g) for g, t in done if said in t}
+    return [g for g in groups if id(g) in kept]
+
+
 def _described(intent: Intent, groups: list[list[Meeting]], corpus_of: Callable[[], Corpus]) -> list[list[Meeting]]:
     """The meetings that did what the question describes (国常会…讨论确定国务院年度重点工作分工, 政治局会议
     听取中央纪委国家监委工作汇报): words of the description that the reports of a few of the meetings write
@@ -1269,7 +1292,13 @@ def _described_only(intent: Intent, meetings: Sequence[Meeting]) -> Intent:
     description (哪些国际条约), not the titles' words (哪些“十五五”规划)."""
     if intent.qualifier is None or intent.object_kind in (None, "文件"):  # 哪些“若干政策措施”文件: any title
         return intent
-    return intent if any(_decisions(intent, m) for m in meetings) else replace(intent, qualifier=None)
+    if any(_decisions(intent, m) for m in meetings):
+        return intent
+    # the qualifier's words that decisions of its kind write (中央巡视工作规划: 巡视, 工作 of 全国巡视工作规划)
+    texts = [d.text for m in meetings for d in _decisions(replace(intent, qualifier=None), m)]
+    words = [w for w in jieba_words(intent.qualifier) if len(w) >= 2 and not _OBJECT_WORDS.fullmatch(w)]
+    kept = [w for w in words if any(w in t for t in texts)]
+    return replace(intent, qualifier="".join(kept) if kept and len(kept) < len(words) else None)
 
 
 def _qualifier_for(intent: Intent, d: Decision) -> str:
@@ -1332,7 +1361,9 @@ def compose(
         return Answer(text=f"资料中没有找到{scope}的记录。", found=False, answerer="facts")
     if word := about_other_reports(intent, chosen, documents):
         return Answer(text=f"资料中{scope}的报道没有写到“{word}”。", found=False, answerer="facts")
-    chosen = _described(intent, chosen, corpus_of or (lambda: Corpus(documents)))
+    described = _described(intent, chosen, corpus_of or (lambda: Corpus(documents)))
+    # no word of the description tells them apart: those whose decisions of the verb asked write it
+    chosen = (_did(intent, chosen) or described) if len(described) == len(chosen) > 1 else described
     if not chosen:
         return Answer(text=f"资料中没有找到{scope}的记录。", found=False, answerer="facts")
     if intent.closing:

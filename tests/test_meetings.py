@@ -2472,3 +2472,21 @@ def test_objects_the_question_describes_otherwise_are_not_listed(archive):
     assert not ans.found and "没有写到" in ans.text  # the laws passed are not what those checks examined
     passed = parse("2024年全国人大常委会表决通过了哪些法律？", kinds(meetings), set(), TODAY)
     assert passed is not None and "农村集体经济组织法" in compose(passed, meetings, docs).text
+
+
+def test_which_meetings_heard_about_something_that_every_meeting_names():
+    from rag.many import compose
+
+    council = state_council(
+        "s",
+        [
+            ("2024-12-16", "听取安全生产治本攻坚三年行动进展情况汇报，强调要抓好安全生产"),
+            ("2024-11-08", "部署促进外贸稳定增长的若干政策措施，要求抓好安全生产"),
+            ("2024-10-18", "部署深入推进全国统一大市场建设，强调统筹发展和安全生产"),
+        ],
+    )
+    docs, meetings = facts_of(council)
+    asked = parse("国务院常务会议哪几次听取了关于安全生产工作的汇报？", kinds(meetings), set(), TODAY)
+    assert asked is not None and asked.did == "听取" and asked.verb is None
+    lines = [x for x in compose(asked, meetings, docs).text.splitlines() if x[:1].isdigit()]
+    assert len(lines) == 1 and "2024年12月16日" in lines[0]  # every report writes 安全生产; one heard about it
