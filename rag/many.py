@@ -127,6 +127,7 @@ class Intent:
     besides: tuple[str, ...] = ()  # people the question sets aside: 除了丁薛祥，还有哪些…作过报告
     decided: str | None = None  # the kind of the meetings decided on: 决定召开中央全会 (中国共产党中央委员会全体会议)
     did: str | None = None  # 哪几次听取了…汇报: the meetings with a decision of this verb about the description
+    about: bool = False  # asks what they discussed (围绕生态环境协商议政, 讨论了教育问题): its words are their subject
     after: tuple[str, int | None, int | None] | None = None  # 二十大以后: the meeting whose end the window starts at
     after_text: str = ""  # as written
     months: tuple[int, ...] = ()  # of every year: 春季 (3, 4, 5), with no year named
@@ -648,7 +649,10 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     if obj is None and "哪几次" in q:
         # 哪几次全会…（公报通过）: the meetings are asked for, not what they passed; 哪几次听取了关于安全生产
         # 工作的汇报: those that heard about it
-        did, verb = (verb if verb in _HEARD_VERBS else None), None
+        # (not a verb of the clause that asks what: 分别部署什么工作)
+        asked_about = _ASKS_WHAT.sub(" ", q)
+        did = next((v for v, pattern in _VERBS if v in _HEARD_VERBS and pattern.search(asked_about)), None)
+        verb = None
     titles = _TITLES_ASKED.search(q) is not None  # 讲话题目是什么: the titles of what was said, not a topic
     topic = obj is None and not titles and _TOPIC_ASKED.search(q) is not None
     closing = re.search(r"闭幕|闭会|结束", q) is not None
@@ -666,7 +670,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     return Intent(
         aggregate, kind, span, person, verb, obj, asked_kind=asked, term=term, session=session, qualifier=qualifier,
         topic=topic, closing=closing, opening=opening, also_kinds=also, role=role, mentioned=mentioned, family=family, medium=medium, who=who,
-        who_only=who_only, besides=besides, in_person=_IN_PERSON.search(q) is not None, decided=decided, did=did, months=months, months_text=months_text, after=after_meeting, after_text=after_text,
+        who_only=who_only, besides=besides, in_person=_IN_PERSON.search(q) is not None, decided=decided, did=did, about=_ABOUT_ASKED.search(q) is not None, months=months, months_text=months_text, after=after_meeting, after_text=after_text,
         anniversary=_anniversary(q),
         others=tuple(names[1:]) if role else (), words=_other_words(asked_for, said_of, kind),
         during=during, during_text=bound, excluded=excluded, titles=titles,
@@ -1056,6 +1060,7 @@ _COMMON = 0.1  # a word in more than this share of all the reports tells nothing
 
 
 _HEARD_VERBS = ("听取", "研究", "部署", "审议", "讨论")
+_ABOUT_ASKED = re.compile(r"围绕|讨论了?|研究了?|协商议政|谈了|议了")
 _GENERIC = frozenset({"工作", "汇报", "情况", "有关", "关于", "问题", "方面", "报告"})
 
 
@@ -1072,6 +1077,22 @@ def _did(intent: Intent, groups: list[list[Meeting]]) -> list[list[Meeting]]:
         return []
     kept = {id(g) for g, t in done if said in t}
     return [g for g in groups if id(g) in kept]
+
+
+def _about_words(intent: Intent, groups: list[list[Meeting]], documents: Mapping[str, Document]) -> list[list[Meeting]]:
+    """The meetings whose titles, topic or decisions (not their whole reports) write a word describing them,
+    when some do and others not; none otherwise."""
+    words = [w for w in intent.description if len(w) >= 2 and w not in _GENERIC and not _OBJECT_WORDS.fullmatch(w)]
+    # only of what the meetings discussed (哪几次讨论了…, 围绕…), not of who came or what they celebrated
+    if not words or intent.object_kind is not None or (intent.did is None and not intent.about):
+        return []
+
+    def said(m: Meeting) -> tuple[str, ...]:
+        title = documents[m.doc_id].title if m.doc_id in documents else ""
+        return (title, m.topic.text if m.topic else "", *(d.text for d in m.decisions))
+
+    kept = [g for g in groups if any(w in t for m in g for t in said(m) for w in words)]
+    return kept if 0 < len(kept) < len(groups) else []
 
 
 def _described(intent: Intent, groups: list[list[Meeting]], corpus_of: Callable[[], Corpus]) -> list[list[Meeting]]:
@@ -1363,7 +1384,9 @@ def compose(
         return Answer(text=f"资料中{scope}的报道没有写到“{word}”。", found=False, answerer="facts")
     described = _described(intent, chosen, corpus_of or (lambda: Corpus(documents)))
     # no word of the description tells them apart: those whose decisions of the verb asked write it
-    chosen = (_did(intent, chosen) or described) if len(described) == len(chosen) > 1 else described
+    if len(described) == len(chosen) > 1:  # or whose topic or decisions write a word of it (讨论了教育问题)
+        described = _did(intent, chosen) or _about_words(intent, chosen, documents) or described
+    chosen = described
     if not chosen:
         return Answer(text=f"资料中没有找到{scope}的记录。", found=False, answerer="facts")
     if intent.closing:

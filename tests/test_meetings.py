@@ -2490,3 +2490,23 @@ def test_which_meetings_heard_about_something_that_every_meeting_names():
     assert asked is not None and asked.did == "听取" and asked.verb is None
     lines = [x for x in compose(asked, meetings, docs).text.splitlines() if x[:1].isdigit()]
     assert len(lines) == 1 and "2024年12月16日" in lines[0]  # every report writes 安全生产; one heard about it
+
+
+def test_which_meetings_discussed_a_subject_every_report_mentions():
+    from rag.many import compose
+
+    talks = [
+        report(f"t{i}", date, f"全国政协召开双周协商座谈会 围绕{topic}协商议政",
+               f"央视网消息（新闻联播）：全国政协{int(date[5:7])}月{int(date[-2:])}日召开双周协商座谈会，围绕{topic}协商议政。"
+               "王沪宁主持。委员们表示，要重视教育、科技和人才工作。")
+        for i, (date, topic) in enumerate([("2023-09-22", "中小学教育教研体系建设"), ("2024-01-29", "推动金融高质量发展"),
+                                           ("2024-03-29", "推进法治化营商环境建设")])
+    ]  # fmt: skip
+    docs, meetings = facts_of(talks)
+    asked = parse("全国政协双周协商座谈会哪几次讨论了教育问题？", kinds(meetings), set(), TODAY)
+    assert asked is not None and asked.about
+    lines = [x for x in compose(asked, meetings, docs).text.splitlines() if x[:1].isdigit()]
+    assert len(lines) == 1 and "教研" in lines[0]  # every report says 教育; one discussed it
+    # the verb of the clause that asks what is no filter: 分别部署什么工作
+    what = parse("2024年李强在哪几次国务院常务会议上讲了话？分别部署什么工作？", {"国务院常务会议": 9}, {"李强"}, TODAY)
+    assert what is not None and what.did is None
