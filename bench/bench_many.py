@@ -52,19 +52,9 @@ OTHERS = [  # corpora the extractor was not written for: (index name, file, ques
     ),
 ]
 CACHE = ROOT / "bench" / ".cache"
-SETS = {
+SETS = {  # development sets in the order they were written, then the held-out half
     "dev": ROOT / "bench" / "questions_many_meetings.jsonl",
-    "dev 2": ROOT / "bench" / "questions_many_meetings_dev2.jsonl",
-    "dev 3": ROOT / "bench" / "questions_many_meetings_dev3.jsonl",
-    "dev 4": ROOT / "bench" / "questions_many_meetings_dev4.jsonl",
-    "dev 5": ROOT / "bench" / "questions_many_meetings_dev5.jsonl",
-    "dev 6": ROOT / "bench" / "questions_many_meetings_dev6.jsonl",
-    "dev 7": ROOT / "bench" / "questions_many_meetings_dev7.jsonl",
-    "dev 8": ROOT / "bench" / "questions_many_meetings_dev8.jsonl",
-    "dev 9": ROOT / "bench" / "questions_many_meetings_dev9.jsonl",
-    "dev 10": ROOT / "bench" / "questions_many_meetings_dev10.jsonl",
-    "dev 11": ROOT / "bench" / "questions_many_meetings_dev11.jsonl",
-    "dev 12": ROOT / "bench" / "questions_many_meetings_dev12.jsonl",
+    **{f"dev {n}": ROOT / "bench" / f"questions_many_meetings_dev{n}.jsonl" for n in range(2, 13)},
     "held-out": ROOT / "bench" / "questions_many_meetings_heldout.jsonl",
 }
 MEASURES = [

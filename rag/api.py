@@ -484,15 +484,21 @@ class Assistant:
         # reports or the passages; a kind no record reports, a window no record is dated in, a presider
         # who never presided it, or a numbered session no record reports (第二十四次会议), is not found
         window = intent.window
+        # the meetings asked about, when a numbered session or an object is asked for (selected once)
+        held = (
+            many.select(intent, scope.records, scope.documents)
+            if not composed.found and (intent.session is not None or intent.object_kind is not None)
+            else []
+        )
         if (
             composed.found
             or intent.kind is None
             or (window and not _dated_within(scope.documents, window))
             or many.presider_absent(intent, scope.records)
-            or (intent.session is not None and not many.select(intent, scope.records, scope.documents))
+            or (intent.session is not None and not held)
             # the meetings are there and none did what is asked (2023年全国人大常委会…哪些条例): a passage that
             # shares the words would be another body's
-            or (intent.object_kind is not None and bool(many.select(intent, scope.records, scope.documents)))
+            or (intent.object_kind is not None and bool(held))
         ):
             return _Facts(composed)  # found, or known not to be there: no such kind, time or presider
         if listed := many.reports(question, scope.documents, scope.people, today, lambda: scope.corpus):

@@ -204,11 +204,17 @@ _TO = r"(?:至|到|—|–|－|-|~|～)"
 _SEASON = r"[春夏秋冬](?:季|天)"
 # months of a season, and of a run of months written 3—5月, 3月至5月
 SEASONS = {"春": (3, 5), "夏": (6, 8), "秋": (9, 11), "冬": (12, 14)}  # winter runs into the next year
-_MONTHS = rf"(?P<{{0}}>\d{{{{1,2}}}})(?:月?{_TO}(?P<{{0}}2>\d{{{{1,2}}}}))?月(?!\d{{{{1,2}}}}[日号])"
+
+
+def _months(name: str) -> str:
+    """A month, or a run of months (3—5月, 3月至5月), as groups ``name`` and ``name``2; not a day's month."""
+    return rf"(?P<{name}>\d{{1,2}})(?:月?{_TO}(?P<{name}2>\d{{1,2}}))?月(?!\d{{1,2}}[日号])"
+
+
 _WINDOW = re.compile(
-    rf"(?P<year>\d{{4}})年(?:(?P<half>上半年|下半年)|第?(?P<quarter>[一二三四1-4])季度|(?P<season>{_SEASON})|{_MONTHS.format('month')})?"
+    rf"(?P<year>\d{{4}})年(?:(?P<half>上半年|下半年)|第?(?P<quarter>[一二三四1-4])季度|(?P<season>{_SEASON})|{_months('month')})?"
     rf"|(?P<rel>今年|本年|这一年|去年|上一年|前年)(?:(?P<rhalf>上半年|下半年)|第?(?P<rquarter>[一二三四1-4])季度"
-    rf"|(?P<rseason>{_SEASON})|{_MONTHS.format('rmonth')})?"
+    rf"|(?P<rseason>{_SEASON})|{_months('rmonth')})?"
     r"|(?:近|最近|过去)(?P<n>\d{1,2}|[一二两三四五六七八九十]{1,2}|半)个?(?P<unit>月|年|周|天)"
     r"|(?P<thismonth>本月|这个月|上个月|上月)"
 )

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from .dates import Window, cn_number, date_hints, format_cn, months_every_year, window, within
 from .meetings import (
@@ -43,7 +43,7 @@ from .meetings import (
     written_out,
 )
 from .normalize import normalize
-from .tokenize import HOLDER_CLASSES, expand_aliases, is_token, jieba_words
+from .tokenize import HOLDER_CLASSES, expand_aliases, is_token, jieba_words, person_spans
 from .types import Answer, Citation, Document, Quote
 
 # 决定召开…, 作出了召开…的决定, 建议了…的召开日期
@@ -77,7 +77,7 @@ def _aggregate(q: str) -> str | None:
 _NUMBERED = re.compile(
     rf"[{NUMERALS}]+届[^，。？?]{{0,12}}?(?:第[{NUMERALS}]+次|[一二三四五六七八九十]中全会|[一二三四五六七八九十]次)"
 )
-_PROPOSED = re.compile(r"建议|决定|提议|商定|计划")  # 主席会议建议十四届四次会议哪天开: the day another meeting set
+_SET_BY_ANOTHER = re.compile(r"建议|决定|提议|商定|计划")  # 主席会议建议十四届四次会议哪天开: the day another set
 _WHEN_ASKED = re.compile(r"哪一?天|什么时候|何时|几月几[日号]|哪个日子|什么日子|日期是")
 _TOPIC_ASKED = re.compile(r"议题|主题|围绕什么|题目|就什么|就哪些")
 _TITLES_ASKED = re.compile(r"(?:讲话|演讲|报告|致辞)[^，。？?]{0,4}(?:题目|标题)")
@@ -499,7 +499,7 @@ def parse(question: str, kinds: Mapping[str, int], people: AbstractSet[str], tod
     # or of one numbered meeting (二十届五中全会是哪天闭幕的: only announced, not held in these records)
     aggregate = _aggregate(q) or (
         "when"
-        if _WHEN_ASKED.search(q) and (window(q, today) or (_NUMBERED.search(q) and not _PROPOSED.search(q)))
+        if _WHEN_ASKED.search(q) and (window(q, today) or (_NUMBERED.search(q) and not _SET_BY_ANOTHER.search(q)))
         else None
     )
     if aggregate is None:
@@ -713,8 +713,6 @@ _TITLED_PERSON = re.compile(r"([\u4e00-\u9fff]{2,3})(?:总书记|总理|副总�
 def _unknown_person(q: str) -> str | None:
     """A name written before a title (李克强总理) that the tagger reads as a person, in a question about
     records whose facts name no one so: the reports must write it. None when there is none."""
-    from .tokenize import person_spans
-
     for m in _TITLED_PERSON.finditer(q):
         if any(q[a:b] == m.group(1) for a, b in person_spans(q)):
             return m.group(1)
@@ -745,9 +743,8 @@ def _during(q: str, kinds: Mapping[str, int]) -> tuple[tuple[str, int | None, in
     """The meeting a question's window is the days of (its kind, term and session), with the words that
     said it; (None, "") when it names none the index knows."""
     m = _DURING.search(q)
-    if m is None or _TENURE.search(
-        m.group(1)
-    ):  # 汪洋任全国政协主席期间: a person's years in office, not a meeting's days
+    # not 汪洋任全国政协主席期间: a person's years in office, not a meeting's days
+    if m is None or _TENURE.search(m.group(1)):
         return None, ""
     # the meeting's name only, not the words before it (赵乐际在十四届全国人大二次会议期间主持…)
     named = mentions(m.group(1))
@@ -1376,13 +1373,14 @@ def compose(
 ) -> Answer:
     """The answer to a many-meeting question from the facts: every item cited by the sentence that
     states it."""
+    corpus_of = corpus_of or cache(lambda: Corpus(documents))  # built once, by the first step that needs it
     chosen = select(intent, meetings, documents) if intent.kind or intent.medium or not intent.asked_kind else []
     scope = _scope(intent)
     if not chosen:  # includes a meeting the index knows no kind of
         return Answer(text=f"资料中没有找到{scope}的记录。", found=False, answerer="facts")
     if word := about_other_reports(intent, chosen, documents):
         return Answer(text=f"资料中{scope}的报道没有写到“{word}”。", found=False, answerer="facts")
-    described = _described(intent, chosen, corpus_of or (lambda: Corpus(documents)))
+    described = _described(intent, chosen, corpus_of)
     # no word of the description tells them apart: those whose decisions of the verb asked write it
     if len(described) == len(chosen) > 1:  # or whose topic or decisions write a word of it (讨论了教育问题)
         described = _did(intent, chosen) or _about_words(intent, chosen, documents) or described
@@ -1433,7 +1431,7 @@ def compose(
         objects = "党内法规" if intent.also_kinds == _PARTY_RULES else objects
         qualifier = intent.qualifier or ""
         what = f"{_verb_text(intent)}的{qualifier if qualifier.endswith(objects) else qualifier + objects}"
-        if items and (unsaid := _unsaid(intent, items.values(), corpus_of or (lambda: Corpus(documents)))):
+        if items and (unsaid := _unsaid(intent, items.values(), corpus_of)):
             return Answer(text=f"资料中{scope}{what}里，没有写到“{unsaid}”的记录。", found=False, answerer="facts")
         if not items:
             return Answer(text=f"资料中{scope}共{len(chosen)}次，未找到{what}的记录。", found=False, answerer="facts")

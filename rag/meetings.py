@@ -736,12 +736,10 @@ def extract(doc: Document) -> Meeting | None:
     window_hi = max([window_hi, *following])
     presider = _presider(text, lead[0], window_hi)
     later = [e for s, e in sentences if s >= lead[1]][:3]  # who attended is often said a few sentences on
-    for s, e in [(s, e) for s, e in sentences if s >= window_hi][:3] if presider is None else []:
-        if _PRESIDED_IT.search(
-            text, s, e
-        ):  # …习近平发表重要讲话。…赵乐际主持座谈会: this meeting's, a few sentences on
-            presider = _presider(text, s, e)
-            break
+    if presider is None:  # …习近平发表重要讲话。…赵乐际主持座谈会: this meeting's, a few sentences on
+        next_three = [(s, e) for s, e in sentences if s >= window_hi][:3]
+        said = next(((s, e) for s, e in next_three if _PRESIDED_IT.search(text, s, e)), None)
+        presider = _presider(text, *said) if said else None
     people: tuple[Person, ...] = (presider,) if presider else ()
     people += _people(text, lead[0], max([window_hi, *later]), people)
     people += _titled_speakers(text, people)
